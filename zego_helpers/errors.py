@@ -1,0 +1,129 @@
+"""The exceptions the kit raises, so a failure always says what went wrong and how to fix it.
+
+The family, from the most general::
+
+    ZegoError
+    ├── ConfigError          a setting (env var / .env) is missing or malformed
+    ├── ValidationError      a request field is invalid; caught *before* sending
+    ├── TransportError       the request never got a ZEGO answer (DNS, proxy, timeout)
+    │   └── HTTPStatusError  an answer came, but not a JSON envelope with HTTP 2xx
+    └── ZegoAPIError         ZEGO answered with Code != 0 (even on HTTP 200)
+        ├── SignatureError       100000004 / 100000005
+        ├── NotFoundError        410001002 / 410001009
+        ├── AlreadyExistsError   410001008
+        └── LimitReachedError    410000011 / 410001031
+
+Every API error carries the ``action``, the ZEGO ``code`` with its meaning,
+the server's ``message``, the ``request_id`` to quote to support and a ``hint``.
+No error ever contains a secret: messages are built from codes, names and
+server text only.
+"""
+
+from __future__ import annotations
+
+from .codes import describe_return_code
+
+
+class ZegoError(Exception):
+    """Base class of every error raised by ``zego_helpers``."""
+
+
+class ConfigError(ZegoError):
+    """A setting is missing or malformed. The message names the variable and the fix."""
+
+    def __init__(self, variable: str, problem: str, fix: str) -> None:
+        self.variable = variable
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{variable}: {problem}. Fix: {fix}")
+
+
+class ValidationError(ZegoError, ValueError):
+    """A request field is invalid. Raised before anything is sent, naming the field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class TransportError(ZegoError):
+    """The request did not produce a ZEGO response (network, DNS, proxy, timeout)."""
+
+    def __init__(self, action: str, problem: str, hint: str) -> None:
+        self.action = action
+        self.problem = problem
+        self.hint = hint
+        super().__init__(f"{action}: {problem}. {hint}")
+
+
+class HTTPStatusError(TransportError):
+    """The server answered, but not with HTTP 2xx and a JSON envelope."""
+
+    def __init__(self, action: str, status: int, body_excerpt: str, hint: str) -> None:
+        self.status = status
+        self.body_excerpt = body_excerpt
+        problem = f"HTTP {status}" + (f" with body {body_excerpt!r}" if body_excerpt else "")
+        super().__init__(action, problem, hint)
+
+
+class ZegoAPIError(ZegoError):
+    """ZEGO answered with a non-zero ``Code``."""
+
+    def __init__(
+        self,
+        action: str,
+        code: int,
+        message: str,
+        request_id: str = "",
+        hint: str | None = None,
+    ) -> None:
+        info = describe_return_code(code)
+        self.action = action
+        self.code = code
+        self.meaning = info.meaning
+        self.message = message
+        self.request_id = request_id
+        self.hint = info.hint if hint is None else hint
+        self.retryable = info.retryable
+        text = f"{action} failed with code {code} ({info.meaning})"
+        if message:
+            text += f": {message}"
+        if request_id:
+            text += f" [RequestId {request_id}]"
+        if self.hint:
+            text += f". Fix: {self.hint}"
+        super().__init__(text)
+
+
+class SignatureError(ZegoAPIError):
+    """The request signature was rejected: wrong secret (100000005) or clock skew (100000004)."""
+
+
+class NotFoundError(ZegoAPIError):
+    """The agent (410001009) or instance (410001002) does not exist."""
+
+
+class AlreadyExistsError(ZegoAPIError):
+    """An agent with this AgentId is already registered (410001008)."""
+
+
+class LimitReachedError(ZegoAPIError):
+    """The account's concurrent-instance limit is reached (410000011 / 410001031)."""
+
+
+_SUBCLASS_BY_CODE: dict[int, type[ZegoAPIError]] = {
+    100000004: SignatureError,
+    100000005: SignatureError,
+    410001002: NotFoundError,
+    410001009: NotFoundError,
+    410001008: AlreadyExistsError,
+    410000011: LimitReachedError,
+    410001031: LimitReachedError,
+}
+
+
+def api_error(action: str, code: int, message: str, request_id: str = "") -> ZegoAPIError:
+    """Build the most specific :class:`ZegoAPIError` subclass for ``code``."""
+    cls = _SUBCLASS_BY_CODE.get(code, ZegoAPIError)
+    return cls(action, code, message, request_id)
