@@ -1,0 +1,38 @@
+"""Shared fixtures. Every test runs with a private kit home and no ZEGO settings from the
+developer's environment, so a real .env or ledger on this machine can never leak in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+KNOWN_ANSWERS = REPO_ROOT.parent / "shared" / "reference" / "known-answers.json"
+
+_SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
+
+
+@pytest.fixture(autouse=True)
+def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """A clean environment: no ZEGO/LLM/TTS variables, kit home in a temporary directory."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(_SETTING_PREFIXES) and name != "ZEGO_REQUIRE_BROWSER":
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("kit_home")
+    monkeypatch.setenv("ZEGO_KIT_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def known_answers() -> dict[str, dict]:
+    """The official worked examples from shared/reference/known-answers.json, by id."""
+    if not KNOWN_ANSWERS.is_file():
+        pytest.fail(
+            f"{KNOWN_ANSWERS} is missing: the repository must sit beside the shared/ folder "
+            "that holds the API reference"
+        )
+    return {item["id"]: item for item in json.loads(KNOWN_ANSWERS.read_text())}
