@@ -36,14 +36,22 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
     [
         (0, "Success", ""),
         # Gateway / common codes
-        (100000000, "Wrong Host header", "Check ZEGO_API_BASE_URL: use an aigc-aiagent-api endpoint."),
+        (
+            100000000,
+            "Wrong Host header",
+            "Check ZEGO_API_BASE_URL: use an aigc-aiagent-api endpoint.",
+        ),
         (100000001, "AppId malformed", "ZEGO_APP_ID must be the numeric AppID from the console."),
         (100000002, "Timestamp missing", "The request had no Timestamp: this is a client bug."),
-        (100000003, "Timestamp malformed", "Timestamp must be integer Unix seconds, not milliseconds."),
+        (
+            100000003,
+            "Timestamp malformed",
+            "Timestamp must be integer Unix seconds, not milliseconds.",
+        ),
         (
             100000004,
             "Signature expired",
-            "Your clock differs from ZEGO's by more than 10 minutes. Sync the clock (NTP) and retry.",
+            "Your clock is more than 10 minutes off ZEGO's. Sync the clock (NTP) and retry.",
             True,
         ),
         (
@@ -60,7 +68,12 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
         (100000012, "Could not read HTTP body", "Send a valid JSON body with Content-Type."),
         (100000013, "SignatureVersion missing", "Send SignatureVersion=2.0."),
         (100000014, "Unsupported SignatureVersion", "Only SignatureVersion=2.0 is supported."),
-        (100000015, "Gateway internal error", "Retry later; contact ZEGO support if it lasts.", True),
+        (
+            100000015,
+            "Gateway internal error",
+            "Retry later; contact ZEGO support if it lasts.",
+            True,
+        ),
         (
             100000017,
             "App has not enabled this service",
@@ -104,7 +117,11 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
             "Use ensure_agent() (registers or updates as needed) or UpdateAgent.",
         ),
         (410001009, "Agent not found", "Register the agent first (notebook 01, ensure_agent())."),
-        (410001010, "Failed to load message history", "Check ZIM, or use MessageHistory.SyncMode=1."),
+        (
+            410001010,
+            "Failed to load message history",
+            "Check ZIM, or use MessageHistory.SyncMode=1.",
+        ),
         (410001011, "Instance update failed", "Contact ZEGO support."),
         (
             410001013,
@@ -121,7 +138,11 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
         (410001028, "Digital-human instance creation failed", "Contact ZEGO support."),
         (410001029, "Digital-human API rate limited", "Back off and retry.", True),
         (410001030, "Digital-human stream ID duplicate", "Use a unique AgentStreamId."),
-        (410001031, "Digital-human concurrency limit reached", "Delete instances or raise the quota."),
+        (
+            410001031,
+            "Digital-human concurrency limit reached",
+            "Delete instances or raise the quota.",
+        ),
         (410001032, "Digital-human system error", "Contact ZEGO support."),
         (410001033, "LLM trial (zego_test) expired", "Use your own LLM URL, key and model."),
         (410001034, "TTS trial expired", "Use your own TTS vendor credentials."),

@@ -48,12 +48,19 @@ class ValidationError(ZegoError, ValueError):
 
 
 class TransportError(ZegoError):
-    """The request did not produce a ZEGO response (network, DNS, proxy, timeout)."""
+    """The request did not produce a ZEGO response (network, DNS, proxy, timeout).
 
-    def __init__(self, action: str, problem: str, hint: str) -> None:
+    ``certainly_not_sent`` is true when the request never reached the server
+    (DNS failure, refused connection): repeating it is then always safe.
+    """
+
+    def __init__(
+        self, action: str, problem: str, hint: str, *, certainly_not_sent: bool = False
+    ) -> None:
         self.action = action
         self.problem = problem
         self.hint = hint
+        self.certainly_not_sent = certainly_not_sent
         super().__init__(f"{action}: {problem}. {hint}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from .errors import ValidationError
 
@@ -54,9 +55,7 @@ def check_rtc_id(field: str, value: object, max_bytes: int) -> str:
     if not isinstance(value, str) or not value:
         raise ValidationError(field, "must be a non-empty string")
     if not RTC_ID_PATTERN.match(value):
-        raise ValidationError(
-            field, f"{value!r} may only contain letters, digits, '_' and '-'"
-        )
+        raise ValidationError(field, f"{value!r} may only contain letters, digits, '_' and '-'")
     size = len(value.encode("utf-8"))
     if size > max_bytes:
         raise ValidationError(field, f"is {size} bytes long; the limit is {max_bytes}")
@@ -81,7 +80,8 @@ def check_agent_id(field: str, value: object) -> str:
         raise ValidationError(field, f"is {len(value)} characters; the limit is 128")
     if not AGENT_ID_PATTERN.match(value):
         raise ValidationError(
-            field, f"{value!r} has a character outside letters, digits and !#$%&()+-:;<=.>?@[]^_{{}}|~,"
+            field,
+            f"{value!r} has a character outside letters, digits and !#$%&()+-:;<=.>?@[]^_{{}}|~,",
         )
     return value
 
@@ -109,6 +109,28 @@ def check_int_range(field: str, value: object, low: int, high: int) -> int:
         raise ValidationError(field, f"must be an integer between {low} and {high}")
     if not low <= value <= high:
         raise ValidationError(field, f"is {value}; it must be between {low} and {high}")
+    return value
+
+
+def check_number_range(field: str, value: object, low: float, high: float) -> float:
+    """A number (int or float) within ``low..high`` (inclusive). Booleans are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(field, f"must be a number between {low} and {high}")
+    if not low <= value <= high:
+        raise ValidationError(field, f"is {value}; it must be between {low} and {high}")
+    return value
+
+
+def check_url(field: str, value: object, schemes: Sequence[str] = ("http", "https")) -> str:
+    """An absolute URL with one of ``schemes`` and a host, e.g. ``https://api.example.com/v1``."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(field, "must be a non-empty URL")
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc or value != value.strip():
+        allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ValidationError(
+            field, f"{value!r} is not a full URL; it must start with {allowed} and name a host"
+        )
     return value
 
 

@@ -1,0 +1,139 @@
+"""Command line: ``python -m zego_helpers <command>``.
+
+Commands:
+
+* ``doctor``   check settings, clock and one signed call, with a fix for each failure
+* ``token``    print a Token04 for a user (only the token, so it can be piped)
+* ``agents``   list registered agents (API keys masked)
+* ``cleanup``  delete every instance the ledger still holds
+* ``sandbox``  run a standalone sandbox for a workshop room
+* ``callbacks`` run a callback receiver and print events
+
+Feature packages add their own command through an ``add_cli(subparsers)``
+function, registered in :data:`_FEATURE_COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+
+from .errors import ZegoError
+from .settings import Settings
+
+#: Modules that contribute a subcommand through ``add_cli(subparsers)``.
+_FEATURE_COMMANDS = ("zego_helpers.sandbox.cli", "zego_helpers.callbacks.cli")
+
+
+def _credentials(settings: Settings) -> tuple[int, str]:
+    """(app_id, server_secret) of the service the settings point at (sandbox or real)."""
+    if settings.is_sandbox:
+        from .sandbox import ensure_embedded_sandbox
+
+        sandbox = ensure_embedded_sandbox(settings.kit_home)
+        return sandbox.app_id, sandbox.server_secret
+    assert settings.app_id is not None and settings.server_secret is not None
+    return settings.app_id, settings.server_secret.reveal()
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_doctor
+
+    checks = run_doctor()
+    for check in checks:
+        print(check.line())
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from .settings import load_settings
+    from .token04 import generate_token04, privilege_payload
+
+    settings = load_settings()
+    app_id, secret = _credentials(settings)
+    payload = privilege_payload(args.room_id) if args.room_id else ""
+    print(generate_token04(app_id, args.user_id, secret, args.ttl, payload))
+    return 0
+
+
+def cmd_agents(args: argparse.Namespace) -> int:
+    from .connect import connect
+    from .secrets_mask import mask_secrets
+
+    with connect() as client:
+        agents = list(client.iter_agents())
+    if args.json:
+        print(json.dumps(mask_secrets(agents), indent=2, ensure_ascii=False))
+    elif not agents:
+        print("No agents registered.")
+    else:
+        for agent in agents:
+            llm = agent.get("LLM") or {}
+            tts = agent.get("TTS") or {}
+            print(
+                f"{agent.get('AgentId')}  name={agent.get('Name', '')!r}  "
+                f"llm={llm.get('Model', '?')}  tts={tts.get('Vendor', '?')}"
+            )
+    return 0
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    from .cleanup import cleanup_ledger
+    from .connect import connect
+
+    with connect() as client:
+        results = cleanup_ledger(client, prefix=args.prefix)
+    if not results:
+        print("The ledger holds no live instance for this service: nothing to clean up.")
+    for result in results:
+        print(result.line())
+    return 0 if all(r.ok for r in results) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m zego_helpers",
+        description="Tools for ZEGO's AI Agent server API (sandbox mode without credentials).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    doctor = commands.add_parser("doctor", help="check settings, clock and one signed call")
+    doctor.set_defaults(func=cmd_doctor)
+
+    token = commands.add_parser("token", help="print a Token04 for the web client")
+    token.add_argument("--user-id", required=True, help="the userID the client logs in with")
+    token.add_argument("--room-id", help="pin the token to this room (privilege token)")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token.set_defaults(func=cmd_token)
+
+    agents = commands.add_parser("agents", help="list registered agents (keys masked)")
+    agents.add_argument("--json", action="store_true", help="print the full masked JSON")
+    agents.set_defaults(func=cmd_agents)
+
+    cleanup = commands.add_parser("cleanup", help="delete every instance the ledger holds")
+    cleanup.add_argument("--prefix", help="only instances whose ids start with this prefix")
+    cleanup.set_defaults(func=cmd_cleanup)
+
+    for module_name in _FEATURE_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        module.add_cli(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ZegoError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,324 @@
+"""Settings: where the kit finds your AppID, ServerSecret, endpoint and LLM/TTS defaults.
+
+Values come from the environment first, then from a ``.env`` file (found by
+walking up from the current directory, so notebooks in ``notebooks/`` find the
+project's ``.env``). The names match ZEGO's own sample server, so you can reuse
+its ``.env`` unchanged (``NEXT_PUBLIC_ZEGO_APP_ID`` is accepted too).
+
+The kit runs in one of two **modes**:
+
+* ``real``: ``ZEGO_APP_ID`` and ``ZEGO_SERVER_SECRET`` are set, so requests go
+  to ZEGO (or to whatever ``ZEGO_API_BASE_URL`` says).
+* ``sandbox``: no credentials (or ``ZEGO_SANDBOX=1``), so the kit starts its
+  local emulator and everything works offline.
+
+Secrets are wrapped in :class:`Secret`, whose ``repr`` and ``str`` never show
+the value: printing settings in a notebook is safe.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .errors import ConfigError
+
+DEFAULT_API_BASE_URL = "https://aigc-aiagent-api.zegotech.cn"
+REGIONS = ("sha", "hkg", "fra", "lax", "bom", "sgp")
+SERVER_SECRET_LENGTH = 32
+UINT32_MAX = 2**32 - 1
+
+
+class Secret:
+    """A string that refuses to be printed. Call :meth:`reveal` where the value is really needed."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    def __str__(self) -> str:
+        return "****"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def region_base_url(region: str) -> str:
+    """The endpoint of one region, e.g. ``"sgp"`` -> ``https://aigc-aiagent-api-sgp.zegotech.cn``."""
+    return f"https://aigc-aiagent-api-{region}.zegotech.cn"
+
+
+@dataclass(frozen=True)
+class LLMDefaults:
+    """LLM settings from ``LLM_*`` variables; empty strings mean "not set"."""
+
+    base_url: str = ""
+    api_key: Secret | None = field(default=None)
+    model: str = ""
+    system_prompt: str = ""
+
+
+@dataclass(frozen=True)
+class TTSDefaults:
+    """TTS settings from ``TTS_*`` variables (and the legacy ``TTS_BYTEDANCE_*`` ones)."""
+
+    vendor: str = ""
+    api_key: Secret | None = None
+    model: str = ""
+    voice_id: str = ""
+    group_id: str = ""
+    bytedance_app_id: str = ""
+    bytedance_token: Secret | None = None
+    bytedance_cluster: str = ""
+    bytedance_voice_type: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings. Build them with :func:`load_settings`."""
+
+    mode: str
+    mode_reason: str
+    api_base_url: str
+    app_id: int | None = None
+    server_secret: Secret | None = None
+    callback_secret: Secret | None = None
+    kit_home: Path = field(default_factory=lambda: Path.home() / ".zego_kit")
+    attendee: str | None = None
+    llm: LLMDefaults = field(default_factory=LLMDefaults)
+    tts: TTSDefaults = field(default_factory=TTSDefaults)
+    dotenv_path: Path | None = None
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.mode == "sandbox"
+
+    def summary(self) -> str:
+        """One readable line: the mode, why, and where requests go. Safe to print."""
+        where = "the embedded sandbox" if self.is_sandbox else self.api_base_url
+        app = f", AppID {self.app_id}" if self.app_id is not None else ""
+        return f"Mode: {self.mode} ({self.mode_reason}); requests go to {where}{app}"
+
+
+def _clean(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _parse_app_id(raw: str, variable: str) -> int:
+    if not raw.isdigit():
+        raise ConfigError(
+            variable,
+            f"{raw!r} is not a number",
+            "copy the numeric AppID from the ZEGO console (Project > Basic information)",
+        )
+    value = int(raw)
+    if not 0 < value <= UINT32_MAX:
+        raise ConfigError(
+            variable,
+            f"{value} is outside 1..{UINT32_MAX} (AppID is an unsigned 32-bit number)",
+            "copy the AppID from the ZEGO console",
+        )
+    return value
+
+
+def _parse_server_secret(raw: str, variable: str) -> Secret:
+    # Only the length is reported: the value itself must never reach a message.
+    if len(raw) != SERVER_SECRET_LENGTH:
+        raise ConfigError(
+            variable,
+            f"must be {SERVER_SECRET_LENGTH} characters long, got {len(raw)}",
+            "copy the ServerSecret (not the AppSign) from the ZEGO console",
+        )
+    return Secret(raw)
+
+
+def _check_url(raw: str, variable: str) -> str:
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(
+            variable,
+            f"{raw!r} is not a well-formed http(s) URL",
+            f"use e.g. {DEFAULT_API_BASE_URL} or http://127.0.0.1:8123 for a local sandbox",
+        )
+    return raw.rstrip("/")
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+def find_dotenv_file(start: Path | None = None) -> Path | None:
+    """The nearest ``.env`` in ``start`` (default: the current directory) or a parent."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / ".env"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    dotenv_path: str | Path | None = None,
+) -> Settings:
+    """Read settings from ``env`` (default: ``os.environ``) and a ``.env`` file.
+
+    Variables already in the environment win over the ``.env`` file. By
+    default the nearest ``.env`` is used; pass a path to pick one, or ``""``
+    to ignore ``.env`` files entirely (tests do).
+    Raises :class:`~zego_helpers.errors.ConfigError` naming the variable and
+    the fix when a value is malformed.
+    """
+    from dotenv import dotenv_values
+
+    source = dict(os.environ if env is None else env)
+    path: Path | None
+    if dotenv_path == "":
+        path = None
+    elif dotenv_path is not None:
+        path = Path(dotenv_path)
+    else:
+        path = find_dotenv_file()
+    if path is not None and path.is_file():
+        for key, value in dotenv_values(path).items():
+            if value is not None:
+                source.setdefault(key, value)
+
+    def get(*names: str) -> tuple[str, str]:
+        """The first variable that is set among ``names``, with its name."""
+        for name in names:
+            value = _clean(source.get(name))
+            if value:
+                return name, value
+        return names[0], ""
+
+    app_var, app_raw = get("ZEGO_APP_ID", "NEXT_PUBLIC_ZEGO_APP_ID")
+    secret_var, secret_raw = get("ZEGO_SERVER_SECRET")
+    app_id = _parse_app_id(app_raw, app_var) if app_raw else None
+    server_secret = _parse_server_secret(secret_raw, secret_var) if secret_raw else None
+    _, callback_raw = get("ZEGO_CALLBACK_SECRET")
+
+    _, base_raw = get("ZEGO_API_BASE_URL")
+    _, region = get("ZEGO_REGION")
+    if base_raw:
+        base_url = _check_url(base_raw, "ZEGO_API_BASE_URL")
+    elif region:
+        if region.lower() not in REGIONS:
+            raise ConfigError(
+                "ZEGO_REGION",
+                f"{region!r} is not a known region",
+                f"use one of {', '.join(REGIONS)}, or leave it empty for the unified endpoint",
+            )
+        base_url = region_base_url(region.lower())
+    else:
+        base_url = DEFAULT_API_BASE_URL
+
+    _, sandbox_raw = get("ZEGO_SANDBOX")
+    if sandbox_raw and _flag(sandbox_raw):
+        mode, reason = "sandbox", "ZEGO_SANDBOX is set"
+    elif app_id is not None and server_secret is not None:
+        mode, reason = "real", f"{app_var} and {secret_var} are set"
+    elif app_id is not None or server_secret is not None:
+        missing = secret_var if app_id is not None else "ZEGO_APP_ID"
+        raise ConfigError(
+            missing,
+            "is missing while the other credential is set",
+            "set both ZEGO_APP_ID and ZEGO_SERVER_SECRET for the real service, "
+            "or neither for the sandbox",
+        )
+    else:
+        mode, reason = "sandbox", "no ZEGO_APP_ID / ZEGO_SERVER_SECRET set"
+
+    _, home_raw = get("ZEGO_KIT_HOME")
+    kit_home = Path(home_raw).expanduser() if home_raw else Path.home() / ".zego_kit"
+    _, attendee = get("ZEGO_ATTENDEE")
+
+    def secret_or_none(*names: str) -> Secret | None:
+        value = get(*names)[1]
+        return Secret(value) if value else None
+
+    llm = LLMDefaults(
+        base_url=get("LLM_BASE_URL")[1],
+        api_key=secret_or_none("LLM_API_KEY"),
+        model=get("LLM_MODEL")[1],
+        system_prompt=get("LLM_SYSTEM_PROMPT")[1],
+    )
+    tts = TTSDefaults(
+        vendor=get("TTS_VENDOR")[1],
+        api_key=secret_or_none("TTS_API_KEY"),
+        model=get("TTS_MODEL")[1],
+        voice_id=get("TTS_VOICE_ID")[1],
+        group_id=get("TTS_GROUP_ID")[1],
+        bytedance_app_id=get("TTS_BYTEDANCE_APP_ID")[1],
+        bytedance_token=secret_or_none("TTS_BYTEDANCE_TOKEN"),
+        bytedance_cluster=get("TTS_BYTEDANCE_CLUSTER")[1],
+        bytedance_voice_type=get("TTS_BYTEDANCE_VOICE_TYPE")[1],
+    )
+    return Settings(
+        mode=mode,
+        mode_reason=reason,
+        api_base_url=base_url,
+        app_id=app_id,
+        server_secret=server_secret,
+        callback_secret=Secret(callback_raw) if callback_raw else None,
+        kit_home=kit_home,
+        attendee=attendee or None,
+        llm=llm,
+        tts=tts,
+        dotenv_path=path if path is not None and path.is_file() else None,
+    )
+
+
+def save_env_file(path: str | Path, values: Mapping[str, str | Secret | int | None]) -> Path:
+    """Write or update ``KEY=value`` lines in a ``.env`` file with mode 0600.
+
+    Existing lines for other keys are kept. A value of ``None`` or ``""``
+    removes the key. The file is created with owner-only permissions before
+    any secret is written to it, and the secret is never printed.
+    """
+    from dotenv import dotenv_values
+
+    target = Path(path)
+    current = (
+        {k: v for k, v in dotenv_values(target).items() if v is not None} if target.exists() else {}
+    )
+    for key, value in values.items():
+        text = (
+            value.reveal() if isinstance(value, Secret) else ("" if value is None else str(value))
+        )
+        if text:
+            current[key] = text
+        else:
+            current.pop(key, None)
+    lines = [f"{key}={_quote(value)}\n" for key, value in current.items()]
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    fd = os.open(target, flags, stat.S_IRUSR | stat.S_IWUSR)
+    os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)  # also tighten a file that existed before
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.writelines(lines)
+    return target
+
+
+def _quote(value: str) -> str:
+    """Quote a value for a .env line when it has spaces, quotes or a '#'."""
+    if any(ch in value for ch in " #'\"\\\n"):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    return value

@@ -1,0 +1,195 @@
+"""Small recipes built from several calls: register once, run a call safely, ask and wait.
+
+* :func:`ensure_agent` makes registration idempotent, so running a notebook
+  twice never fails with "agent already exists" (410001008).
+* :class:`AgentSession` creates an instance and *always* deletes it, even when
+  your code raises, so no instance is left holding one of your 10 slots.
+* :func:`ask` sends a text turn and waits until the agent's answer appears in
+  the conversation history.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .client import AIAgentClient, ParamObject
+from .errors import AlreadyExistsError, ZegoError
+from .ids import CallIds
+from .models import MessageHistory, to_api_value
+
+EnsureResult = Literal["registered", "updated", "unchanged"]
+
+
+def _differs(wanted: Any, stored: Any) -> bool:
+    """True when ``stored`` does not contain everything in ``wanted``.
+
+    ZEGO may add defaults to what it stores (a ``Vendor``, a ``Temperature``),
+    so only the fields *we* send are compared.
+    """
+    if isinstance(wanted, Mapping):
+        if not isinstance(stored, Mapping):
+            return True
+        return any(_differs(value, stored.get(key)) for key, value in wanted.items())
+    if isinstance(wanted, float) or isinstance(stored, float):
+        try:
+            return abs(float(wanted) - float(stored)) > 1e-9
+        except (TypeError, ValueError):
+            return True
+    return wanted != stored
+
+
+def ensure_agent(
+    client: AIAgentClient,
+    agent_id: str,
+    *,
+    name: str | None = None,
+    llm: ParamObject = None,
+    tts: ParamObject = None,
+    asr: ParamObject = None,
+) -> EnsureResult:
+    """Make sure ``agent_id`` is registered with this config; change only what differs.
+
+    1. QueryAgents: is it there?
+    2. No: RegisterAgent. If another process registered it a moment ago
+       (410001008), that counts as success and we go on to compare.
+    3. Yes: UpdateAgent only if the stored config differs from what you pass.
+    """
+    wanted = {
+        "Name": name,
+        "LLM": to_api_value(llm),
+        "TTS": to_api_value(tts),
+        "ASR": to_api_value(asr),
+    }
+    wanted = {key: value for key, value in wanted.items() if value is not None}
+    stored = client.get_agent(agent_id)
+    if stored is None:
+        try:
+            client.register_agent(agent_id, name=name, llm=llm, tts=tts, asr=asr)
+            return "registered"
+        except AlreadyExistsError:
+            stored = client.get_agent(agent_id) or {}
+    if not _differs(wanted, stored):
+        return "unchanged"
+    client.update_agent(agent_id, name=name, llm=llm, tts=tts, asr=asr)
+    return "updated"
+
+
+class AgentSession:
+    """Create an agent instance on entry; delete it on exit, whatever happened.
+
+    ::
+
+        with AgentSession(client, "my_agent", make_call_ids()) as session:
+            client.send_agent_instance_llm(session.instance_id, "Hello")
+        # deleted here, even after an exception
+
+    Deleting an instance that is already gone (ZEGO destroyed it after the
+    idle time: 410001002) counts as done.
+    """
+
+    def __init__(
+        self,
+        client: AIAgentClient,
+        agent_id: str,
+        ids: CallIds,
+        *,
+        message_history: ParamObject = None,
+        **create_options: Any,
+    ) -> None:
+        self.client = client
+        self.agent_id = agent_id
+        self.ids = ids
+        self.message_history = message_history if message_history is not None else MessageHistory()
+        self.create_options = create_options
+        self.instance_id: str | None = None
+
+    def start(self) -> str:
+        """Create the instance (ZEGO's default history: SyncMode 1, no messages, window 10)."""
+        data = self.client.create_agent_instance(
+            self.agent_id,
+            self.ids.user_id,
+            self.ids.to_rtc(),
+            message_history=self.message_history,
+            **self.create_options,
+        )
+        self.instance_id = str(data["AgentInstanceId"])
+        return self.instance_id
+
+    def stop(self) -> None:
+        """Delete the instance if it is still running; safe to call twice."""
+        if self.instance_id is not None:
+            self.client.delete_agent_instance(self.instance_id, missing_ok=True)
+            self.instance_id = None
+
+    def __enter__(self) -> AgentSession:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What :func:`ask` returns: the turn number and the agent's answer."""
+
+    round: int
+    text: str
+
+
+def wait_for_status(
+    client: AIAgentClient,
+    agent_instance_id: str,
+    statuses: tuple[str, ...] = ("LISTENING", "IDLE"),
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.25,
+) -> str:
+    """Poll QueryAgentInstanceStatus until the status is one of ``statuses``; return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = str(client.query_agent_instance_status(agent_instance_id).get("Status", ""))
+        if status in statuses:
+            return status
+        if time.monotonic() >= deadline:
+            raise ZegoError(
+                f"Instance {agent_instance_id} stayed {status} for {timeout:.0f} s "
+                f"(waiting for {' or '.join(statuses)})"
+            )
+        time.sleep(interval)
+
+
+def ask(
+    client: AIAgentClient,
+    agent_instance_id: str,
+    text: str,
+    *,
+    timeout: float = 60.0,
+    interval: float = 0.25,
+    **send_options: Any,
+) -> Reply:
+    """Send ``text`` as a user turn and wait for the agent's answer in the history.
+
+    The answer is spoken in the room; here we read it back from
+    GetAgentInstanceMsgList, where it appears once the LLM has finished
+    (``AddAnswerToHistory`` must stay true, the default here).
+    """
+    before = client.get_agent_instance_msg_list(agent_instance_id).get("MessageList") or []
+    sent = client.send_agent_instance_llm(agent_instance_id, text, **send_options)
+    deadline = time.monotonic() + timeout
+    while True:
+        messages = client.get_agent_instance_msg_list(agent_instance_id).get("MessageList") or []
+        new = messages[len(before) :] if len(messages) >= len(before) else messages
+        answers = [m for m in new if m.get("Role") == "assistant" and m.get("Content")]
+        if answers:
+            return Reply(round=int(sent.get("Round", 0)), text=str(answers[-1]["Content"]))
+        if time.monotonic() >= deadline:
+            raise ZegoError(
+                f"No answer from instance {agent_instance_id} within {timeout:.0f} s. "
+                "If this is the real service, check the LLM settings: a rejected key arrives "
+                "only as an Exception callback (2203)."
+            )
+        time.sleep(interval)
