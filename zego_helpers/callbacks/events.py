@@ -1,0 +1,312 @@
+"""One ZEGO callback, parsed leniently, and a one-line explanation of it.
+
+ZEGO POSTs a JSON object like this to your callback URL (reference §6.2)::
+
+    {"AppId": 1234567, "Event": "Exception", "AgentInstanceId": "1912...",
+     "AgentUserId": "agent_1", "AgentId": "tutorial_agent", "Name": "Tutor",
+     "RoomId": "room_1", "Sequence": 1745502313000123, "Timestamp": 1745502313000,
+     "Nonce": "7450231", "Signature": "5bd5...", "Data": {"Code": 2203, "Message": "...",
+     "Round": 1}}
+
+ZEGO warns that it may add fields and event names at any time, so the parser
+here never rejects an event for what it does not know: unknown events keep
+their name, unknown fields stay in ``data`` and ``raw``, and a field of the
+wrong type becomes ``None`` instead of an exception. The ``Signature`` is
+dropped while parsing, so it can never end up in a log or a notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..codes import describe_exception_code
+
+#: The events the reference documents (§6.3). Others are still accepted.
+KNOWN_EVENTS = (
+    "ASRResult",
+    "LLMResult",
+    "Exception",
+    "Interrupted",
+    "UserSpeakAction",
+    "AgentInstanceStatus",
+    "UserAudioData",
+    "AgentInstanceCreated",
+    "AgentInstanceDeleted",
+    "AgentInstanceMetaInfo",
+    "AgentSpeakAction",  # deprecated, replaced by AgentInstanceStatus; still seen in examples
+)
+
+#: ``Interrupted.Data.Reason``: what cut the agent off.
+INTERRUPT_REASONS = {
+    1: "the user spoke",
+    2: "a SendAgentInstanceLLM call",
+    3: "a SendAgentInstanceTTS call",
+    4: "an InterruptAgentInstance call",
+}
+
+#: Fields that must never be kept: the signature proves nothing once stored,
+#: and a stored copy could be replayed.
+_DROPPED_FIELDS = frozenset({"Signature"})
+
+
+@dataclass(frozen=True)
+class CallbackEvent:
+    """One callback from ZEGO, with the envelope fields pulled out and typed.
+
+    ``data`` is the event's ``Data`` object (always a dict), ``raw`` the whole
+    body minus the ``Signature``. ``received_at`` is when this process got it
+    (Unix seconds); ``timestamp_ms`` is when ZEGO sent it (Unix milliseconds).
+    ``verified_by`` names the secret whose signature matched
+    (``"callback_secret"`` or ``"server_secret"``), or ``None`` when the event
+    was built without a check (in a test, say).
+    """
+
+    app_id: int | None
+    event: str
+    agent_instance_id: str
+    agent_user_id: str
+    agent_id: str
+    name: str
+    room_id: str
+    sequence: int | None
+    timestamp_ms: int | None
+    data: dict[str, Any] = field(hash=False)
+    nonce: str
+    received_at: float
+    raw: dict[str, Any] = field(hash=False, repr=False)
+    verified_by: str | None = None
+
+    @property
+    def round(self) -> int | None:
+        """The conversation round (``Data.Round``) this event belongs to, if any."""
+        return _as_int(self.data.get("Round"))
+
+    @property
+    def code(self) -> int | None:
+        """``Data.Code`` of ``Exception`` and ``AgentInstanceDeleted`` events."""
+        return _as_int(self.data.get("Code"))
+
+    @property
+    def dedup_key(self) -> tuple | None:
+        """What identifies this event across ZEGO's retries (reference §6.5).
+
+        ``(AgentInstanceId, Event, Sequence)`` when there is a Sequence, else
+        the Nonce, else ``None`` (such an event can't be recognised again).
+        """
+        if self.sequence is not None:
+            return ("seq", self.agent_instance_id, self.event, self.sequence)
+        if self.nonce:
+            return ("nonce", self.nonce)
+        return None
+
+    @property
+    def sent_at(self) -> float:
+        """When the event happened, in Unix seconds: ZEGO's Timestamp, else our receive time."""
+        if self.timestamp_ms is None:
+            return self.received_at
+        # A 10-digit value is seconds (the generic docs' example), 13 digits milliseconds.
+        return self.timestamp_ms / 1000 if self.timestamp_ms > 10**11 else float(self.timestamp_ms)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """``AgentInstanceDeleted.Data.LatencyData``: session averages of where the time went."""
+
+    llm_ttft_ms: float | None  # LLMTTFT: LLM time to first token
+    llm_tokens_per_s: float | None  # LLMTPS: LLM output speed
+    tts_first_frame_ms: float | None  # TTSAudioFirstFrameTime: TTS time to first audio
+    total_ms: float | None  # TotalCost: the whole response time
+
+
+def parse_callback(
+    body: Mapping[str, Any],
+    *,
+    received_at: float | None = None,
+    verified_by: str | None = None,
+) -> CallbackEvent:
+    """Turn a decoded callback body into a :class:`CallbackEvent`; never raises on content.
+
+    Missing or mistyped fields become ``""`` / ``None``; ``Data`` that arrives
+    as a JSON string is decoded; anything else that is not an object is kept
+    under ``data["value"]``.
+    """
+    raw = {k: v for k, v in body.items() if k not in _DROPPED_FIELDS}
+    return CallbackEvent(
+        app_id=_as_int(raw.get("AppId")),
+        event=_as_str(raw.get("Event")),
+        agent_instance_id=_as_str(raw.get("AgentInstanceId")),
+        agent_user_id=_as_str(raw.get("AgentUserId")),
+        agent_id=_as_str(raw.get("AgentId")),
+        name=_as_str(raw.get("Name")),
+        room_id=_as_str(raw.get("RoomId")),
+        sequence=_as_int(raw.get("Sequence")),
+        timestamp_ms=_as_int(raw.get("Timestamp")),
+        data=_as_data(raw.get("Data")),
+        nonce=_as_str(raw.get("Nonce")),
+        received_at=time.time() if received_at is None else received_at,
+        raw=raw,
+        verified_by=verified_by,
+    )
+
+
+def latency_of(event: CallbackEvent) -> Latency | None:
+    """The LatencyData of an ``AgentInstanceDeleted`` event, or ``None`` if it has none."""
+    data = event.data.get("LatencyData")
+    if not isinstance(data, Mapping):
+        return None
+    return Latency(
+        llm_ttft_ms=_as_float(data.get("LLMTTFT")),
+        llm_tokens_per_s=_as_float(data.get("LLMTPS")),
+        tts_first_frame_ms=_as_float(data.get("TTSAudioFirstFrameTime")),
+        total_ms=_as_float(data.get("TotalCost")),
+    )
+
+
+def short_meaning(event: CallbackEvent, width: int = 80) -> str:
+    """Say in a few words what the event means, e.g. ``Exception 2203: LLM authentication failed``.
+
+    Text the agent or user said is quoted and cut to ``width`` characters.
+    """
+    d = event.data
+    kind = event.event
+    if kind == "Exception":
+        code = event.code
+        info = describe_exception_code(code if code is not None else -1)
+        text = f"Exception {code if code is not None else '?'}: {info.meaning}"
+        message = _as_str(d.get("Message"))
+        return text + (f" ({_clip(message, width)})" if message else "")
+    if kind == "AgentInstanceStatus":
+        return f"Status {_as_str(d.get('Status')) or '?'}{_round_suffix(event)}"
+    if kind == "AgentSpeakAction":
+        action = _as_str(d.get("Action")) or _as_str(d.get("Status")) or "?"
+        return f"Agent speak action {action}{_round_suffix(event)} (deprecated event name)"
+    if kind == "LLMResult":
+        return f"LLM said: {_quote(d.get('Text'), width)}"
+    if kind == "ASRResult":
+        return f"User said: {_quote(d.get('Text'), width)}"
+    if kind == "Interrupted":
+        reason = _as_int(d.get("Reason"))
+        why = INTERRUPT_REASONS.get(reason, f"reason {reason}") if reason is not None else "?"
+        played = _as_str(d.get("PlayedText"))
+        return f"Interrupted: {why}" + (f"; had said {_quote(played, width)}" if played else "")
+    if kind == "UserSpeakAction":
+        action = _as_str(d.get("Action"))
+        verb = {"SPEAK_BEGIN": "started", "SPEAK_END": "stopped"}.get(action)
+        who = _as_str(d.get("UserId")) or "user"
+        return f"{who} {verb} speaking" if verb else f"{who}: {action or '?'}"
+    if kind == "UserAudioData":
+        return _audio_meaning(d)
+    if kind == "AgentInstanceCreated":
+        return "Agent joined the room and is publishing its stream"
+    if kind == "AgentInstanceDeleted":
+        return _deleted_meaning(event)
+    if kind == "AgentInstanceMetaInfo":
+        meta = d.get("MetaInfo")
+        keys = ", ".join(sorted(map(str, meta))) if isinstance(meta, Mapping) else ""
+        return f"LLM meta info{': ' + _clip(keys, width) if keys else ''}"
+    keys = ", ".join(sorted(map(str, d)))
+    name = kind or "(no Event field)"
+    return _clip(f"{name}: not a documented event; Data fields: {keys or 'none'}", width + 40)
+
+
+def format_line(event: CallbackEvent) -> str:
+    """One readable line per event, for a terminal or ``print`` (never contains a secret)."""
+    when = datetime.fromtimestamp(event.sent_at).strftime("%H:%M:%S.%f")[:-3]
+    instance = event.agent_instance_id or "-"
+    rnd = f"r{event.round}" if event.round is not None else "-"
+    via = f"  [{event.verified_by}]" if event.verified_by else ""
+    return f"{when}  {event.event or '?':<22} {instance:<20} {rnd:>4}  {short_meaning(event)}{via}"
+
+
+# --- small lenient converters -------------------------------------------------------------
+
+
+def _as_str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_data(value: Any) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict):
+            return decoded
+    return {"value": value}
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _quote(value: Any, width: int) -> str:
+    return f'"{_clip(_as_str(value), width)}"'
+
+
+def _round_suffix(event: CallbackEvent) -> str:
+    return f" (round {event.round})" if event.round is not None else ""
+
+
+def _audio_meaning(d: Mapping[str, Any]) -> str:
+    rate = _as_int(d.get("SampleRate")) or 16000
+    audio = d.get("Audio")
+    fmt = _as_str(d.get("Format")) or "audio"
+    if isinstance(audio, str) and audio:
+        pcm_bytes = len(audio) * 3 // 4  # base64 -> bytes, 16-bit mono samples
+        return f"User audio: {pcm_bytes / (2 * rate):.1f} s of {fmt} at {rate} Hz"
+    return f"User audio ({fmt}, no samples)"
+
+
+def _deleted_meaning(event: CallbackEvent) -> str:
+    code = event.code
+    if code in (None, 0):
+        text = "Deleted through the API"
+    else:
+        text = f"Destroyed: {code} {describe_exception_code(code).meaning}"
+    lat = latency_of(event)
+    if lat is not None and lat.total_ms is not None:
+        text += f"; average response {lat.total_ms:.0f} ms"
+    return text
