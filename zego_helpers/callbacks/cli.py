@@ -1,0 +1,113 @@
+"""``python -m zego_helpers callbacks``: receive ZEGO callbacks and print one line per event.
+
+    python -m zego_helpers callbacks --port 8787
+    # then expose it, e.g. with a tunnel, and register https://<public-host>/zego/callback
+
+The secrets come from the settings (``.env`` / environment): the callback
+secret if set, else the ServerSecret. Neither they nor any Signature is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from typing import Any, TextIO
+
+from ..errors import ZegoError
+from .events import format_line
+from .receiver import DEFAULT_PATH, CallbackReceiver
+from .verify import DEFAULT_MAX_AGE_SECONDS
+
+DEFAULT_PORT = 8787
+
+
+def add_cli(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the ``callbacks`` subcommand; its handler is stored as ``func``."""
+    parser = subparsers.add_parser(
+        "callbacks",
+        help="receive ZEGO callbacks and print each event",
+        description="Listen for ZEGO AI Agent callbacks, verify their signature, print each "
+        "event as one line. Ctrl+C stops.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument("--path", default=DEFAULT_PATH, help="URL path ZEGO posts to")
+    parser.add_argument(
+        "--max-age",
+        type=float,
+        default=DEFAULT_MAX_AGE_SECONDS,
+        help="refuse callbacks whose Timestamp is older than this many seconds (0: no check)",
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(
+    args: argparse.Namespace,
+    *,
+    settings: Any = None,
+    stop: threading.Event | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Serve until Ctrl+C (or until ``stop`` is set); return the exit status."""
+    out = out or sys.stdout
+    stop = stop or threading.Event()
+    try:
+        if settings is None:
+            from ..settings import load_settings
+
+            settings = load_settings()
+        receiver = CallbackReceiver(
+            settings,
+            host=args.host,
+            port=args.port,
+            path=args.path,
+            max_age_seconds=args.max_age or None,
+        ).start()
+    except (ZegoError, OSError, ValueError) as exc:
+        print(f"callbacks: {exc}", file=sys.stderr)
+        return 2
+
+    def show(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    rejections = _PrintRejections(show)
+    receiver_logger = logging.getLogger("zego_helpers.callbacks.receiver")
+    receiver_logger.addHandler(rejections)
+    old_level = receiver_logger.level
+    receiver_logger.setLevel(logging.INFO)
+    unsubscribe = receiver.log.subscribe(lambda event: show(format_line(event)))
+    secrets = ", ".join(name for name, _ in receiver.verifier.secrets.candidates())
+    show(f"Receiving ZEGO callbacks on {receiver.url} (checking signatures with: {secrets}).")
+    show("ZEGO needs a public URL that forwards here (a tunnel); register it in the console.")
+    show("Ctrl+C stops.")
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        unsubscribe()
+        receiver.stop()
+        receiver.log.close()
+        receiver_logger.removeHandler(rejections)
+        receiver_logger.setLevel(old_level)
+        stats = receiver.stats()
+        show(
+            f"Stopped. {stats['accepted']} events, {stats['duplicates']} retries ignored, "
+            f"rejected: {stats['rejected'] or 'none'}."
+        )
+    return 0
+
+
+class _PrintRejections(logging.Handler):
+    """Shows each refused callback (with its reason) between the event lines."""
+
+    def __init__(self, show: Any) -> None:
+        super().__init__(logging.INFO)
+        self._show = show
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._show(f"REJECTED  {record.getMessage()}")
