@@ -37,6 +37,13 @@ class Reply:
 Responder = Callable[[Received], Reply]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Don't print a traceback when a client gives up on a slow reply (timeout tests do)."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
 def envelope(data: Any = None, code: int = 0, message: str = "Succeed", request_id: str = "42"):
     body = {"Code": code, "Message": message, "RequestId": request_id}
     if data is not None:
@@ -55,6 +62,10 @@ class FakeZego:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One write per reply and no Nagle delay: otherwise keep-alive calls
+            # wait ~40 ms for a delayed ACK, which would distort benchmarks.
+            wbufsize = 64 * 1024
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -84,10 +95,12 @@ class FakeZego:
             do_GET = _handle
             do_HEAD = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> FakeZego:
         self._thread.start()
