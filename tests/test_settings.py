@@ -122,3 +122,13 @@ def test_values_with_spaces_round_trip(tmp_path):
     prompt = 'You are "Ada", a helpful # assistant.'
     save_env_file(env_file, {"LLM_SYSTEM_PROMPT": prompt})
     assert load_settings(env={}, dotenv_path=env_file).llm.system_prompt == prompt
+
+
+def test_env_file_variable_picks_or_disables_the_dotenv(tmp_path, monkeypatch):
+    env_file = tmp_path / "workshop.env"
+    env_file.write_text(f"ZEGO_APP_ID=9\nZEGO_SERVER_SECRET={SECRET}\n")
+    assert load_settings(env={"ZEGO_ENV_FILE": str(env_file)}).app_id == 9
+    (tmp_path / ".env").write_text(f"ZEGO_APP_ID=9\nZEGO_SERVER_SECRET={SECRET}\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(env={}).mode == "real"
+    assert load_settings(env={"ZEGO_ENV_FILE": "none"}).mode == "sandbox"

@@ -182,13 +182,18 @@ def load_settings(
 
     Variables already in the environment win over the ``.env`` file. By
     default the nearest ``.env`` is used; pass a path to pick one, or ``""``
-    to ignore ``.env`` files entirely (tests do).
+    to ignore ``.env`` files entirely. The variable ``ZEGO_ENV_FILE`` does
+    the same from the environment (a path, or ``none``).
     Raises :class:`~zego_helpers.errors.ConfigError` naming the variable and
     the fix when a value is malformed.
     """
     from dotenv import dotenv_values
 
     source = dict(os.environ if env is None else env)
+    if dotenv_path is None and source.get("ZEGO_ENV_FILE"):
+        # ZEGO_ENV_FILE picks the .env file; "none" turns .env reading off (tests do).
+        chosen = source["ZEGO_ENV_FILE"].strip()
+        dotenv_path = "" if chosen.lower() == "none" else chosen
     path: Path | None
     if dotenv_path == "":
         path = None
