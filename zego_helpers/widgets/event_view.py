@@ -1,0 +1,198 @@
+"""A live timeline of ZEGO callbacks in a notebook: what the agent does, and why it is silent.
+
+    from zego_helpers.widgets.event_view import EventView
+    EventView(receiver.log)        # last expression of a cell: the table shows and keeps updating
+
+Each row is one callback: time, event, round and a short meaning.
+``Exception`` rows are highlighted and carry the code's meaning and the fix
+(2203: the LLM rejected its key...). An ``AgentInstanceDeleted`` row shows a
+small bar chart of its ``LatencyData``, so you see where a turn's time went.
+
+The HTML comes from plain functions (:func:`render_timeline_html` and
+friends) that need no Jupyter and escape every piece of event text: callbacks
+come from the network, so their text is never trusted as HTML. The widget is
+a thin shell: an ``ipywidgets.HTML`` redrawn from an :class:`EventLog`
+subscription, at most every ``refresh_seconds`` so a burst of events costs a
+few redraws, not one per event.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from ..callbacks.event_log import EventLog
+from ..callbacks.events import CallbackEvent, Latency, latency_of, short_meaning
+from ..codes import describe_exception_code
+
+_CELL = "padding:2px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #ddd"
+_EXCEPTION_ROW = "background:#fdecea"
+_BAR_COLOURS = {"ms": "#4a90d9", "tokens/s": "#5cb85c"}
+_MEANING_WIDTH = 80
+#: The tokens/s bar is full at this speed (typical streaming LLMs give 20-100 tokens/s).
+_TOKENS_PER_S_FULL_BAR = 100.0
+
+
+def render_timeline_html(
+    events: Iterable[CallbackEvent], *, max_rows: int = 200, newest_first: bool = True
+) -> str:
+    """The timeline table of ``events`` (the last ``max_rows`` of them, by send time)."""
+    ordered = sorted(events, key=lambda e: (e.sent_at, e.sequence or 0))[-max_rows:]
+    if not ordered:
+        return "<p><i>No callbacks received yet.</i></p>"
+    if newest_first:
+        ordered.reverse()
+    header = "".join(
+        f'<th style="{_CELL}">{name}</th>' for name in ("Time", "Event", "Round", "Meaning")
+    )
+    rows = "".join(render_event_row(e) for e in ordered)
+    return (
+        '<table class="zego-event-view" style="border-collapse:collapse;font-size:13px">'
+        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def render_event_row(event: CallbackEvent) -> str:
+    """One ``<tr>``: time, event, round, meaning (plus the fix or the latency chart)."""
+    when = datetime.fromtimestamp(event.sent_at).strftime("%H:%M:%S.%f")[:-3]
+    rnd = "" if event.round is None else str(event.round)
+    detail = ""
+    style = ""
+    if _is_failure(event):
+        style = f' style="{_EXCEPTION_ROW}"'
+        detail = render_exception_detail_html(event)
+    latency = latency_of(event) if event.event == "AgentInstanceDeleted" else None
+    if latency is not None:
+        detail += render_latency_chart_html(latency)
+    return (
+        f"<tr{style}>"
+        f'<td style="{_CELL};white-space:nowrap">{when}</td>'
+        f'<td style="{_CELL}">{escape(event.event or "?")}</td>'
+        f'<td style="{_CELL}">{rnd}</td>'
+        f'<td style="{_CELL}">{escape(short_meaning(event, _MEANING_WIDTH))}{detail}</td>'
+        "</tr>"
+    )
+
+
+def render_exception_detail_html(event: CallbackEvent) -> str:
+    """What to do about an Exception (or a failed Deleted) event; the row says what it means.
+
+    ZEGO's Message is repeated in full when the one-line meaning had to cut it.
+    """
+    code = event.code
+    info = describe_exception_code(code if code is not None else -1)
+    message = str(event.data.get("Message") or "")
+    full = f"<br>Message: {escape(message)}" if len(message) > _MEANING_WIDTH else ""
+    return f'<div style="margin-top:2px"><b>Fix:</b> {escape(info.hint)}{full}</div>'
+
+
+def render_latency_chart_html(latency: Latency) -> str:
+    """A small bar chart of LatencyData: the three times share one scale; the tokens/s bar
+    is full at 100 tokens/s."""
+    timings = [
+        ("LLM time to first token", latency.llm_ttft_ms),
+        ("TTS first audio frame", latency.tts_first_frame_ms),
+        ("Total", latency.total_ms),
+    ]
+    longest = max((v for _, v in timings if v is not None), default=0.0)
+    rows = [_bar(label, value, "ms", longest) for label, value in timings]
+    speed = latency.llm_tokens_per_s
+    rows.append(_bar("LLM speed", speed, "tokens/s", max(speed or 0.0, _TOKENS_PER_S_FULL_BAR)))
+    return (
+        '<table class="zego-latency" style="margin-top:4px;font-size:12px">'
+        f'<caption style="text-align:left">Latency (session averages)</caption>'
+        f"{''.join(rows)}</table>"
+    )
+
+
+def _bar(label: str, value: float | None, unit: str, scale: float) -> str:
+    if value is None:
+        bar, shown = "", "–"
+    else:
+        width = 0 if scale <= 0 else max(1, round(160 * value / scale))
+        colour = _BAR_COLOURS[unit]
+        bar = f'<div style="background:{colour};width:{width}px;height:10px"></div>'
+        shown = f"{value:.1f} {unit}" if unit == "tokens/s" else f"{value:.0f} {unit}"
+    return (
+        f'<tr><td style="padding-right:8px">{escape(label)}</td>'
+        f'<td style="width:170px">{bar}</td><td style="padding-left:6px">{shown}</td></tr>'
+    )
+
+
+def _is_failure(event: CallbackEvent) -> bool:
+    if event.event == "Exception":
+        return True
+    return event.event == "AgentInstanceDeleted" and event.code not in (None, 0)
+
+
+class EventView:
+    """A live table of the events in ``log`` (optionally only one instance's).
+
+    Show it as the last expression of a cell, or with ``display(view)``.
+    ``close()`` stops the updates.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        *,
+        instance_id: str | None = None,
+        max_rows: int = 100,
+        refresh_seconds: float = 0.25,
+    ) -> None:
+        import ipywidgets  # only the widget needs Jupyter; the render functions do not
+
+        self.log = log
+        self.instance_id = instance_id
+        self.max_rows = max_rows
+        self.refresh_seconds = refresh_seconds
+        self.widget = ipywidgets.HTML(value=self.render())
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._unsubscribe = log.subscribe(self._on_event)
+
+    def render(self) -> str:
+        """The current HTML: a one-line summary, then the timeline."""
+        events = self.log.events(self.instance_id)
+        failures = sum(1 for e in events if _is_failure(e))
+        summary = (
+            f"{len(events)} events"
+            + (f", <b style='color:#c0392b'>{failures} failure(s)</b>" if failures else "")
+            + (f", {self.log.duplicates} retries ignored" if self.log.duplicates else "")
+        )
+        table = render_timeline_html(events, max_rows=self.max_rows)
+        return f'<div style="font-size:12px;margin-bottom:4px">{summary}</div>{table}'
+
+    def refresh(self) -> None:
+        """Redraw now."""
+        self.widget.value = self.render()
+
+    def close(self) -> None:
+        """Stop following the log and close the widget."""
+        self._unsubscribe()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        self.widget.close()
+
+    def _on_event(self, event: CallbackEvent) -> None:
+        if self.instance_id is not None and event.agent_instance_id != self.instance_id:
+            return
+        with self._lock:
+            if self._timer is not None:  # a redraw is already scheduled; it will include this
+                return
+            self._timer = threading.Timer(self.refresh_seconds, self._redraw)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _redraw(self) -> None:
+        with self._lock:
+            self._timer = None
+        self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
