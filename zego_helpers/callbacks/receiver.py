@@ -85,6 +85,7 @@ class CallbackReceiver:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._started_at = 0.0
+        self._listening = False
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -108,8 +109,10 @@ class CallbackReceiver:
             daemon=True,
         )
         self._thread.start()
-        if not ready.wait(timeout=10):
-            raise RuntimeError("The callback receiver did not start within 10 s")
+        if not ready.wait(timeout=10) or not self._listening:
+            for sock in sockets:
+                sock.close()
+            raise RuntimeError("The callback receiver's thread failed to start (see the log)")
         self._started_at = time.time()
         return self
 
@@ -122,6 +125,7 @@ class CallbackReceiver:
             loop.call_soon_threadsafe(stopping.set)
         thread.join(timeout=5)
         self._thread = self._loop = self._stopping = None
+        self._listening = False
 
     @property
     def running(self) -> bool:
@@ -211,20 +215,23 @@ class CallbackReceiver:
     # --- the Tornado side ------------------------------------------------------------------
 
     async def _serve(self, sockets: list, ready: threading.Event) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stopping = asyncio.Event()
-        app = Application(
-            [
-                (re.escape(self.path), _CallbackHandler, {"receiver": self}),
-                (r"/healthz", _HealthHandler, {"receiver": self}),
-            ],
-            default_handler_class=_NotFoundHandler,
-            default_handler_args={"receiver": self},
-            log_function=_log_request,
-        )
-        server = HTTPServer(app)
-        server.add_sockets(sockets)
-        ready.set()
+        try:
+            self._loop = asyncio.get_running_loop()
+            self._stopping = asyncio.Event()
+            app = Application(
+                [
+                    (re.escape(self.path), _CallbackHandler, {"receiver": self}),
+                    (r"/healthz", _HealthHandler, {"receiver": self}),
+                ],
+                default_handler_class=_NotFoundHandler,
+                default_handler_args={"receiver": self},
+                log_function=_log_request,
+            )
+            server = HTTPServer(app)
+            server.add_sockets(sockets)
+            self._listening = True
+        finally:
+            ready.set()  # also on failure, so start() need not wait for its timeout
         try:
             await self._stopping.wait()
         finally:
