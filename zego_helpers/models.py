@@ -232,7 +232,9 @@ def to_api_value(value: Any) -> Any:
 class FieldSpec(NamedTuple):
     """One input of a notebook form: which builder argument it fills and how to show it.
 
-    ``kind`` is ``"text"``, ``"multiline"``, ``"int"`` or ``"float"``;
+    ``required`` means the user must fill it in; an optional input left empty
+    gets the builder's default (e.g. ``resource_id`` -> ``"seed-tts-2.0"``),
+    which ``default`` also shows. ``kind`` is ``"text"``, ``"multiline"``, ``"int"`` or ``"float"``;
     ``choices`` lists suggested values; ``api_path`` is where the value lands
     in the request, so a ``ValidationError`` naming that path can be shown next
     to this input.
@@ -707,7 +709,7 @@ def _bytedance_fields(default_speaker: str) -> list[FieldSpec]:
         FieldSpec("token", "Access token", True, True, TRIAL_API_KEY, "TTS.Params.app.token"),
         FieldSpec("speaker", "Voice (speaker)", True, False, default_speaker,
                   "TTS.Params.req_params.speaker", help="Must suit the resource ID"),
-        FieldSpec("resource_id", "Resource ID", True, False, "seed-tts-2.0",
+        FieldSpec("resource_id", "Resource ID", False, False, "seed-tts-2.0",
                   "TTS.Params.app.resource_id", choices=BYTEDANCE_RESOURCE_IDS),
         FieldSpec("speech_rate", "Speech rate", False, False, None,
                   "TTS.Params.req_params.audio_params.speech_rate", kind="int",
@@ -727,7 +729,7 @@ TTS_VENDOR_FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("api_key", "API key", True, True, TRIAL_API_KEY, "TTS.Params.app.api_key"),
         FieldSpec("voice_id", "Voice ID", True, False, "female-shaonv",
                   "TTS.Params.voice_setting.voice_id"),
-        FieldSpec("model", "Model", True, False, "speech-02-turbo", "TTS.Params.model",
+        FieldSpec("model", "Model", False, False, "speech-02-turbo", "TTS.Params.model",
                   choices=("speech-02-turbo", "speech-02-hd", "speech-2.5-turbo-preview")),
         FieldSpec("speed", "Speed", False, False, None, "TTS.Params.voice_setting.speed",
                   kind="float", help="0.5..2"),
@@ -742,7 +744,7 @@ TTS_VENDOR_FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("api_key", "API key", True, True, TRIAL_API_KEY, "TTS.Params.app.api_key"),
         FieldSpec("voice", "Voice", True, False, "longxiaochun_v2",
                   "TTS.Params.payload.parameters.voice", help="Must match the model version"),
-        FieldSpec("model", "Model", True, False, "cosyvoice-v2", "TTS.Params.payload.model",
+        FieldSpec("model", "Model", False, False, "cosyvoice-v2", "TTS.Params.payload.model",
                   choices=("cosyvoice-v2", "cosyvoice-v1")),
         FieldSpec("volume", "Volume", False, False, None,
                   "TTS.Params.payload.parameters.volume", kind="int", help="0..100"),
@@ -756,7 +758,7 @@ TTS_VENDOR_FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("ak_id", "AccessKey ID", True, True, TRIAL_API_KEY, "TTS.Params.app.ak_id"),
         FieldSpec("ak_key", "AccessKey secret", True, True, TRIAL_API_KEY,
                   "TTS.Params.app.ak_key"),
-        FieldSpec("voice", "Voice", True, False, "xiaoyun", "TTS.Params.voice"),
+        FieldSpec("voice", "Voice", False, False, "xiaoyun", "TTS.Params.voice"),
         FieldSpec("volume", "Volume", False, False, None, "TTS.Params.volume", kind="int",
                   help="0..100"),
         FieldSpec("speech_rate", "Speech rate", False, False, None, "TTS.Params.speech_rate",
@@ -769,7 +771,7 @@ TTS_VENDOR_FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("token", "Access token", True, True, TRIAL_API_KEY, "TTS.Params.app.token"),
         FieldSpec("voice_type", "Voice type", True, False, "zh_female_yuanqinvyou_moon_bigtts",
                   "TTS.Params.audio.voice_type"),
-        FieldSpec("cluster", "Cluster", True, False, "volcano_tts", "TTS.Params.app.cluster",
+        FieldSpec("cluster", "Cluster", False, False, "volcano_tts", "TTS.Params.app.cluster",
                   choices=BYTEDANCE_LEGACY_CLUSTERS),
         FieldSpec("speed_ratio", "Speed", False, False, None, "TTS.Params.audio.speed_ratio",
                   kind="float", help="0.8..2"),
