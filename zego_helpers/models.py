@@ -33,9 +33,10 @@ The notebook forms use :data:`LLM_PRESETS`, :data:`LLM_FIELDS`,
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from .errors import ValidationError
 from .secrets_mask import mask, mask_secrets
@@ -87,6 +88,9 @@ def api_field(
     return field(default=default, metadata=metadata)
 
 
+_Model = TypeVar("_Model", bound="ApiModel")
+
+
 @dataclass(repr=False)
 class ApiModel:
     """Base class: ``to_api()``, ``from_api()`` and a ``repr`` that hides secrets."""
@@ -110,7 +114,7 @@ class ApiModel:
         return body
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]):
+    def from_api(cls: type[_Model], data: Mapping[str, Any]) -> _Model:
         """Build the model from API JSON. Unknown keys go to ``extra``; nothing is validated."""
         if not isinstance(data, Mapping):
             raise ValidationError(cls.API_NAME, f"must be a JSON object, not {type(data).__name__}")
@@ -234,10 +238,10 @@ class FieldSpec(NamedTuple):
 
     ``required`` means the user must fill it in; an optional input left empty
     gets the builder's default (e.g. ``resource_id`` -> ``"seed-tts-2.0"``),
-    which ``default`` also shows. ``kind`` is ``"text"``, ``"multiline"``, ``"int"`` or ``"float"``;
-    ``choices`` lists suggested values; ``api_path`` is where the value lands
-    in the request, so a ``ValidationError`` naming that path can be shown next
-    to this input.
+    which ``default`` also shows. ``kind`` is ``"text"``, ``"multiline"``,
+    ``"int"`` or ``"float"``; ``choices`` lists suggested values; ``api_path``
+    is where the value lands in the request, so a ``ValidationError`` naming
+    that path can be shown next to this input.
     """
 
     name: str
@@ -265,11 +269,11 @@ def _form_value(spec: FieldSpec, raw: Any) -> Any:
             raise ValidationError(spec.api_path, f"{shown} must be text")
         return raw
     try:
-        if isinstance(raw, bool):
-            raise ValueError
-        number = float(raw)
-    except (TypeError, ValueError):
-        raise ValidationError(spec.api_path, f"{shown} is not a number") from None
+        number = float(raw) if isinstance(raw, (str, int, float)) else math.nan
+    except ValueError:
+        number = math.nan
+    if isinstance(raw, bool) or not math.isfinite(number):
+        raise ValidationError(spec.api_path, f"{shown} is not a number")
     if spec.kind == "int":
         if not number.is_integer():
             raise ValidationError(spec.api_path, f"{shown} must be a whole number")
