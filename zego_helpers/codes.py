@@ -161,7 +161,7 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
             410001047,
             "zego_test key used with an LLM Url that is not allowed",
             "With ApiKey 'zego_test' use one of the four trial URL/model pairs "
-            "(zego_helpers.models.TRIAL_LLM_PAIRS), or your own key.",
+            "(zego_helpers.validation.TRIAL_LLM_PAIRS), or your own key.",
         ),
         (410001048, "DigitalHumanId not bound to this App", "Check DigitalHumanId."),
         (
