@@ -1,0 +1,35 @@
+"""A local emulator of ZEGO's AI Agent server API, so the kit works without an account.
+
+The sandbox answers the same signed ``POST /?Action=...`` requests as ZEGO,
+with the same envelope, checks and error codes, for all 19 actions. An
+agent "speaks" for a simulated time, answers through your own
+OpenAI-compatible LLM when it can reach one (or through a small built-in
+responder when it cannot), and sends signed callbacks if you give it a URL.
+
+Three ways to use it::
+
+    # 1. The kit does it for you: connect() in sandbox mode (no credentials set).
+    from zego_helpers import connect
+    client = connect()
+
+    # 2. In your own code or tests.
+    from zego_helpers.sandbox import SandboxConfig, start_sandbox
+    sandbox = start_sandbox(SandboxConfig.with_random_credentials())
+    ...  # sandbox.base_url, sandbox.app_id, sandbox.server_secret
+    sandbox.stop()
+
+    # 3. For a workshop room, from a terminal:
+    #    python -m zego_helpers sandbox --host 0.0.0.0 --port 8080
+
+The modules, one job each: ``config`` (settings), ``gateway`` (query and
+signature checks), ``actions`` (body checks, one function per action),
+``state`` (the rules: agents, instances, status, history, events), ``store``
+(keeping the state in memory or in a shared file), ``responder`` (LLM calls
+and the built-in responder), ``callbacks`` (signed callback delivery),
+``server`` (the Tornado endpoint) and ``embedded`` (running it in a thread).
+"""
+
+from .config import SandboxConfig
+from .embedded import RunningSandbox, ensure_embedded_sandbox, start_sandbox
+
+__all__ = ["RunningSandbox", "SandboxConfig", "ensure_embedded_sandbox", "start_sandbox"]

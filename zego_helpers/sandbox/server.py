@@ -1,0 +1,306 @@
+"""The sandbox's HTTP side: one endpoint, ``POST /?Action=...``, answering ZEGO's envelope.
+
+What happens to one request (:meth:`SandboxServer.handle`):
+
+1. **Gateway checks** (:mod:`.gateway`): query parameters and signature.
+2. **Rate limit** (documented actions only). ZEGO allows 10 requests per
+   second per action but documents no code for going over. The sandbox's
+   choice: HTTP **429** with a ``Retry-After: 1`` header and an envelope with
+   Code **100000015** ("gateway internal error", retryable) and a message
+   saying "rate limit exceeded". A careful client already backs off on both,
+   and nothing was executed, so a retry is always safe. ``rate_limit_per_action``
+   = ``None`` switches it off.
+3. **Fault injection** (documented actions only): ``latency_ms`` waits before
+   answering; ``failure_rate`` answers Code 100000015 (HTTP 200) to that share
+   of requests without executing them.
+4. **Body**: JSON object or ``410000004``.
+5. **Action** (:mod:`.actions`) inside a state transaction (:mod:`.store`),
+   after applying whatever time made due (:meth:`SandboxState.advance`).
+6. **Afterwards**, without holding up the answer: LLM turns are answered
+   (:mod:`.responder`) and callbacks delivered (:mod:`.callbacks`).
+
+A periodic *sweep* (every ``sweep_interval`` seconds) applies time-based
+rules even when no request comes: a speech ending, the idle rule, a graceful
+shutdown completing, or another kernel's changes to a shared state file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from tornado.httpclient import AsyncHTTPClient
+from tornado.ioloop import PeriodicCallback
+from tornado.web import Application, RequestHandler
+
+from .actions import ACTIONS, PUBLIC_ACTIONS, ActionContext, run_action
+from .callbacks import CallbackSender, signed_callback
+from .config import SandboxConfig
+from .envelope import SUCCESS_MESSAGE, SandboxError, envelope, new_numeric_id
+from .gateway import RateLimiter, authenticate
+from .responder import BuiltinResponder, answer_turn
+from .state import LLMJob, SandboxState
+from .store import StateStore
+
+log = logging.getLogger("zego_helpers.sandbox")
+
+T = TypeVar("T")
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body counts as ``{}``."""
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as error:  # includes UnicodeDecodeError
+        raise SandboxError(410000004, f"the body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise SandboxError(410000004, f"the body must be a JSON object, not {type(body).__name__}")
+    return body
+
+
+class SandboxServer:
+    """Gateway, actions, state and background work of one sandbox (no sockets: see embedded)."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.store = StateStore(
+            config.state_path, lambda: SandboxState(config.app_id, config.runtime_settings())
+        )
+        self.limiter = RateLimiter()
+        self.random = random.Random(config.random_seed)
+        self.builtin = BuiltinResponder()
+        self.http: AsyncHTTPClient | None = None
+        self.callbacks: CallbackSender | None = None
+        self._tasks: set[asyncio.Future] = set()
+        self._sweeper: PeriodicCallback | None = None
+
+    # --- lifecycle (call on the event loop that serves the requests) ------------------------
+
+    def start(self) -> None:
+        self.http = AsyncHTTPClient(force_instance=True)
+        self.callbacks = CallbackSender(self.http, self.config.callback_backoff_scale)
+        with self.store.transaction() as state:
+            # A fresh session (nothing running) starts with this config; while another
+            # kernel's instances run, the shared settings stay as they are.
+            if not state.instances:
+                state.settings = self.config.runtime_settings()
+        self._sweeper = PeriodicCallback(self.sweep, self.config.sweep_interval * 1000)
+        self._sweeper.start()
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.http is not None:
+            self.http.close()
+        self.store.close()
+
+    def application(self) -> Application:
+        return Application(
+            [(r"/", ApiHandler, {"server": self})],
+            default_handler_class=NotFoundHandler,
+            log_function=_log_request,
+        )
+
+    # --- one request ------------------------------------------------------------------------
+
+    async def handle(self, query: dict[str, str], raw_body: bytes) -> tuple[int, dict[str, Any]]:
+        """Answer one request: (HTTP status, envelope)."""
+        request_id = new_numeric_id()
+        try:
+            action = authenticate(
+                query,
+                app_id=self.config.app_id,
+                server_secret=self.config.server_secret,
+                now=time.time(),
+                known_actions=ACTIONS,
+            )
+            if action in PUBLIC_ACTIONS:
+                await self._gateway_effects(action)
+            body = parse_body(raw_body)
+            jobs: list[LLMJob] = []
+            data = self._transact(lambda state: self._run(state, action, body, jobs))
+            for job in jobs:
+                self._spawn(self._answer(job))
+            return 200, envelope(0, SUCCESS_MESSAGE, request_id, data)
+        except SandboxError as error:
+            return error.http_status, envelope(error.code, error.message, request_id)
+        except Exception:  # a sandbox bug: answer like ZEGO's "system error", keep the trace
+            log.exception("sandbox error while handling %s", query.get("Action"))
+            message = "sandbox internal error (a bug in the sandbox; its log has the details)"
+            return 200, envelope(410000001, message, request_id)
+
+    async def _gateway_effects(self, action: str) -> None:
+        """Rate limit, added latency and injected failures (see the module docstring)."""
+        settings = self.store.state.settings
+        limit = settings["rate_limit_per_action"]
+        if limit and not self.limiter.allow(action, time.monotonic(), limit):
+            raise SandboxError(
+                100000015,
+                f"rate limit exceeded: {limit} requests/s per action ({action}); "
+                "nothing was executed, retry after a short pause",
+                http_status=429,
+            )
+        if settings["latency_ms"]:
+            await asyncio.sleep(settings["latency_ms"] / 1000)
+        rate = settings["failure_rate"]
+        if rate and self.random.random() < rate:
+            raise SandboxError(
+                100000015,
+                "gateway internal error (injected by the sandbox's failure_rate): nothing was "
+                "executed; retry with backoff",
+            )
+
+    def _run(
+        self, state: SandboxState, action: str, body: dict[str, Any], jobs: list[LLMJob]
+    ) -> dict[str, Any] | None:
+        now = time.time()
+        state.advance(now)
+        ctx = ActionContext(state, self.config, now)
+        data = run_action(ctx, action, body)
+        jobs.extend(ctx.jobs)
+        return data
+
+    # --- background work --------------------------------------------------------------------
+
+    def sweep(self) -> None:
+        """Apply what time made due, or what another process saved (runs periodically)."""
+        try:
+            if self.store.changed_elsewhere() or self.store.state.next_deadline() <= time.time():
+                self._transact(lambda state: state.advance(time.time()))
+        except Exception:
+            log.exception("sandbox sweep failed")
+
+    async def _answer(self, job: LLMJob) -> None:
+        """Get the LLM's answer for one turn and apply it to the state."""
+        assert self.http is not None
+        config = self.config
+        answer = await answer_turn(
+            job,
+            self.http,
+            think_ms=config.think_ms,
+            connect_timeout=config.llm_connect_timeout,
+            request_timeout=config.llm_request_timeout,
+            builtin=self.builtin,
+        )
+
+        def apply(state: SandboxState) -> None:
+            now = time.time()
+            state.advance(now)
+            if answer.error_code:
+                state.fail_llm(
+                    job.instance_id,
+                    job.round,
+                    answer.error_code,
+                    answer.error_message,
+                    now,
+                    note=answer.note,
+                )
+                return
+            ctx = ActionContext(state, config, now)
+            state.finish_llm(
+                job.instance_id,
+                job.round,
+                answer.text,
+                ttft_ms=answer.ttft_ms,
+                tokens_per_second=answer.tokens_per_second,
+                tts_first_frame_ms=config.tts_first_frame_ms,
+                speech_seconds=ctx.speech_seconds(answer.text),
+                note=answer.note,
+                now=now,
+            )
+
+        self._transact(apply)
+
+    def _transact(self, work: Callable[[SandboxState], T]) -> T:
+        """Run ``work`` in a state transaction, then send the callbacks of its new events."""
+        records: list[dict[str, Any]] = []
+        try:
+            with self.store.transaction() as state:
+                mark = state.sequence
+                try:
+                    return work(state)
+                finally:
+                    records = state.events_since(mark)
+        finally:
+            self._send_callbacks(records)
+
+    def _send_callbacks(self, records: list[dict[str, Any]]) -> None:
+        settings = self.store.state.settings
+        url = settings["callback_url"]
+        if not url or self.callbacks is None:
+            return
+        secret = settings["callback_secret"] or self.config.server_secret
+        for record in records:
+            if record["callback"]:
+                self._spawn(self.callbacks.deliver(url, signed_callback(record["body"], secret)))
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("sandbox background task failed", exc_info=task.exception())
+
+
+class ApiHandler(RequestHandler):
+    """``POST /?Action=...``: the one endpoint of the AI Agent API."""
+
+    def initialize(self, server: SandboxServer) -> None:
+        self.server = server
+
+    async def post(self) -> None:
+        query = {name: self.get_query_argument(name) for name in self.request.query_arguments}
+        status, answer = await self.server.handle(query, self.request.body)
+        self.set_status(status)
+        if status == 429:
+            self.set_header("Retry-After", "1")
+        self.write(answer)
+
+    def _wrong_method(self, *args: Any) -> None:
+        self.set_status(405)
+        self.set_header("Allow", "POST")
+        message = (
+            f"this is a ZEGO AI Agent API sandbox: every action is POST /?Action=...&<signed "
+            f"query> with a JSON body (this request used {self.request.method})"
+        )
+        self.write(envelope(410000003, message, new_numeric_id()))
+
+    get = put = delete = patch = _wrong_method
+
+
+class NotFoundHandler(RequestHandler):
+    """Any other path: the base URL probably has an extra path segment."""
+
+    def prepare(self) -> None:
+        self.set_status(404)
+        message = (
+            f"no such path {self.request.path!r}: the AI Agent API has a single endpoint, "
+            "POST /?Action=...; check that the base URL has no path"
+        )
+        self.finish(envelope(410000003, message, new_numeric_id()))
+
+
+def _log_request(handler: RequestHandler) -> None:
+    """Access log at DEBUG level, so that refused requests do not clutter a notebook."""
+    request = handler.request
+    log.debug(
+        "%s %s?Action=%s -> %s (%.1f ms)",
+        request.method,
+        request.path,
+        request.query_arguments.get("Action", [b""])[0].decode(errors="replace"),
+        handler.get_status(),
+        request.request_time() * 1000,
+    )
