@@ -10,6 +10,15 @@ The steps, in order, each only if the previous ones passed:
    so we compare our clock with the server's ``Date`` header;
 4. one signed, read-only call (ListAgents), with a diagnosis for each failure:
    wrong secret (100000005), clock skew, service not enabled, DNS or proxy.
+
+Then, separately, the agent's LLM and TTS settings (:func:`check_agent_config`):
+ZEGO accepts a bad key at create time and the agent just stays silent (an
+``Exception`` callback 2203 or 2303 is the only clue), so we check before:
+
+5. the LLM settings are complete and respect the trial pairs;
+6. the TTS settings have every field their vendor needs;
+7. for your own OpenAI-compatible LLM, one tiny real completion proves that
+   URL, key and model work together.
 """
 
 from __future__ import annotations
@@ -18,10 +27,12 @@ import email.utils
 import time
 from dataclasses import dataclass
 
-from .errors import ConfigError, SignatureError, TransportError, ZegoAPIError
+from .errors import ConfigError, SignatureError, TransportError, ValidationError, ZegoAPIError
+from .models import LLM
 from .settings import Settings, load_settings
 from .signing import MAX_CLOCK_SKEW_SECONDS
 from .transport import describe_request_failure
+from .validation import TRIAL_API_KEY
 
 NOT_ENABLED_CODES = (100000017, 410000006, 100000010, 100000011, 410000002)
 
@@ -55,8 +66,15 @@ def clock_skew_seconds(base_url: str, timeout: float = 5.0) -> float | None:
     return server - (before + after) / 2
 
 
-def run_doctor(settings: Settings | None = None) -> list[Check]:
-    """Run the checks in order and return them (stops at the first failure)."""
+def run_doctor(settings: Settings | None = None, *, check_agent: bool = True) -> list[Check]:
+    """Run the connectivity checks (stopping at the first failure), then the agent checks."""
+    checks = _connectivity_checks(settings)
+    if check_agent and checks and checks[0].ok:
+        checks.extend(check_agent_config(settings or load_settings()))
+    return checks
+
+
+def _connectivity_checks(settings: Settings | None) -> list[Check]:
     from .connect import connect
 
     checks: list[Check] = []
@@ -134,3 +152,81 @@ def _transport_check(base_url: str, error: Exception) -> Check:
         problem, hint, _ = describe_request_failure(error, base_url)
         return Check("Reach the server", False, problem, hint)
     return Check("Reach the server", False, f"{type(error).__name__}", "check ZEGO_API_BASE_URL")
+
+
+def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> list[Check]:
+    """Check the LLM and TTS from settings; probe a non-trial LLM with one tiny completion."""
+    from .defaults import llm_from_settings, tts_from_settings
+
+    checks: list[Check] = []
+    llm = None
+    try:
+        llm = llm_from_settings(settings)
+        where = "ZEGO trial" if llm.api_key == TRIAL_API_KEY else llm.url
+        checks.append(Check("LLM settings", True, f"{llm.model} at {where}"))
+    except ValidationError as error:
+        checks.append(Check("LLM settings", False, str(error), "fix the LLM_* variable named"))
+    try:
+        tts = tts_from_settings(settings)
+        app = (tts.params or {}).get("app", {})
+        trial = TRIAL_API_KEY in app.values()
+        note = "trial credentials (zego_test)" if trial else "your own credentials"
+        checks.append(
+            Check("TTS settings", True, f"vendor {tts.vendor} with {note}; required fields set")
+        )
+    except ValidationError as error:
+        checks.append(
+            Check("TTS settings", False, str(error), "set TTS_VENDOR and its TTS_* variables")
+        )
+    if llm is not None and llm.api_key != TRIAL_API_KEY:
+        checks.append(probe_llm(llm, timeout=probe_timeout))
+    return checks
+
+
+def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
+    """Ask the LLM for one token, as ZEGO would call it (Bearer key, chat-completions body).
+
+    Proves that URL, key and model work before an agent goes silent with 2203.
+    The key is sent only to the LLM's own URL and never appears in the result.
+    """
+    import requests
+
+    name = "LLM answers"
+    body = {
+        "model": llm.model,
+        "messages": [{"role": "user", "content": "Say OK."}],
+        "max_tokens": 1,
+        "stream": False,
+    }
+    headers = {"Authorization": f"Bearer {llm.api_key}"}
+    try:
+        response = requests.post(llm.url, json=body, headers=headers, timeout=timeout)
+    except requests.RequestException as error:
+        problem, hint, _ = describe_request_failure(error, llm.url)
+        return Check(
+            name, False, f"{llm.url}: {problem}", hint.replace("ZEGO_API_BASE_URL", "LLM_BASE_URL")
+        )
+    status = response.status_code
+    if status in (401, 403):
+        return Check(
+            name,
+            False,
+            f"HTTP {status}: the LLM rejected the key (ZEGO would report Exception 2203)",
+            "check LLM_API_KEY, and that it belongs to this LLM_BASE_URL",
+        )
+    if status == 404:
+        return Check(
+            name,
+            False,
+            f"HTTP 404: model {llm.model!r} or the URL path was not found",
+            "check LLM_MODEL and that LLM_BASE_URL ends in /chat/completions",
+        )
+    if not response.ok:
+        excerpt = mask_text(response.text[:160], llm.api_key)
+        return Check(name, False, f"HTTP {status}: {excerpt}", "read the LLM provider's message")
+    return Check(name, True, f"{llm.model} answered (HTTP {status})")
+
+
+def mask_text(text: str, secret: str) -> str:
+    """``text`` with every occurrence of ``secret`` replaced, for echoing server messages."""
+    return text.replace(secret, "****") if secret else text
