@@ -7,14 +7,20 @@ client and the sandbox cannot hide.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application
 
 from zego_helpers.sandbox import RunningSandbox
 
@@ -153,3 +159,40 @@ class Api:
 
 def api_for(sandbox: RunningSandbox) -> Api:
     return Api(sandbox.base_url, sandbox.app_id, sandbox.server_secret)
+
+
+class LocalServer:
+    """A throwaway Tornado app on 127.0.0.1 in its own thread (fake LLMs, callback receivers)."""
+
+    def __init__(self, handlers: list) -> None:
+        sockets = bind_sockets(0, "127.0.0.1", family=socket.AF_INET)
+        self.base_url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+        ready = threading.Event()
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+
+            async def setup() -> None:
+                self._server = HTTPServer(Application(handlers))
+                self._server.add_sockets(sockets)
+
+            loop.run_until_complete(setup())
+            self._loop = loop
+            ready.set()
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        ready.wait()
+
+    def stop(self) -> None:
+        async def shutdown() -> None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            asyncio.get_running_loop().stop()
+
+        self._loop.call_soon_threadsafe(lambda: asyncio.ensure_future(shutdown()))
+        self._thread.join(5)
+        assert not self._thread.is_alive()
