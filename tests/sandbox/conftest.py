@@ -19,7 +19,11 @@ def start() -> Iterator[Callable[..., RunningSandbox]]:
     started: list[RunningSandbox] = []
 
     def _start(**options: Any) -> RunningSandbox:
-        config = SandboxConfig.with_random_credentials(**{**FAST, **options})
+        options = {**FAST, **options}
+        if "app_id" in options:
+            config = SandboxConfig(**options)
+        else:
+            config = SandboxConfig.with_random_credentials(**options)
         sandbox = start_sandbox(config)
         started.append(sandbox)
         return sandbox
