@@ -1,0 +1,470 @@
+"""The notebook forms: credentials, LLM, TTS, ASR, "register", and the instance settings.
+
+Each form is an ipywidgets box you display by leaving it as the last line of
+a cell. The forms hold no protocol knowledge: they show inputs, pass what you
+typed to the plain functions of :mod:`zego_helpers.form_logic`, and show what
+comes back: a model, a masked preview, or a red message naming the field
+that is wrong.
+
+Every form also has a method doing what its button does (``save()``,
+``model()``, ``register()``...), so *Run All* works without a click and a
+test can drive a form without a browser.
+
+Secrets: password boxes never start with a secret from your settings (a
+widget's value travels to the browser and may be saved in the notebook).
+They stay empty and say which variable the secret comes from.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import form_logic
+from ..client import AIAgentClient
+from ..errors import ValidationError, ZegoError
+from ..ids import CallIds
+from ..models import (
+    ASR,
+    ASR_VENDORS,
+    LLM,
+    LLM_FIELDS,
+    LLM_PRESETS,
+    TTS,
+    TTS_VENDOR_FIELDS,
+    AdvancedConfig,
+    FieldSpec,
+    MessageHistory,
+)
+from ..settings import Settings, load_settings, save_env_file
+from ..workflows import EnsureResult, ensure_agent
+
+ERROR_COLOR = "#b00020"
+OK_COLOR = "#1b5e20"
+_WIDE = widgets.Layout(width="640px")
+_STYLE = {"description_width": "150px"}
+#: Labels of the TTS vendors in the dropdown (the API value is what is sent).
+TTS_VENDOR_LABELS = {
+    "ByteDanceV3": "ByteDance (Volcano) V3",
+    "ByteDanceFlowing": "ByteDance (Volcano) Flowing",
+    "MiniMax": "MiniMax",
+    "CosyVoice": "CosyVoice (Aliyun)",
+    "Aliyun": "Aliyun",
+    "ByteDance": "ByteDance (legacy)",
+}
+
+
+def error_html(text: str) -> str:
+    """A red message (escaped), as the forms show problems."""
+    return f'<span style="color:{ERROR_COLOR}">&#x26A0; {html.escape(text)}</span>'
+
+
+def ok_html(text: str) -> str:
+    """A green confirmation (escaped)."""
+    return f'<span style="color:{OK_COLOR}">&#x2714; {html.escape(text)}</span>'
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return f"{error.field}: {error.problem}"
+    return str(error)
+
+
+class FieldSet:
+    """Inputs for a list of :class:`~zego_helpers.models.FieldSpec`, each with its error line."""
+
+    def __init__(
+        self,
+        specs: list[FieldSpec],
+        values: dict[str, Any],
+        secret_sources: dict[str, str] | None = None,
+    ) -> None:
+        self.specs = specs
+        self.inputs: dict[str, widgets.ValueWidget] = {}
+        self.errors: dict[str, widgets.HTML] = {}
+        rows = []
+        for spec in specs:
+            source = (secret_sources or {}).get(spec.name)
+            self.inputs[spec.name] = _input_for(spec, values.get(spec.name), source)
+            self.errors[spec.name] = widgets.HTML("")
+            rows.append(widgets.VBox([self.inputs[spec.name], self.errors[spec.name]]))
+        self.box = widgets.VBox(rows)
+
+    def values(self) -> dict[str, Any]:
+        return {name: box.value for name, box in self.inputs.items()}
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            if name in self.inputs:
+                self.inputs[name].value = "" if value is None else str(value)
+
+    def clear_errors(self) -> None:
+        for line in self.errors.values():
+            line.value = ""
+
+    def show_error(self, error: ValidationError) -> bool:
+        """Show the error under its input; ``False`` when it names no input of this set."""
+        name = form_logic.field_for_error(self.specs, error)
+        if name is None:
+            return False
+        self.errors[name].value = error_html(f"{error.field}: {error.problem}")
+        return True
+
+    def observe(self, handler: Callable[[Any], None]) -> None:
+        for box in self.inputs.values():
+            box.observe(handler, names="value")
+
+
+def _input_for(spec: FieldSpec, value: Any, secret_source: str | None) -> widgets.ValueWidget:
+    text = "" if value is None else str(value)
+    label = spec.label + (" *" if spec.required else "")
+    placeholder = spec.help or ("" if spec.default is None else f"default: {spec.default}")
+    options: dict[str, Any] = dict(
+        description=label, layout=_WIDE, style=_STYLE, tooltip=spec.help or spec.api_path
+    )
+    if spec.secret:
+        if secret_source:
+            placeholder = f"from {secret_source} in your settings (leave empty to use it)"
+        return widgets.Password(value=text, placeholder=placeholder, **options)
+    if spec.kind == "multiline":
+        return widgets.Textarea(value=text, placeholder=placeholder, rows=3, **options)
+    if spec.choices:
+        return widgets.Combobox(
+            value=text, options=list(spec.choices), ensure_option=False,
+            placeholder=placeholder, **options,
+        )  # fmt: skip
+    return widgets.Text(value=text, placeholder=placeholder, **options)
+
+
+class _Form(widgets.VBox):
+    """Shared by the forms: a message line under the inputs."""
+
+    def __init__(self, children: list[widgets.Widget]) -> None:
+        self.message = widgets.HTML("")
+        super().__init__([*children, self.message])
+
+    def _show_ok(self, text: str) -> None:
+        self.message.value = ok_html(text)
+
+    def _show_problem(self, error: Exception) -> None:
+        self.message.value = error_html(_describe(error))
+
+
+# ---------------------------------------------------------------------------
+# Credentials (notebook 00)
+# ---------------------------------------------------------------------------
+
+
+class CredentialsForm(_Form):
+    """AppID, ServerSecret (a password box) and region; "Save to .env" writes them (mode 0600)."""
+
+    def __init__(self, settings: Settings | None = None, env_path: str | Path | None = None):
+        self.settings = settings or load_settings()
+        self.env_path = Path(env_path) if env_path else form_logic.default_env_path()
+        has_secret = self.settings.server_secret is not None
+        self.app_id = widgets.Text(
+            value=str(self.settings.app_id or ""), description="AppID", style=_STYLE,
+            placeholder="e.g. 1234567890 (console > project > basic information)", layout=_WIDE,
+        )  # fmt: skip
+        self.server_secret = widgets.Password(
+            value="", description="ServerSecret", style=_STYLE, layout=_WIDE,
+            placeholder="already set: leave empty to keep it" if has_secret
+            else "32 characters (the ServerSecret, not the AppSign)",
+        )  # fmt: skip
+        self.region = widgets.Dropdown(
+            options=form_logic.REGION_OPTIONS, value=form_logic.region_of(self.settings),
+            description="Region", style=_STYLE, layout=_WIDE,
+        )  # fmt: skip
+        self.save_button = widgets.Button(description="Save to .env", icon="save")
+        self.save_button.on_click(lambda _b: self._guarded(self.save))
+        note = widgets.HTML(
+            f"<small>Writes {html.escape(str(self.env_path))}. "
+            f"{html.escape(form_logic.endpoint_note(self.settings))}</small>"
+        )
+        super().__init__([self.app_id, self.server_secret, self.region, self.save_button, note])
+
+    def save(self) -> Path:
+        """Check the inputs and write them to the ``.env`` file; returns its path."""
+        values = form_logic.credentials_env_values(
+            self.app_id.value,
+            self.server_secret.value,
+            self.region.value,
+            keep_saved_secret=self.settings.server_secret is not None,
+        )
+        path = save_env_file(self.env_path, values)
+        self.server_secret.value = ""  # don't keep the secret in the widget (or the notebook)
+        self._show_ok(form_logic.saved_message(path, values))
+        return path
+
+    def _guarded(self, action: Callable[[], Any]) -> None:
+        try:
+            action()
+        except (ZegoError, OSError) as error:
+            self._show_problem(error)
+
+
+# ---------------------------------------------------------------------------
+# LLM, TTS, ASR (notebook 01)
+# ---------------------------------------------------------------------------
+
+
+class LLMForm(_Form):
+    """The LLM: a preset (the trial pairs, OpenAI, local Ollama, custom) and every field."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        settings = settings or load_settings()
+        defaults = form_logic.llm_form_defaults(settings)
+        self.secrets = defaults.secrets
+        self.preset = widgets.Dropdown(
+            options=list(LLM_PRESETS), value=defaults.choice, description="Preset",
+            style=_STYLE, layout=_WIDE,
+        )  # fmt: skip
+        self.fields = FieldSet(
+            LLM_FIELDS, defaults.values, {k: var for k, (var, _s) in self.secrets.items()}
+        )
+        self.params = widgets.Textarea(
+            value="", rows=2, description="Extra params (JSON)", style=_STYLE, layout=_WIDE,
+            placeholder='passed to the LLM as is, e.g. {"max_tokens": 256}',
+        )  # fmt: skip
+        self.params_error = widgets.HTML("")
+        self.preset.observe(self._on_preset, names="value")
+        super().__init__([self.preset, self.fields.box, self.params, self.params_error])
+
+    def _on_preset(self, change: dict) -> None:
+        self.fields.set_values(form_logic.llm_preset_values(change["new"]))
+
+    def observe_values(self, handler: Callable[[Any], None]) -> None:
+        """Call ``handler`` whenever an input changes (the register preview uses it)."""
+        self.fields.observe(handler)
+        self.params.observe(handler, names="value")
+
+    def model(self) -> LLM:
+        """The validated LLM; a problem is shown next to its input and raised."""
+        self.fields.clear_errors()
+        self.params_error.value = ""
+        self.message.value = ""
+        try:
+            llm = form_logic.llm_form_values_to_model(
+                self.fields.values(), params_json=self.params.value, secrets=self.secrets
+            )
+        except ValidationError as error:
+            if error.field == "LLM.Params":
+                self.params_error.value = error_html(_describe(error))
+            elif not self.fields.show_error(error):
+                self._show_problem(error)
+            raise
+        return llm
+
+
+class TTSForm(_Form):
+    """The voice: a vendor dropdown that shows exactly that vendor's fields."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        defaults = form_logic.tts_form_defaults(self.settings)
+        self.vendor = widgets.Dropdown(
+            options=[(TTS_VENDOR_LABELS.get(v, v), v) for v in TTS_VENDOR_FIELDS],
+            value=defaults.choice, description="Vendor", style=_STYLE, layout=_WIDE,
+        )  # fmt: skip
+        self.fields_box = widgets.VBox([])
+        self._handlers: list[Callable[[Any], None]] = []
+        self._show_vendor(defaults)
+        self.vendor.observe(self._on_vendor, names="value")
+        super().__init__([self.vendor, self.fields_box])
+
+    def _show_vendor(self, defaults: form_logic.FormDefaults) -> None:
+        self.secrets = defaults.secrets
+        self.fields = FieldSet(
+            TTS_VENDOR_FIELDS[defaults.choice],
+            defaults.values,
+            {k: var for k, (var, _s) in self.secrets.items()},
+        )
+        for handler in self._handlers:
+            self.fields.observe(handler)
+        self.fields_box.children = [self.fields.box]
+
+    def _on_vendor(self, change: dict) -> None:
+        self._show_vendor(form_logic.tts_form_defaults(self.settings, change["new"]))
+        self.message.value = ""
+        for handler in self._handlers:
+            handler(change)
+
+    def observe_values(self, handler: Callable[[Any], None]) -> None:
+        self._handlers.append(handler)
+        self.fields.observe(handler)
+
+    def model(self) -> TTS:
+        """The validated TTS; a problem is shown next to its input and raised."""
+        self.fields.clear_errors()
+        self.message.value = ""
+        try:
+            return form_logic.tts_form_values_to_model(
+                self.vendor.value, self.fields.values(), secrets=self.secrets
+            )
+        except ValidationError as error:
+            if not self.fields.show_error(error):
+                self._show_problem(error)
+            raise
+
+
+class ASRForm(_Form):
+    """Optional speech recognition: vendor, language, hot words. Off = ZEGO's default (Tencent)."""
+
+    def __init__(self) -> None:
+        self.enabled = widgets.Checkbox(value=False, description="Set ASR options", style=_STYLE)
+        self.vendor = widgets.Dropdown(
+            options=list(ASR_VENDORS), value="Tencent", description="Vendor", style=_STYLE,
+            layout=_WIDE,
+        )  # fmt: skip
+        self.language = widgets.Text(description="Language", style=_STYLE, layout=_WIDE)
+        self.hot_words = widgets.Text(
+            description="Hot words", style=_STYLE, layout=_WIDE,
+            placeholder="word|weight, e.g. ZEGOCLOUD|10, agent|5 (weights 1..11)",
+        )  # fmt: skip
+        self.vendor.observe(lambda _c: self._update_hint(), names="value")
+        self._update_hint()
+        super().__init__([self.enabled, self.vendor, self.language, self.hot_words])
+
+    def _update_hint(self) -> None:
+        example = form_logic.ASR_LANGUAGE_EXAMPLES.get(self.vendor.value)
+        self.language.placeholder = f"e.g. {example}" if example else "not settable in this form"
+
+    def observe_values(self, handler: Callable[[Any], None]) -> None:
+        for box in (self.enabled, self.vendor, self.language, self.hot_words):
+            box.observe(handler, names="value")
+
+    def model(self) -> ASR | None:
+        """The validated ASR, or ``None`` when the box is not ticked."""
+        self.message.value = ""
+        try:
+            return form_logic.asr_form_values_to_model(
+                self.enabled.value, self.vendor.value, self.language.value, self.hot_words.value
+            )
+        except ValidationError as error:
+            self._show_problem(error)
+            raise
+
+
+class RegisterPanel(_Form):
+    """The request body (secrets masked) and a Register button that calls ``ensure_agent``."""
+
+    def __init__(
+        self,
+        client: AIAgentClient,
+        agent_id: str,
+        llm_form: LLMForm,
+        tts_form: TTSForm,
+        asr_form: ASRForm | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
+        self.client = client
+        self.agent_id = agent_id
+        self.name = name
+        self.llm_form, self.tts_form, self.asr_form = llm_form, tts_form, asr_form
+        self.preview_box = widgets.HTML("")
+        self.register_button = widgets.Button(description="Register", icon="check")
+        self.register_button.on_click(lambda _b: self._guarded(self.register))
+        for form in (llm_form, tts_form, asr_form):
+            if form is not None:
+                form.observe_values(lambda _change: self.refresh_preview())
+        super().__init__([self.preview_box, self.register_button])
+        self.refresh_preview()
+
+    def body(self) -> dict[str, Any]:
+        """The RegisterAgent body from the forms (raises ``ValidationError``, shown in the form)."""
+        return form_logic.build_register_body(
+            self.agent_id,
+            name=self.name,
+            llm=self.llm_form.model(),
+            tts=self.tts_form.model(),
+            asr=self.asr_form.model() if self.asr_form else None,
+        )
+
+    def preview(self) -> str:
+        """The body as JSON with secrets masked (what ``print`` may show)."""
+        return form_logic.preview_json(self.body())
+
+    def refresh_preview(self) -> None:
+        try:
+            text = self.preview()
+        except ValidationError as error:
+            self.preview_box.value = error_html(f"Not ready: {_describe(error)}")
+            return
+        shown = html.escape(text, quote=False)
+        self.preview_box.value = f"<b>RegisterAgent body</b> (secrets masked)<pre>{shown}</pre>"
+
+    def register(self) -> EnsureResult:
+        """Register (or update) the agent with the forms' settings: what the button does."""
+        body = self.body()
+        result = ensure_agent(
+            self.client,
+            self.agent_id,
+            name=body.get("Name"),
+            llm=body["LLM"],
+            tts=body["TTS"],
+            asr=body.get("ASR"),
+        )
+        self._show_ok(f"Agent {self.agent_id}: {result}")
+        return result
+
+    def _guarded(self, action: Callable[[], Any]) -> None:
+        try:
+            action()
+        except ZegoError as error:
+            self._show_problem(error)
+
+
+# ---------------------------------------------------------------------------
+# Instance settings (notebook 02)
+# ---------------------------------------------------------------------------
+
+
+class InstanceForm(_Form):
+    """Advanced settings of CreateAgentInstance: interrupt mode, max idle time, history window."""
+
+    def __init__(self) -> None:
+        self.interrupt_mode = widgets.Dropdown(
+            options=[("0: your voice interrupts the agent at once", 0),
+                     ("1: the agent finishes its sentence first", 1)],
+            value=0, description="Interrupt mode", style=_STYLE, layout=_WIDE,
+        )  # fmt: skip
+        self.max_idle_time = widgets.IntText(
+            value=form_logic.TUTORIAL_MAX_IDLE_TIME, description="Max idle time (s)",
+            style=_STYLE, tooltip="10..1800; ZEGO's default is 120",
+        )  # fmt: skip
+        self.window_size = widgets.IntText(
+            value=form_logic.TUTORIAL_WINDOW_SIZE, description="History window",
+            style=_STYLE, tooltip="how many recent messages the LLM sees (0..500)",
+        )  # fmt: skip
+        self.greeting = widgets.Text(
+            description="First agent line", style=_STYLE, layout=_WIDE,
+            placeholder="optional: history starts with this assistant message",
+        )  # fmt: skip
+        super().__init__([self.interrupt_mode, self.max_idle_time, self.window_size, self.greeting])
+
+    def models(self) -> tuple[AdvancedConfig, MessageHistory]:
+        """The validated ``AdvancedConfig`` and ``MessageHistory`` (problems shown and raised)."""
+        self.message.value = ""
+        try:
+            return form_logic.instance_form_values_to_models(
+                self.interrupt_mode.value,
+                self.max_idle_time.value,
+                self.window_size.value,
+                self.greeting.value,
+            )
+        except ValidationError as error:
+            self._show_problem(error)
+            raise
+
+    def preview(self, agent_id: str, ids: CallIds) -> str:
+        """The CreateAgentInstance body these settings give (secrets masked)."""
+        advanced, history = self.models()
+        body = form_logic.build_create_body(
+            agent_id, ids, advanced_config=advanced, message_history=history
+        )
+        return form_logic.preview_json(body)
