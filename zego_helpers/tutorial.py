@@ -1,0 +1,123 @@
+"""How the numbered notebooks hand work to each other.
+
+Each notebook runs in its own kernel, so nothing in memory survives from one
+to the next. What does survive:
+
+* the **agent id**: not random, but :func:`~zego_helpers.ids.make_agent_id`
+  of your attendee name, so 01 registers it and every later notebook knows it;
+* the **ledger** (:mod:`zego_helpers.ledger`): 02 creates an instance and the
+  client records it there; 03 and 04 take the latest entry.
+
+If you open 03 first, :func:`find_or_create_instance` registers the agent and
+creates an instance itself, so every notebook runs top to bottom on its own.
+"""
+
+from __future__ import annotations
+
+from .client import AIAgentClient
+from .errors import NotFoundError, ZegoError
+from .form_logic import (
+    TUTORIAL_MAX_IDLE_TIME,
+    instance_form_values_to_models,
+    llm_form_defaults,
+    llm_form_values_to_model,
+    tts_form_defaults,
+    tts_form_values_to_model,
+)
+from .ids import CallIds, make_agent_id, make_call_ids
+from .ledger import LedgerEntry
+from .models import LLM, TTS
+from .settings import Settings
+from .workflows import ensure_agent
+
+
+def tutorial_agent_id(settings: Settings) -> str:
+    """The agent the notebooks share: ``tutorial_agent``, behind your attendee prefix if set."""
+    return make_agent_id(settings.attendee)
+
+
+def default_agent_config(settings: Settings) -> tuple[LLM, TTS]:
+    """The LLM and TTS that notebook 01's forms start with (``LLM_*``/``TTS_*``, or the trial)."""
+    llm = llm_form_defaults(settings)
+    tts = tts_form_defaults(settings)
+    return (
+        llm_form_values_to_model(llm.values, secrets=llm.secrets),
+        tts_form_values_to_model(tts.choice, tts.values, secrets=tts.secrets),
+    )
+
+
+def _ledger(client: AIAgentClient):
+    if client.ledger is None:
+        raise ZegoError("This client keeps no ledger; make it with zego_helpers.connect().")
+    return client.ledger
+
+
+def latest_instance(client: AIAgentClient) -> LedgerEntry | None:
+    """The most recent instance the ledger holds for this AppID, or ``None``.
+
+    Only the AppID is compared, not the URL: in sandbox mode every kernel
+    runs its own sandbox on its own port (sharing one state), so the
+    instance 02 created is recorded under another port than 03 uses.
+    """
+    return _ledger(client).latest(app_id=client.app_id)
+
+
+def call_ids_of(entry: LedgerEntry) -> CallIds:
+    """The room, user and stream ids of a ledger entry (what the call widget needs)."""
+    return CallIds(
+        room_id=entry.room_id,
+        user_id=entry.user_id,
+        agent_user_id=entry.agent_user_id,
+        user_stream_id=entry.user_stream_id,
+        agent_stream_id=entry.agent_stream_id,
+    )
+
+
+def instance_status(client: AIAgentClient, agent_instance_id: str) -> str | None:
+    """The instance's status (IDLE, LISTENING, ...), or ``None`` when it no longer exists."""
+    try:
+        return str(client.query_agent_instance_status(agent_instance_id).get("Status", ""))
+    except NotFoundError:
+        return None
+
+
+def find_or_create_instance(
+    client: AIAgentClient, settings: Settings, *, max_idle_time: int = TUTORIAL_MAX_IDLE_TIME
+) -> tuple[LedgerEntry, bool]:
+    """The latest live instance from the ledger, or a new one; ``(entry, created)``.
+
+    A ledger entry whose instance is gone (deleted elsewhere, or destroyed by
+    the idle rule) is forgotten. A new instance uses the tutorial agent,
+    registered first with the default LLM and TTS if needed.
+    """
+    entry = latest_instance(client)
+    while entry is not None:
+        if instance_status(client, entry.agent_instance_id) is not None:
+            return entry, False
+        _ledger(client).forget(entry.agent_instance_id)
+        entry = latest_instance(client)
+
+    agent_id = tutorial_agent_id(settings)
+    llm, tts = default_agent_config(settings)
+    ensure_agent(client, agent_id, llm=llm, tts=tts)
+    ids = make_call_ids(settings.attendee)
+    advanced, history = instance_form_values_to_models(max_idle_time=max_idle_time)
+    data = client.create_agent_instance(
+        agent_id, ids.user_id, ids.to_rtc(), message_history=history, advanced_config=advanced
+    )
+    created = latest_instance(client)
+    if created is None or created.agent_instance_id != str(data["AgentInstanceId"]):
+        raise ZegoError("The new instance was not recorded in the ledger; check the kit home.")
+    return created, True
+
+
+def describe_gone(client: AIAgentClient, agent_instance_id: str) -> str:
+    """Ask ZEGO about a deleted instance and say, in words, what the answer proves."""
+    try:
+        status = client.query_agent_instance_status(agent_instance_id).get("Status")
+    except NotFoundError as error:
+        return (
+            f"Gone: QueryAgentInstanceStatus answered {error.code} ({error.meaning}). "
+            "That is the answer for an instance that was deleted or destroyed itself."
+        )
+    return f"Still there: its status is {status}. Deleting takes effect at once, so look again."
