@@ -191,8 +191,11 @@ def decode_cursor(cursor: str) -> str:
     try:
         if not cursor.startswith("c1."):
             raise ValueError
-        raw = cursor[3:]
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        raw = cursor[3:] + "=" * (-len(cursor[3:]) % 4)
+        agent_id = base64.b64decode(raw, altchars=b"-_", validate=True).decode()
+        if not agent_id:
+            raise ValueError
+        return agent_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise SandboxError(
             410000003,

@@ -1,0 +1,54 @@
+"""``python -m zego_helpers sandbox``: prints what to paste, serves, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .helpers import Api
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "zego_helpers", "sandbox", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> None:
+    process = run_cli("--app-id", "1234567", "--secret", "workshop-secret", "--rate-limit", "0")
+    try:
+        lines: list[str] = []
+        assert process.stdout is not None
+        while not lines or not lines[-1].startswith("Press Ctrl-C"):
+            line = process.stdout.readline()
+            assert line, f"the command ended early: {process.stderr.read()}"  # type: ignore[union-attr]
+            lines.append(line.strip())
+        settings = dict(line.split("=", 1) for line in lines if line.startswith("ZEGO_"))
+        assert settings["ZEGO_APP_ID"] == "1234567"
+        assert settings["ZEGO_SERVER_SECRET"] == "workshop-secret"
+        api = Api(settings["ZEGO_API_BASE_URL"], 1234567, "workshop-secret")
+        info = api.ok("SandboxInfo")
+        assert info["AppId"] == 1234567 and info["Config"]["RateLimitPerAction"] is None
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_app_id_and_secret_go_together() -> None:
+    process = run_cli("--app-id", "1234567")
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "--app-id and --secret" in out
