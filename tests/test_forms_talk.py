@@ -18,7 +18,7 @@ from zego_helpers import tutorial
 from zego_helpers.client import AIAgentClient
 from zego_helpers.doctor import Check
 from zego_helpers.ledger import Ledger
-from zego_helpers.sandbox import SandboxConfig, start_sandbox
+from zego_helpers.sandbox import SandboxConfig, ensure_embedded_sandbox, start_sandbox
 from zego_helpers.settings import load_settings
 from zego_helpers.widgets.chat import ChatPanel
 from zego_helpers.widgets.setup import banner_text, checks_summary, doctor_checklist, mode_banner
@@ -106,12 +106,39 @@ def test_latest_instance_is_found_from_another_kernel_on_another_port(sandbox, t
         second.stop()
 
 
-def test_describe_gone_explains_410001002(client, instance):
-    assert tutorial.describe_gone(client, instance).startswith("Still there")
+def test_instance_status_is_none_once_deleted(client, instance):
+    assert tutorial.instance_status(client, instance) == "IDLE"
     client.delete_agent_instance(instance)
-    text = tutorial.describe_gone(client, instance)
-    assert text.startswith("Gone:") and "410001002" in text
     assert tutorial.instance_status(client, instance) is None
+
+
+def test_an_agent_changed_in_notebook_01_is_not_overwritten(client, settings):
+    llm, tts = tutorial.default_agent_config(settings)
+    custom = {**llm.to_api(), "SystemPrompt": "You are Nova."}
+    client.register_agent("tutorial_agent", llm=custom, tts=tts)
+    assert tutorial.register_if_missing(client, settings) is False
+    tutorial.find_or_create_instance(client, settings)
+    assert client.get_agent("tutorial_agent")["LLM"]["SystemPrompt"] == "You are Nova."
+
+
+def test_server_secret_for_each_mode(tmp_path):
+    secret = "0123456789abcdef0123456789abcdef"
+    real = load_settings(env={"ZEGO_APP_ID": "42", "ZEGO_SERVER_SECRET": secret}, dotenv_path="")
+    assert tutorial.server_secret_for(real).reveal() == secret
+    sandbox = load_settings(env={"ZEGO_KIT_HOME": str(tmp_path)}, dotenv_path="")
+    try:
+        shown = tutorial.server_secret_for(sandbox)
+        assert repr(shown) == "Secret('****')" and len(shown.reveal()) == 32
+        assert connect_secret(sandbox) == shown.reveal()
+    finally:
+        ensure_embedded_sandbox(tmp_path).stop()  # the embedded one would outlive the test
+
+
+def connect_secret(settings) -> str:
+    """The secret the kit's own client signs with (read from the sandbox credentials file)."""
+    from zego_helpers.sandbox.embedded import CREDENTIALS_FILE, load_or_create_credentials
+
+    return load_or_create_credentials(settings.kit_home / CREDENTIALS_FILE)[1]
 
 
 def test_call_ids_of_a_ledger_entry(client, instance):

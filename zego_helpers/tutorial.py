@@ -27,7 +27,7 @@ from .form_logic import (
 from .ids import CallIds, make_agent_id, make_call_ids
 from .ledger import LedgerEntry
 from .models import LLM, TTS
-from .settings import Settings
+from .settings import Secret, Settings
 from .workflows import ensure_agent
 
 
@@ -44,6 +44,32 @@ def default_agent_config(settings: Settings) -> tuple[LLM, TTS]:
         llm_form_values_to_model(llm.values, secrets=llm.secrets),
         tts_form_values_to_model(tts.choice, tts.values, secrets=tts.secrets),
     )
+
+
+def register_if_missing(client: AIAgentClient, settings: Settings) -> bool:
+    """Register the tutorial agent with the default LLM and TTS unless it exists; ``True`` if new.
+
+    An agent that exists is left as it is, so what you chose in notebook 01 stays.
+    """
+    agent_id = tutorial_agent_id(settings)
+    if client.get_agent(agent_id) is not None:
+        return False
+    llm, tts = default_agent_config(settings)
+    return ensure_agent(client, agent_id, llm=llm, tts=tts) == "registered"
+
+
+def server_secret_for(settings: Settings) -> Secret:
+    """The ServerSecret that signs in this mode: yours (real), or the embedded sandbox's.
+
+    Notebooks need it to make a Token04 for the browser. It comes wrapped in a
+    :class:`~zego_helpers.settings.Secret`, so printing it shows ``****``.
+    """
+    if not settings.is_sandbox:
+        assert settings.server_secret is not None  # real mode means both credentials are set
+        return settings.server_secret
+    from .sandbox import ensure_embedded_sandbox
+
+    return Secret(ensure_embedded_sandbox(settings.kit_home).server_secret)
 
 
 def _ledger(client: AIAgentClient):
@@ -88,7 +114,7 @@ def find_or_create_instance(
 
     A ledger entry whose instance is gone (deleted elsewhere, or destroyed by
     the idle rule) is forgotten. A new instance uses the tutorial agent,
-    registered first with the default LLM and TTS if needed.
+    registered first with the default LLM and TTS if it does not exist yet.
     """
     entry = latest_instance(client)
     while entry is not None:
@@ -98,8 +124,7 @@ def find_or_create_instance(
         entry = latest_instance(client)
 
     agent_id = tutorial_agent_id(settings)
-    llm, tts = default_agent_config(settings)
-    ensure_agent(client, agent_id, llm=llm, tts=tts)
+    register_if_missing(client, settings)
     ids = make_call_ids(settings.attendee)
     advanced, history = instance_form_values_to_models(max_idle_time=max_idle_time)
     data = client.create_agent_instance(
@@ -109,15 +134,3 @@ def find_or_create_instance(
     if created is None or created.agent_instance_id != str(data["AgentInstanceId"]):
         raise ZegoError("The new instance was not recorded in the ledger; check the kit home.")
     return created, True
-
-
-def describe_gone(client: AIAgentClient, agent_instance_id: str) -> str:
-    """Ask ZEGO about a deleted instance and say, in words, what the answer proves."""
-    try:
-        status = client.query_agent_instance_status(agent_instance_id).get("Status")
-    except NotFoundError as error:
-        return (
-            f"Gone: QueryAgentInstanceStatus answered {error.code} ({error.meaning}). "
-            "That is the answer for an instance that was deleted or destroyed itself."
-        )
-    return f"Still there: its status is {status}. Deleting takes effect at once, so look again."
