@@ -5,7 +5,7 @@ Commands:
 * ``doctor``   check settings, clock and one signed call, with a fix for each failure
 * ``token``    print a Token04 for a user (only the token, so it can be piped)
 * ``agents``   list registered agents (API keys masked)
-* ``cleanup``  delete every instance the ledger still holds
+* ``cleanup``  delete instances left behind (ledger, or a whole sandbox)
 * ``sandbox``  run a standalone sandbox for a workshop room
 * ``callbacks`` run a callback receiver and print events
 
@@ -81,15 +81,32 @@ def cmd_agents(args: argparse.Namespace) -> int:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
-    from .cleanup import cleanup_ledger
+    from .cleanup import cleanup_ledger, cleanup_sandbox, cleanup_scope
     from .connect import connect
+    from .settings import load_settings
 
-    with connect() as client:
-        results = cleanup_ledger(client, prefix=args.prefix)
+    settings = load_settings()
+    scope = cleanup_scope(settings.attendee, prefix=args.prefix, all_attendees=args.all_attendees)
+    print(scope.description)
+    with connect(settings) as client:
+        if args.sandbox_all:
+            results = cleanup_sandbox(client, prefix=scope.namespace, delete=not args.dry_run)
+            where = f"the sandbox at {client.base_url} knows"
+        else:
+            # The embedded sandbox gets a new port in every process: match its AppID only.
+            results = cleanup_ledger(
+                client,
+                prefix=scope.namespace,
+                any_url=settings.is_sandbox,
+                delete=not args.dry_run,
+            )
+            where = "the ledger holds for this service"
     if not results:
-        print("The ledger holds no live instance for this service: nothing to clean up.")
+        print(f"Nothing to clean up: no live instance in this scope that {where}.")
     for result in results:
         print(result.line())
+    if args.dry_run:
+        print(f"Dry run: {len(results)} instance(s) found, nothing deleted.")
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -113,8 +130,23 @@ def build_parser() -> argparse.ArgumentParser:
     agents.add_argument("--json", action="store_true", help="print the full masked JSON")
     agents.set_defaults(func=cmd_agents)
 
-    cleanup = commands.add_parser("cleanup", help="delete every instance the ledger holds")
-    cleanup.add_argument("--prefix", help="only instances whose ids start with this prefix")
+    cleanup = commands.add_parser(
+        "cleanup",
+        help="delete instances left behind (yours only when ZEGO_ATTENDEE is set)",
+        description="Delete the instances the ledger holds for this service. With ZEGO_ATTENDEE "
+        "set, only that attendee's own instances are touched.",
+    )
+    whose = cleanup.add_mutually_exclusive_group()
+    whose.add_argument("--prefix", help="only this attendee's instances (their name or prefix)")
+    whose.add_argument(
+        "--all-attendees", action="store_true", help="trainer: everybody's instances"
+    )
+    cleanup.add_argument(
+        "--sandbox-all",
+        action="store_true",
+        help="sandbox only: every live instance the sandbox knows, not just the ledger's",
+    )
+    cleanup.add_argument("--dry-run", action="store_true", help="list, delete nothing")
     cleanup.set_defaults(func=cmd_cleanup)
 
     for module_name in _FEATURE_COMMANDS:

@@ -1,0 +1,185 @@
+"""Cleanup in a workshop: by attendee, for everybody, and of a whole sandbox; isolation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fake_zego import FakeZego, Reply, envelope
+from tests.workshop_helpers import (
+    attendee_client,
+    cli_env,
+    live_ids,
+    room_sandbox,
+    run_cli,
+    start_instance,
+)
+from zego_helpers.cleanup import (
+    CleanupRefused,
+    NotASandboxError,
+    cleanup_ledger,
+    cleanup_sandbox,
+    cleanup_scope,
+)
+from zego_helpers.client import AIAgentClient
+from zego_helpers.connect import connect
+from zego_helpers.ids import make_call_ids
+from zego_helpers.ledger import Ledger
+from zego_helpers.workshop import belongs_to, id_owner, instance_owner
+
+
+@pytest.fixture
+def room():
+    yield from room_sandbox()
+
+
+# --- whose id is whose -------------------------------------------------------------------
+
+
+def test_id_owner_reads_the_namespace_back_exactly():
+    ids = make_call_ids("Zoë")
+    assert id_owner(ids.room_id, "room") == "zoe"
+    assert id_owner(ids.user_id, "user") == "zoe"
+    assert id_owner(ids.agent_user_id, "agent") == "zoe"
+    # "zoe_1" is another attendee, not zoe's; "zoe_room" too (its room is zoe_room_room_...)
+    assert id_owner(make_call_ids("zoe 1").room_id, "room") == "zoe_1"
+    assert id_owner(make_call_ids("Zoe Room").room_id, "room") == "zoe_room"
+    assert id_owner(make_call_ids().room_id, "room") == ""
+    assert id_owner("my_room", "room") is None  # hand-picked: nobody's namespace
+    assert id_owner("zoe_room_3F2A1C9D0E4B", "room") is None  # not the kit's lowercase hex
+
+
+@pytest.mark.parametrize("name", ["张伟", "Ögünç-Ätäç", "a" * 80, "Zoë"])
+def test_every_attendee_owns_exactly_their_own_ids(name):
+    ids = make_call_ids(name)
+    assert belongs_to(name, ids.room_id, ids.user_id, ids.agent_user_id)
+    other = make_call_ids(name + " 1")
+    assert not belongs_to(name, other.room_id, other.user_id, other.agent_user_id)
+    assert instance_owner(agent_user_id=ids.agent_user_id) == instance_owner(room_id=ids.room_id)
+
+
+# --- who may clean up what ---------------------------------------------------------------
+
+
+def test_an_attendee_cleans_only_their_own_namespace():
+    scope = cleanup_scope("Zoë")
+    assert scope.namespace == "zoe"
+    assert "only your own instances" in scope.description and "'zoe_'" in scope.description
+    assert cleanup_scope("Zoë", prefix="zoe").namespace == "zoe"  # their own, spelt otherwise
+    for asked in ({"prefix": "bob"}, {"all_attendees": True}):
+        with pytest.raises(CleanupRefused, match="trainer's job"):
+            cleanup_scope("Zoë", **asked)
+
+
+def test_a_trainer_chooses_one_attendee_or_everybody():
+    assert cleanup_scope(None, prefix="Bob").namespace == "bob"
+    assert cleanup_scope(None, all_attendees=True).namespace is None
+    assert cleanup_scope(None).namespace is None
+    with pytest.raises(CleanupRefused):
+        cleanup_scope(None, prefix="  ")
+
+
+# --- against a room sandbox ----------------------------------------------------------------
+
+
+def test_cleanup_by_prefix_deletes_one_attendee_and_leaves_the_others(room, tmp_path):
+    client = attendee_client(room, tmp_path)  # one shared ledger: the hardest case
+    zoe = start_instance(client, "Zoë")
+    zoe_1 = start_instance(client, "zoe 1")
+    bob = start_instance(client, "Bob")
+
+    results = cleanup_ledger(client, prefix="Zoë")
+
+    assert [(r.agent_instance_id, r.ok, r.detail) for r in results] == [(zoe, True, "deleted")]
+    assert live_ids(client) == {zoe_1, bob}
+    assert {e.agent_instance_id for e in client.ledger.entries()} == {zoe_1, bob}
+
+
+def test_cleanup_sandbox_sees_instances_no_ledger_here_knows(room, tmp_path):
+    mine = attendee_client(room, tmp_path / "trainer")
+    theirs = attendee_client(room, tmp_path / "laptop")
+    zoe = start_instance(theirs, "Zoë")
+    bob = start_instance(theirs, "Bob")
+    assert cleanup_ledger(mine) == []  # the trainer's ledger knows nothing of them
+
+    preview = cleanup_sandbox(mine, prefix="Bob", delete=False)
+    assert [r.agent_instance_id for r in preview] == [bob] and live_ids(mine) == {zoe, bob}
+
+    assert [r.agent_instance_id for r in cleanup_sandbox(mine, prefix="Bob")] == [bob]
+    assert live_ids(mine) == {zoe}
+    assert [r.agent_instance_id for r in cleanup_sandbox(mine)] == [zoe]
+    assert live_ids(mine) == set()
+
+
+def test_cleanup_sandbox_refuses_the_real_service(tmp_path):
+    refused = envelope(code=100000007, message="unsupported action")
+    with FakeZego(lambda _r: Reply(body=refused)) as server:
+        client = AIAgentClient(1234567, "0" * 32, server.url, max_retries=0)
+        with pytest.raises(NotASandboxError, match="100000007"):
+            cleanup_sandbox(client)
+    assert [r.query["Action"] for r in server.requests] == ["SandboxInfo"]  # nothing deleted
+
+
+# --- the command line, as attendees and the trainer run it -------------------------------
+
+
+def test_attendee_cleanup_cannot_touch_another_attendees_instance(room, tmp_path):
+    home = tmp_path / "shared_home"  # e.g. one JupyterHub account for two people
+    client = attendee_client(room, home)
+    zoe, bob = start_instance(client, "Zoë"), start_instance(client, "Bob")
+
+    tried = run_cli("cleanup", "--prefix", "Bob", env=cli_env(room, home, "Zoë"))
+    assert tried.returncode == 2 and "trainer's job" in tried.stderr
+    assert "Traceback" not in tried.stderr
+
+    result = run_cli("cleanup", env=cli_env(room, home, "Zoë"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "only your own instances (ids starting with 'zoe_')" in result.stdout
+    assert f"deleted {zoe}" in result.stdout and bob not in result.stdout
+    assert live_ids(client) == {bob}
+
+
+def test_trainer_sweeps_the_room_sandbox_and_its_ledger(room, tmp_path):
+    laptop = attendee_client(room, tmp_path / "laptop")
+    zoe, bob = start_instance(laptop, "Zoë"), start_instance(laptop, "Bob")
+    trainer = cli_env(room, tmp_path / "trainer")
+
+    dry = run_cli("cleanup", "--sandbox-all", "--dry-run", env=trainer)
+    assert dry.returncode == 0 and "2 instance(s) found, nothing deleted" in dry.stdout
+    one = run_cli("cleanup", "--sandbox-all", "--prefix", "Bob", env=trainer)
+    assert f"deleted {bob}" in one.stdout and zoe not in one.stdout
+    rest = run_cli("cleanup", "--sandbox-all", env=trainer)
+    assert rest.returncode == 0 and f"deleted {zoe}" in rest.stdout
+    assert "every instance, whoever created it" in rest.stdout
+    assert live_ids(laptop) == set()
+
+    ledger = run_cli("cleanup", "--all-attendees", env=cli_env(room, tmp_path / "laptop"))
+    assert ledger.returncode == 0, ledger.stderr  # both were already gone: forgotten
+    assert "was already gone" in ledger.stdout
+    assert Ledger.in_home(tmp_path / "laptop").entries() == []
+
+
+def test_sandbox_all_against_the_real_service_says_why_not(tmp_path):
+    refused = envelope(code=100000007, message="unsupported action")
+    with FakeZego(lambda _r: Reply(body=refused)) as server:
+        env = {
+            "HOME": str(tmp_path),
+            "ZEGO_KIT_HOME": str(tmp_path),
+            "ZEGO_APP_ID": "1234567",
+            "ZEGO_SERVER_SECRET": "0" * 32,
+            "ZEGO_API_BASE_URL": server.url,
+        }
+        result = run_cli("cleanup", "--sandbox-all", env=env)
+    assert result.returncode == 2
+    assert "ZEGO's real service" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sandbox_mode_cleanup_finds_instances_another_kernel_created(isolated_kit):
+    # A notebook kernel (this process) creates an instance in its embedded sandbox...
+    with connect() as client:
+        instance_id = start_instance(client, None)
+    # ...and the CLI, with its own embedded sandbox on another port, still deletes it.
+    result = run_cli("cleanup", env={"HOME": str(isolated_kit), "ZEGO_KIT_HOME": str(isolated_kit)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"deleted {instance_id}" in result.stdout
+    with connect() as client:
+        assert live_ids(client) == set()
