@@ -1,0 +1,73 @@
+"""The progress checklist shown at the top of each notebook.
+
+It shows the seven steps of :mod:`zego_helpers.progress` for this attendee
+and ticks them off *while you work*: once a client is tracked
+(``client = track(connect())``), each successful request that proves a step
+updates the checklist above, without re-running its cell.
+
+:func:`progress_html` is a plain function (steps in, HTML out), so it is
+tested without Jupyter; :func:`show_progress` wraps it in an ipywidgets
+``HTML`` widget that follows the tracker.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import ipywidgets as widgets
+
+from ..errors import ConfigError
+from ..progress import ProgressTracker, StepState, tracker_for
+
+_DONE, _TODO = "&#9989;", "&#11036;"  # a green tick, an empty square
+
+
+def progress_html(steps: list[StepState], attendee: str | None = None) -> str:
+    """The checklist as an HTML fragment; every text from outside is escaped."""
+    done = sum(s.done for s in steps)
+    who = f" &middot; {html.escape(attendee)}" if attendee else ""
+    rows = []
+    for state in steps:
+        mark = _DONE if state.done else _TODO
+        note = ""
+        if state.done and (state.detail or state.at):
+            when = time.strftime("%H:%M", time.localtime(state.at)) if state.at else ""
+            text = " ".join(part for part in (when, state.detail) if part)
+            note = f' <span style="color:#777;font-size:0.85em">{html.escape(text)}</span>'
+        style = "" if state.done else ' style="color:#555"'
+        rows.append(f"<li{style}>{mark} {html.escape(state.label)}{note}</li>")
+    return (
+        '<div class="zego-progress" style="border:1px solid #ccc;border-radius:6px;'
+        'padding:6px 12px;display:inline-block">'
+        f"<b>Your progress{who}: {done}/{len(steps)}</b>"
+        '<ul style="list-style:none;margin:4px 0;padding:0">' + "".join(rows) + "</ul></div>"
+    )
+
+
+class ProgressWidget(widgets.HTML):
+    """An HTML widget showing one tracker's checklist, refreshed on every change."""
+
+    def __init__(self, tracker: ProgressTracker, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.tracker = tracker
+        self.refresh()
+        tracker.on_change(self.refresh)
+
+    def refresh(self) -> None:
+        """Read the checklist again (another kernel may have ticked steps off)."""
+        self.value = progress_html(self.tracker.steps(), self.tracker.attendee)
+
+
+def show_progress(tracker: ProgressTracker | None = None) -> widgets.HTML:
+    """The checklist widget for this attendee; put it last in a cell to display it.
+
+    When the settings cannot load yet (notebook 00 fixes that), it says so
+    instead of raising.
+    """
+    try:
+        tracker = tracker or tracker_for()
+    except ConfigError as error:
+        text = html.escape(f"Progress appears once your settings load: {error}")
+        return widgets.HTML(f'<div class="zego-progress">{text}</div>')
+    return ProgressWidget(tracker)
