@@ -1,0 +1,420 @@
+"""Exercise checks for notebooks 01-04: did you get it right, and if not, what to fix.
+
+Each check looks at what really happened (the agent ZEGO stored, the
+conversation, the requests the kit saw) and returns a :class:`CheckResult`:
+``passed`` and a ``message`` in plain words. A wrong answer never raises;
+the message says what to change. Run a check as the last line of a cell to
+see its result.
+
+=====  ======================================  =================================
+Nb     Exercise                                Check
+=====  ======================================  =================================
+01     The agent speaks like a pirate          :func:`check_pirate_reply`
+01     The agent's voice comes from MiniMax    :func:`check_tts_vendor`
+02     An instance with MaxIdleTime 300 and    :func:`check_instance_options`
+       WindowSize 4
+03     A High-priority line while the agent    :func:`check_high_priority_line`
+       speaks
+04     Nothing of yours is left running        :func:`check_nothing_left`
+=====  ======================================  =================================
+
+The checks' own requests are not counted in your progress checklist.
+Solutions for the trainer are in the ``solutions/`` folder of the project.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .client import AIAgentClient
+from .errors import LimitReachedError, NotFoundError, ZegoError
+from .ids import make_agent_id, make_call_ids, namespace_prefix
+from .models import to_api_value
+from .progress import tracker_for
+from .settings import Settings, load_settings
+from .workflows import AgentSession, ask
+from .workshop import belongs_to, sandbox_info
+
+#: The sandbox's ``Interrupted`` reason for "a TTS line interrupted the agent".
+INTERRUPTED_BY_TTS = 3
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one exercise check. ``bool(result)`` is ``result.passed``."""
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return f"{'Passed' if self.passed else 'Not yet'}: {self.message}"
+
+    def _repr_html_(self) -> str:
+        color, title = ("#2e7d32", "&#9989; Passed") if self.passed else ("#c62828", "Not yet")
+        return (
+            f'<div style="border-left:4px solid {color};padding:4px 10px">'
+            f"<b>{title}</b>: {html.escape(self.message)}</div>"
+        )
+
+
+def _passed(message: str) -> CheckResult:
+    return CheckResult(True, message)
+
+
+def _failed(message: str) -> CheckResult:
+    return CheckResult(False, message)
+
+
+def _never_raises(check: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    """A check reports problems in its result instead of raising them."""
+
+    @functools.wraps(check)
+    def run(*args: Any, **kwargs: Any) -> CheckResult:
+        try:
+            return check(*args, **kwargs)
+        except LimitReachedError:
+            return _failed(
+                "All instance slots are busy (410000011), so the check could not start its own "
+                "short instance. Delete an instance you no longer need (notebook 04, or "
+                "`python -m zego_helpers cleanup`) and run the check again."
+            )
+        except ZegoError as error:
+            return _failed(f"The check could not finish: {error}")
+        except Exception as error:  # a wrong argument (a typo, a missing object): explain it
+            return _failed(
+                f"The check could not run ({type(error).__name__}: {error}). Look at the "
+                "arguments you passed: the exercise text shows the call to make."
+            )
+
+    return run
+
+
+def _untracked(client: AIAgentClient) -> AIAgentClient:
+    """The same client without progress tracking, so a check's requests tick nothing off."""
+    call = client.__dict__.get("call")
+    if call is None:
+        return client
+    while hasattr(call, "progress_tracker"):
+        call = call.__wrapped__
+    view = copy.copy(client)
+    view.call = call  # type: ignore[method-assign]
+    return view
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _agent(client: AIAgentClient, agent_id: str) -> dict[str, Any] | None:
+    return client.get_agent(agent_id)
+
+
+def _not_registered(agent_id: str) -> CheckResult:
+    return _failed(
+        f"Agent {agent_id!r} is not registered yet: run the registration cells of notebook 01 "
+        "first, then this check."
+    )
+
+
+# --- notebook 01 -----------------------------------------------------------------------------
+
+
+@_never_raises
+def check_pirate_reply(
+    client: AIAgentClient,
+    agent_id: str | None = None,
+    *,
+    settings: Settings | None = None,
+    timeout: float = 30.0,
+) -> CheckResult:
+    """01: the stored system prompt makes the agent a pirate who starts with "Ahoy".
+
+    Reads the agent ZEGO stored (QueryAgents), then starts a short instance,
+    says hello and checks the reply; the instance is always deleted.
+    """
+    settings = settings or load_settings()
+    client = _untracked(client)
+    agent_id = agent_id or make_agent_id(settings.attendee)
+    agent = _agent(client, agent_id)
+    if agent is None:
+        return _not_registered(agent_id)
+    prompt = str((agent.get("LLM") or {}).get("SystemPrompt") or "")
+    if "pirate" not in prompt.lower():
+        return _failed(
+            f"Your agent's stored system prompt is {_short(prompt)!r}: it says nothing about a "
+            "pirate. Set system_prompt='You are a pirate. Always start with \"Ahoy\".' in the "
+            "LLM, register the agent again (ensure_agent updates it), then run this check."
+        )
+    with AgentSession(client, agent_id, make_call_ids(settings.attendee)) as session:
+        assert session.instance_id is not None
+        reply = ask(client, session.instance_id, "Hello! Who are you?", timeout=timeout)
+    if "ahoy" not in reply.text.lower():
+        return _failed(
+            f"The prompt mentions a pirate, but the agent answered {_short(reply.text)!r}, "
+            "without 'Ahoy'. Make the instruction explicit: add 'Always start with \"Ahoy\".' "
+            "to the system prompt. (The sandbox's stand-in LLM follows exactly that pattern, "
+            "with the word in quotes.)"
+        )
+    return _passed(f"Arr! Asked 'Hello! Who are you?', your agent answered: {reply.text!r}")
+
+
+@_never_raises
+def check_tts_vendor(
+    client: AIAgentClient,
+    agent_id: str | None = None,
+    *,
+    vendor: str = "MiniMax",
+    settings: Settings | None = None,
+) -> CheckResult:
+    """01: the agent ZEGO stored speaks with ``vendor`` (MiniMax) and names a voice."""
+    settings = settings or load_settings()
+    client = _untracked(client)
+    agent_id = agent_id or make_agent_id(settings.attendee)
+    agent = _agent(client, agent_id)
+    if agent is None:
+        return _not_registered(agent_id)
+    tts = agent.get("TTS") or {}
+    stored = str(tts.get("Vendor") or "")
+    if stored == vendor:
+        voice = ((tts.get("Params") or {}).get("voice_setting") or {}).get("voice_id")
+        if vendor == "MiniMax" and not voice:
+            return _failed(
+                "The vendor is MiniMax, but Params.voice_setting.voice_id is empty: MiniMax "
+                "needs a voice. Use TTS.trial('MiniMax') or TTS.minimax(api_key, voice_id)."
+            )
+        voice_text = f" with voice {voice!r}" if voice else ""
+        return _passed(
+            f"Agent {agent_id!r} now speaks with {vendor}{voice_text}. New instances use it; "
+            "an instance that is already running keeps the vendor it started with."
+        )
+    if stored.lower() == vendor.lower():
+        return _failed(
+            f"The vendor is stored as {stored!r}: vendor names are case-sensitive. Spell it "
+            f"exactly {vendor!r} (the TTS builders do that for you)."
+        )
+    return _failed(
+        f"Agent {agent_id!r} still speaks with {stored or 'no TTS vendor'!r}. Build "
+        f"tts = TTS.trial({vendor!r}) (or TTS.minimax(api_key=..., voice_id=...) with your own "
+        "key), then update the agent: ensure_agent(client, agent_id, tts=tts)."
+    )
+
+
+# --- notebook 02 -----------------------------------------------------------------------------
+
+
+def _sent_options(
+    settings: Settings,
+    instance_id: str,
+    advanced_config: Any,
+    message_history: Any,
+) -> tuple[dict[str, Any] | None, str]:
+    """(MaxIdleTime/WindowSize as sent, where they come from), or (None, "") if unknown."""
+    facts = tracker_for(settings).facts("CreateAgentInstance", instance_id)
+    if facts:
+        return facts[-1], "as sent to CreateAgentInstance"
+    if advanced_config is None and message_history is None:
+        return None, ""
+    advanced = to_api_value(advanced_config) or {}
+    history = to_api_value(message_history) or {}
+    return (
+        {"MaxIdleTime": advanced.get("MaxIdleTime"), "WindowSize": history.get("WindowSize")},
+        "in the objects you passed (the kit did not see the request: track(client) lets it)",
+    )
+
+
+@_never_raises
+def check_instance_options(
+    client: AIAgentClient,
+    instance_id: str,
+    *,
+    max_idle_time: int = 300,
+    window_size: int = 4,
+    advanced_config: Any = None,
+    message_history: Any = None,
+    settings: Settings | None = None,
+) -> CheckResult:
+    """02: instance ``instance_id`` runs, created with MaxIdleTime 300 and WindowSize 4.
+
+    ZEGO cannot show an instance's settings after the fact, so the check uses
+    what the tracked client sent (see :func:`zego_helpers.progress.track`);
+    without tracking, pass the ``advanced_config`` and ``message_history``
+    you created it with.
+    """
+    settings = settings or load_settings()
+    client = _untracked(client)
+    sent, source = _sent_options(settings, instance_id, advanced_config, message_history)
+    if sent is None:
+        return _failed(
+            f"The kit saw no CreateAgentInstance answer with id {instance_id!r}. Create the "
+            "instance with the notebook's client (made with track(connect())), then pass its "
+            "AgentInstanceId; or pass the objects you used: check_instance_options(client, "
+            "instance_id, advanced_config=advanced, message_history=history)."
+        )
+    try:
+        status = client.query_agent_instance_status(instance_id).get("Status")
+    except NotFoundError:
+        return _failed(
+            f"Instance {instance_id} no longer exists (deleted, or destroyed after its idle "
+            "time). Create it again with the settings of the exercise, then run this check."
+        )
+    problems = []
+    idle = sent.get("MaxIdleTime")
+    if idle != max_idle_time:
+        got = "not set (ZEGO's default is 120 s)" if idle is None else f"{idle} s"
+        problems.append(
+            f"MaxIdleTime is {got}; the exercise asks for {max_idle_time} s: "
+            f"advanced_config=AdvancedConfig(max_idle_time={max_idle_time})"
+        )
+    window = sent.get("WindowSize")
+    if window != window_size:
+        got = "not set (ZEGO's default is 20)" if window is None else str(window)
+        problems.append(
+            f"WindowSize is {got}; the exercise asks for {window_size}: "
+            f"message_history=MessageHistory(window_size={window_size})"
+        )
+    if problems:
+        return _failed(
+            f"Instance {instance_id} runs, but {'; and '.join(problems)} ({source}). Delete it "
+            "and create it again with these values."
+        )
+    return _passed(
+        f"Instance {instance_id} is {status}, with MaxIdleTime {idle} s and WindowSize {window} "
+        f"({source}): it waits 5 minutes for an absent user, and the LLM sees the last "
+        f"{window} messages of the conversation."
+    )
+
+
+# --- notebook 03 -----------------------------------------------------------------------------
+
+
+@_never_raises
+def check_high_priority_line(
+    client: AIAgentClient,
+    instance_id: str,
+    text: str | None = None,
+    *,
+    settings: Settings | None = None,
+) -> CheckResult:
+    """03: a SendAgentInstanceTTS line with Priority High, sent while the agent was talking.
+
+    Uses the lines the tracked client sent (the newest one, or the one with
+    ``text``), the conversation (GetAgentInstanceMsgList) and, in a sandbox,
+    its ``Interrupted`` event, which proves the line cut into the agent's answer.
+    """
+    settings = settings or load_settings()
+    client = _untracked(client)
+    lines = tracker_for(settings).facts("SendAgentInstanceTTS", instance_id)
+    if text is not None:
+        lines = [f for f in lines if f.get("Text", "").strip() == text.strip()]
+    if not lines:
+        which = f"the line {text!r}" if text else "any line"
+        return _failed(
+            f"The kit saw no SendAgentInstanceTTS with {which} to instance {instance_id}. Send "
+            "it with client.send_agent_instance_tts(instance_id, text, priority='High') from "
+            "the notebook's client (made with track(connect()))."
+        )
+    line = lines[-1]
+    said, round_ = line.get("Text", ""), line.get("Round")
+    if line.get("Priority") != "High":
+        return _failed(
+            f"Your line {said!r} went out with Priority {line.get('Priority') or 'Medium'!r} "
+            "(Medium is the default). Send it again with priority='High', while the agent is "
+            "still answering."
+        )
+    try:
+        history = client.get_agent_instance_msg_list(instance_id).get("MessageList") or []
+    except NotFoundError:
+        return _failed(
+            f"Instance {instance_id} no longer exists. Create a new one, ask it something long, "
+            "and send the High-priority line while it answers."
+        )
+    if line.get("AddHistory") is not False and not any(
+        m.get("Role") == "assistant" and m.get("Content") == said for m in history
+    ):
+        return _failed(
+            f"The line {said!r} is not in the conversation: the agent did not say it (a reset "
+            "may have removed it). Send it again."
+        )
+    if sandbox_info(client) is None:
+        return _passed(
+            f"The agent said {said!r} with Priority High (round {round_}). On the real service "
+            "this check cannot see the interruption itself: listen for it in the call."
+        )
+    events = client.call("SandboxGetEvents", {"AgentInstanceId": instance_id}).get("Events") or []
+    cut_in = any(
+        e.get("Event") == "Interrupted"
+        and (e.get("Data") or {}).get("Reason") == INTERRUPTED_BY_TTS
+        and isinstance(round_, int)
+        and (e.get("Data") or {}).get("Round") == round_ - 1
+        for e in events
+    )
+    if not cut_in:
+        return _failed(
+            f"The agent said {said!r} with Priority High, but it was silent at that moment, so "
+            "nothing was interrupted. Ask it something long first (send_agent_instance_llm), "
+            "then send the line at once, while query_agent_instance_status says SPEAKING."
+        )
+    return _passed(
+        f"Your High-priority line {said!r} cut into the agent's answer (an Interrupted event "
+        f"with reason {INTERRUPTED_BY_TTS}, a TTS line) and was spoken as round {round_}."
+    )
+
+
+# --- notebook 04 -----------------------------------------------------------------------------
+
+
+@_never_raises
+def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = None) -> CheckResult:
+    """04: no instance of yours is left, neither in the ledger nor (in a sandbox) on the server.
+
+    Ledger entries whose instance is already gone are forgotten on the way.
+    """
+    settings = settings or load_settings()
+    client = _untracked(client)
+    namespace = namespace_prefix(settings.attendee)
+    left: dict[str, str] = {}
+    if client.ledger is not None:
+        entries = client.ledger.entries(
+            app_id=client.app_id, api_base_url=None if settings.is_sandbox else client.base_url
+        )
+        for entry in entries:
+            if namespace and not belongs_to(
+                namespace, entry.room_id, entry.user_id, entry.agent_user_id
+            ):
+                continue
+            try:
+                client.query_agent_instance_status(entry.agent_instance_id)
+            except NotFoundError:
+                client.ledger.forget(entry.agent_instance_id)
+                continue
+            left[entry.agent_instance_id] = entry.room_id
+    # A private sandbox is all yours; in a shared one only your namespace is.
+    in_sandbox = sandbox_info(client) is not None
+    if in_sandbox and (namespace or settings.is_sandbox):
+        query = {"Prefix": f"{namespace}_"} if namespace else {}
+        for row in client.call("SandboxListInstances", query).get("Instances") or []:
+            if not namespace or belongs_to(
+                namespace, row.get("RoomId", ""), row.get("UserId", ""), row.get("AgentUserId", "")
+            ):
+                left[str(row["AgentInstanceId"])] = row.get("RoomId", "")
+    if left:
+        shown = ", ".join(f"{i} (room {r})" for i, r in list(left.items())[:5])
+        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+        return _failed(
+            f"{len(left)} instance(s) of yours still run: {shown}{more}. Each takes one of the "
+            "account's slots. Delete them: run the cleanup cell above, or "
+            "`python -m zego_helpers cleanup` in a terminal."
+        )
+    whose = f"attendee {settings.attendee!r}" if namespace else "you"
+    return _passed(
+        f"Nothing is left running for {whose}: the ledger holds no live instance"
+        + (", and the sandbox lists none." if in_sandbox else ".")
+    )
