@@ -54,7 +54,11 @@ def test_unknown_fields_from_a_newer_version_are_ignored(tmp_path):
     path = tmp_path / "ledger.json"
     path.write_text(
         json.dumps(
-            {"instances": {"i1": {"agent_instance_id": "i1", "app_id": 1, "api_base_url": "x", "new": 1}}}
+            {
+                "instances": {
+                    "i1": {"agent_instance_id": "i1", "app_id": 1, "api_base_url": "x", "new": 1}
+                }
+            }
         )
     )
     assert Ledger(path).entries()[0].agent_instance_id == "i1"
