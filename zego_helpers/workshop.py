@@ -150,7 +150,8 @@ class CapacityPlan:
         lines.append(
             f"Requests: {self.requests_per_second}/s per action, shared by the whole AppID. "
             f"If everybody runs the same cell at once, the last of {self.attendees} requests "
-            f"gets in after about {self.burst_seconds:.1f} s; the rest are refused meanwhile."
+            f"gets in after about {self.burst_seconds:.1f} s; requests over the rate may be "
+            "refused meanwhile (the kit retries a refused request twice, then reports it)."
         )
         if self.attendees > self.attendees_asking_at_once:
             lines.append(

@@ -1,0 +1,122 @@
+"""Capacity planning and the trainer's pre-flight check (against a room sandbox)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from tests.workshop_helpers import attendee_client, attendee_settings, room_sandbox
+from zego_helpers.errors import ValidationError
+from zego_helpers.settings import load_settings
+from zego_helpers.workshop import capacity_plan
+from zego_helpers.workshop_cli import add_cli, run_preflight
+
+
+@pytest.fixture
+def room():
+    yield from room_sandbox()
+
+
+# --- capacity --------------------------------------------------------------------------------
+
+
+def test_a_small_room_fits_the_default_account():
+    plan = capacity_plan(8)
+    assert plan.fits and plan.peak_instances == 8 and plan.waves == 1
+    assert "That fits" in str(plan)
+
+
+def test_a_big_room_needs_a_higher_limit_or_waves():
+    plan = capacity_plan(30)
+    assert not plan.fits and plan.waves == 3 and plan.attendees_at_once == 10
+    text = str(plan)
+    assert "raise the concurrent-instance limit to at least 30" in text
+    assert "3 wave(s) of 10 attendee(s)" in text
+    assert "after about 3.0 s" in text  # 30 requests at 10/s on one action
+    assert "only about 2 attendee(s) can wait at once" in text
+    assert plan._repr_markdown_().startswith("* 30 attendee(s) x 1 instance(s)")
+
+
+def test_instances_each_and_a_raised_limit():
+    assert capacity_plan(12, instances_each=2, limit=30).fits
+    plan = capacity_plan(12, instances_each=2)
+    assert plan.attendees_at_once == 5 and plan.waves == 3
+    assert capacity_plan(3, instances_each=11).waves == 0
+    assert "Not even one attendee fits" in str(capacity_plan(3, instances_each=11))
+
+
+@pytest.mark.parametrize(
+    "args", [{"attendees": 0}, {"attendees": 5, "instances_each": 0}, {"attendees": True}]
+)
+def test_capacity_plan_refuses_nonsense(args):
+    with pytest.raises(ValidationError):
+        capacity_plan(**args)
+
+
+# --- pre-flight ------------------------------------------------------------------------------
+
+
+def test_preflight_runs_the_whole_round_trip_and_leaves_nothing(room, tmp_path):
+    lines: list[str] = []
+    checks = run_preflight(attendee_settings(room, tmp_path, None), report=lines.append)
+    names = [c.name for c in checks]
+    assert names[-6:] == [
+        "Service",
+        "Register agent",
+        "Create instance",
+        "Talk",
+        "Speak",
+        "Delete instance",
+    ]
+    assert names.index("Signed call") < names.index("Service")  # doctor first
+    assert all(c.ok for c in checks), lines
+    assert "a sandbox at" in checks[names.index("Service")].detail
+    assert "the agent answered" in checks[names.index("Talk")].detail
+    assert len(lines) == len(checks)  # reported as they happened
+    client = attendee_client(room, tmp_path)
+    assert client.call("SandboxListInstances", {})["Instances"] == []
+    assert client.list_agents()["Agents"] == []  # the preflight agent is unregistered too
+
+
+def test_preflight_reports_full_slots_and_still_cleans_up(room, tmp_path):
+    client = attendee_client(room, tmp_path)
+    client.call("SandboxConfigure", {"InstanceLimit": 0})
+    checks = run_preflight(attendee_settings(room, tmp_path, None), report=lambda _line: None)
+    failed = [c for c in checks if not c.ok]
+    assert [c.name for c in failed] == ["Create instance"]
+    assert "slot" in failed[0].detail and "cleanup" in failed[0].fix
+    assert client.list_agents()["Agents"] == []
+
+
+def test_preflight_stops_at_a_doctor_failure(room, tmp_path):
+    bad = load_settings(
+        env={
+            "ZEGO_ENV_FILE": "none",
+            "ZEGO_KIT_HOME": str(tmp_path),
+            "ZEGO_APP_ID": str(room.app_id),
+            "ZEGO_SERVER_SECRET": "f" * 32,  # not the room's secret
+            "ZEGO_API_BASE_URL": room.base_url,
+        }
+    )
+    checks = run_preflight(bad, report=lambda _line: None)
+    assert checks[-1].name == "Signed call" and not checks[-1].ok
+    assert "Register agent" not in [c.name for c in checks]
+
+
+def test_preflight_command_prints_the_checks_and_the_plan(room, tmp_path, monkeypatch, capsys):
+    for name, value in {
+        "ZEGO_KIT_HOME": str(tmp_path),
+        "ZEGO_APP_ID": str(room.app_id),
+        "ZEGO_SERVER_SECRET": room.server_secret,
+        "ZEGO_API_BASE_URL": room.base_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    parser = argparse.ArgumentParser()
+    add_cli(parser.add_subparsers())
+    args = parser.parse_args(["preflight", "--attendees", "30", "--timeout", "10"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "[ok]   Talk: the agent answered" in out
+    assert "Pre-flight passed." in out and "3 wave(s)" in out
+    assert room.server_secret not in out

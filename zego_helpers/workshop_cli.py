@@ -1,0 +1,174 @@
+"""``python -m zego_helpers preflight``: the trainer's check, the day before a workshop.
+
+It answers one question: will the room's AppID work tomorrow? In order,
+stopping at the first failure:
+
+1. ``doctor``: settings, clock, one signed call, the LLM and TTS settings;
+2. which service answers (ZEGO, or a sandbox: then this is only a rehearsal);
+3. a full round trip, as every attendee will do it: register an agent,
+   create an instance, ask it something and wait for the answer, make it say
+   a line, delete the instance, unregister the agent. Nothing is left behind,
+   even when a step fails.
+
+With ``--attendees N`` it also prints the capacity plan for the room
+(:func:`zego_helpers.workshop.capacity_plan`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+from .client import AIAgentClient
+from .connect import connect
+from .defaults import llm_from_settings, tts_from_settings
+from .doctor import Check, run_doctor
+from .errors import LimitReachedError, ZegoError
+from .ids import make_agent_id, make_call_ids
+from .settings import Settings, load_settings
+from .workflows import AgentSession, ask, ensure_agent
+from .workshop import DEFAULT_INSTANCE_LIMIT, capacity_plan, sandbox_info
+
+PREFLIGHT_NAMESPACE = "preflight"
+QUESTION = "Hello! This is a pre-flight check. Please answer with one short sentence."
+LINE = "Pre-flight check: the agent can speak."
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``preflight`` subcommand."""
+    parser = subparsers.add_parser(
+        "preflight",
+        help="trainer: doctor, then a full register -> create -> talk -> delete round trip",
+        description="Check, the day before a workshop, that the AppID in your settings works "
+        "end to end. Leaves nothing behind.",
+    )
+    parser.add_argument("--attendees", type=int, help="also plan capacity for this many people")
+    parser.add_argument(
+        "--instances-each", type=int, default=1, help="instances per attendee (default 1)"
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=DEFAULT_INSTANCE_LIMIT,
+        help=f"the account's concurrent-instance limit (ZEGO's default: {DEFAULT_INSTANCE_LIMIT})",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for the answer (default 30)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    checks = run_preflight(timeout=args.timeout)
+    ok = all(c.ok for c in checks)
+    print("Pre-flight passed." if ok else "Pre-flight FAILED: fix the line marked [FAIL].")
+    if args.attendees:
+        print()
+        print(capacity_plan(args.attendees, args.instances_each, args.limit))
+    return 0 if ok else 1
+
+
+def run_preflight(
+    settings: Settings | None = None,
+    *,
+    timeout: float = 30.0,
+    report: Callable[[str], None] = print,
+) -> list[Check]:
+    """Run the checks, reporting each line as it is known; returns them all."""
+    checks: list[Check] = []
+
+    def add(check: Check) -> bool:
+        checks.append(check)
+        report(check.line())
+        return check.ok
+
+    for check in run_doctor(settings):
+        if not add(check):
+            return checks
+    settings = settings or load_settings()
+    with connect(settings) as client:
+        info = sandbox_info(client)
+        where = client.base_url
+        if info is None:
+            add(Check("Service", True, f"ZEGO's real service at {where}"))
+        else:
+            add(
+                Check(
+                    "Service",
+                    True,
+                    f"a sandbox at {where}, not ZEGO: this rehearses the flow only. For the "
+                    "real check set ZEGO_APP_ID and ZEGO_SERVER_SECRET of the workshop's AppID",
+                )
+            )
+        _round_trip(client, settings, timeout, add)
+    return checks
+
+
+def _step(add: Callable[[Check], bool], name: str, action: Callable[[], str], fix: str) -> bool:
+    """Run one step of the round trip, timed; report it as a check line."""
+    started = time.perf_counter()
+    try:
+        detail = action()
+    except LimitReachedError as error:
+        return add(
+            Check(
+                name,
+                False,
+                f"code {error.code}: every instance slot of the account is busy",
+                "delete leftovers (`python -m zego_helpers cleanup --all-attendees`) or wait "
+                "until idle instances expire, then run preflight again",
+            )
+        )
+    except ZegoError as error:
+        return add(Check(name, False, str(error), fix))
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return add(Check(name, True, f"{detail} ({elapsed_ms:.0f} ms)"))
+
+
+def _round_trip(
+    client: AIAgentClient, settings: Settings, timeout: float, add: Callable[[Check], bool]
+) -> None:
+    """Register -> create -> ask -> say -> delete -> unregister; cleans up whatever fails."""
+    agent_id = make_agent_id(PREFLIGHT_NAMESPACE, base="agent")
+    llm, tts = llm_from_settings(settings), tts_from_settings(settings)
+    registered = _step(
+        add,
+        "Register agent",
+        lambda: f"{agent_id} {ensure_agent(client, agent_id, llm=llm, tts=tts)}",
+        "fix the LLM_*/TTS_* settings the error names",
+    )
+    if not registered:
+        return
+    session = AgentSession(client, agent_id, make_call_ids(PREFLIGHT_NAMESPACE))
+    try:
+        if not _step(add, "Create instance", session.start, "read the fix in the error"):
+            return
+
+        def talk() -> str:
+            assert session.instance_id is not None
+            text = ask(client, session.instance_id, QUESTION, timeout=timeout).text
+            return f"the agent answered {text if len(text) <= 80 else text[:79] + '…'!r}"
+
+        def speak() -> str:
+            assert session.instance_id is not None
+            client.send_agent_instance_tts(session.instance_id, LINE)
+            return "SendAgentInstanceTTS accepted"
+
+        try:
+            fix = "check the LLM settings (a rejected key only shows as Exception 2203)"
+            if _step(add, "Talk", talk, fix):
+                _step(add, "Speak", speak, "check the TTS settings")
+        finally:
+
+            def delete() -> str:
+                session.stop()
+                return "deleted"
+
+            fix = "run `python -m zego_helpers cleanup --all-attendees`"
+            _step(add, "Delete instance", delete, fix)
+    finally:
+        try:
+            client.unregister_agent(agent_id)
+        except ZegoError as error:
+            add(Check("Unregister agent", False, str(error), f"unregister {agent_id} by hand"))
