@@ -129,9 +129,8 @@ def failure_report(result: subprocess.CompletedProcess) -> str:
     out = result.stdout
     if len(out) > 9000:
         out = f"{out[:6000]}\n[...]\n{out[-2500:]}"
-    return f"exit code {result.returncode}\n--- stdout ---\n{out}\n--- stderr ---\n" + (
-        result.stderr[-3000:]
-    )
+    err = result.stderr[-3000:]
+    return f"exit code {result.returncode}\n--- stdout ---\n{out}\n--- stderr ---\n{err}"
 
 
 # --- sandbox mode (nbval) ---------------------------------------------------------------

@@ -1,0 +1,99 @@
+"""How long *Run All* takes for notebooks 00-04 in sandbox mode, against a kernel-start baseline.
+
+Run: ``python -m tests.benchmarks.bench_notebooks [rounds]``
+
+* **suite**: 00 to 04 in order, each in a fresh kernel, sharing one fresh kit
+  home (no credentials, no ``.env``), as ``make test`` runs them;
+* **baseline**: five empty notebooks (one ``pass`` cell) run the same way, so
+  the cost of starting and stopping five kernels.
+
+Rounds are interleaved so machine noise hits both alike. The aim is a suite
+under 60 s on a 2-core machine; the ratio says how much of it is the
+notebooks' own work rather than kernel start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+
+from tests.test_notebooks import CELL_TIMEOUT, NOTEBOOK_DIR, NOTEBOOKS, notebook_env
+
+AIM_SECONDS = 60.0
+
+
+def _run(notebook: nbformat.NotebookNode) -> float:
+    started = time.perf_counter()
+    NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        record_timing=False,
+    ).execute()
+    return time.perf_counter() - started
+
+
+def _with_clean_env(kit_home: Path) -> dict[str, str]:
+    """Switch this process's environment (kernels inherit it) to a clean sandbox setup."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(notebook_env(kit_home))
+    return saved
+
+
+def run_suite() -> dict[str, float]:
+    """Seconds per notebook for one Run All of 00-04 with a fresh kit home."""
+    with tempfile.TemporaryDirectory() as home:
+        saved = _with_clean_env(Path(home))
+        try:
+            return {
+                name: _run(nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4))
+                for name in NOTEBOOKS
+            }
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def run_baseline() -> float:
+    """Seconds to run as many empty notebooks as the suite has (kernel start and stop)."""
+    with tempfile.TemporaryDirectory() as home:
+        saved = _with_clean_env(Path(home))
+        try:
+            empty = new_notebook(cells=[new_code_cell("pass")])
+            empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+            return sum(_run(nbformat.from_dict(empty)) for _ in NOTEBOOKS)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def main(rounds: int = 2) -> dict[str, float]:
+    suites: list[dict[str, float]] = []
+    baselines: list[float] = []
+    for _ in range(rounds):
+        baselines.append(run_baseline())
+        suites.append(run_suite())
+    totals = [sum(s.values()) for s in suites]
+    suite, baseline = statistics.median(totals), statistics.median(baselines)
+    print(f"rounds: {rounds} (medians below)")
+    for name in NOTEBOOKS:
+        print(f"  {name:<22} {statistics.median(s[name] for s in suites):6.2f} s")
+    print(f"suite 00-04 (sandbox):     {suite:6.2f} s   (aim: < {AIM_SECONDS:.0f} s)")
+    print(f"baseline ({len(NOTEBOOKS)} empty kernels): {baseline:6.2f} s")
+    print(f"ratio suite / baseline:    {suite / baseline:6.2f}x")
+    print(f"notebooks' own work:       {suite - baseline:6.2f} s")
+    return {"suite_seconds": suite, "baseline_seconds": baseline, "ratio": suite / baseline}
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
