@@ -1,0 +1,327 @@
+"""The call widget: join the agent's RTC room from the notebook and talk by voice.
+
+ZEGO's agent only talks to a user who is *in the RTC room* (and destroys
+itself when that user stays away too long), so talking needs a real client in
+the room. This widget is that client, in the same browser tab as JupyterLab.
+It has two halves:
+
+* this Python class (the kernel side) holds the ids, hands out fresh tokens
+  and collects the errors the browser reports;
+* ``call_widget.js`` (the browser side) loads ZEGO's Express Web SDK, logs in,
+  publishes your microphone on ``user_stream_id`` and plays the agent's stream.
+
+In ``mode="sandbox"`` there is no RTC room: the widget offers a *simulated
+call*. Join and Leave tell the kernel (``presence_callback``); typed (or
+spoken) turns go to ``turn_handler`` and its reply is spoken by the browser.
+
+Messages between the halves (the ``content`` of anywidget custom messages)::
+
+    browser -> kernel
+      {"type": "get-token",   "id": n}              a token to log in with
+      {"type": "renew-token", "id": n}              the SDK warned: token expires in 30 s
+      {"type": "presence",    "in_room": bool}      the user joined / left
+      {"type": "say",         "id": n, "text": s}   a turn of the simulated call
+      {"type": "error",       "kind": k, "message": m, "code": c}
+    kernel -> browser
+      {"type": "token",        "id": n, "token": t}
+      {"type": "agent-reply",  "id": n, "text": s}
+      {"type": "kernel-error", "id": n, "kind": k, "message": m}
+
+The token travels only inside a ``token`` message, when the browser asks for
+it: it is not a synced trait, so it never lands in saved widget state, and no
+error message or log line contains it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..errors import ValidationError, ZegoError
+from ..validation import check_room_or_stream_id, check_user_id
+
+log = logging.getLogger(__name__)
+
+#: The Express Web SDK version the widget loads by default. The public npm
+#: 3.11.0 build is the base of ZEGO's AI-Agent build and carries the room
+#: channel messages used for subtitles.
+SDK_VERSION = "3.11.0"
+#: The npm package's files are UMD bundles that ``require()`` four other
+#: packages, so they are not importable as they are; jsDelivr's ``+esm``
+#: endpoint serves the package bundled as one ES module.
+DEFAULT_SDK_URL = f"https://cdn.jsdelivr.net/npm/zego-express-engine-webrtc@{SDK_VERSION}/+esm"
+#: Point this at another copy of the SDK (an ES module, or a script that
+#: defines ``window.ZegoExpressEngine``), e.g. one your company serves.
+SDK_URL_ENV = "ZEGO_WEB_SDK_URL"
+MODES = ("real", "sandbox")
+
+_JS_PATH = Path(__file__).with_name("call_widget.js")
+# A Token04 is "04" + Base64. Anything shaped like one is masked in error text.
+_TOKEN_LIKE = re.compile(r"04[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def default_sdk_url(env: Mapping[str, str] | None = None) -> str:
+    """``$ZEGO_WEB_SDK_URL`` if set, else the pinned public CDN build."""
+    env = os.environ if env is None else env
+    return env.get(SDK_URL_ENV, "").strip() or DEFAULT_SDK_URL
+
+
+def scrub_tokens(text: str) -> str:
+    """Replace anything that looks like a Token04 with ``04****``."""
+    return _TOKEN_LIKE.sub("04****", text)
+
+
+def token_provider_for(
+    app_id: int, user_id: str, server_secret: Any, effective_seconds: int = 3600
+) -> Callable[[], str]:
+    """A ``token_provider`` that mints a fresh Token04 for ``user_id`` on each call.
+
+    ``server_secret`` may be the plain string or the kit's ``Secret`` (anything
+    with ``.reveal()``); it is read only when a token is made.
+    """
+    from ..token04 import generate_token04  # the crypto library loads only when needed
+
+    def provide() -> str:
+        secret = server_secret.reveal() if hasattr(server_secret, "reveal") else server_secret
+        return generate_token04(app_id, user_id, secret, effective_seconds)
+
+    return provide
+
+
+class CallWidgetError(ZegoError):
+    """Something went wrong in the call, reported by the browser or by the kernel side.
+
+    ``kind`` says what failed (``"sdk-load"``, ``"insecure-context"``, ``"login"``,
+    ``"microphone-denied"``, ``"no-microphone"``, ``"token"``, ``"turn"``, ...),
+    ``message`` says it in words, ``code`` is ZEGO's error code when there is one.
+    """
+
+    def __init__(self, kind: str, message: str, code: int | None = None) -> None:
+        self.kind = kind
+        self.message = scrub_tokens(message)
+        self.code = code
+        super().__init__(f"{kind}: {self.message}")
+
+
+class CallWidget(anywidget.AnyWidget):
+    """A Join / Mute / Leave call panel for one user in one room.
+
+    Example (real mode)::
+
+        widget = CallWidget(
+            app_id=settings.app_id, server="", room_id=ids.room_id,
+            user_id=ids.user_id, user_name="Ada", user_stream_id=ids.user_stream_id,
+            agent_stream_id=ids.agent_stream_id,
+            token_provider=token_provider_for(settings.app_id, ids.user_id,
+                                              settings.server_secret),
+        )
+        widget          # shows the panel; press Join and allow the microphone
+
+    Read ``widget.state``, ``widget.subtitles`` and ``widget.errors`` from
+    Python; set ``widget.muted = True`` to mute from a cell.
+
+    ``token_provider`` returns a fresh Token04 for ``user_id``; it is called at
+    Join and again whenever the SDK says the token is about to expire.
+    ``agent_stream_id`` is the stream to play; ``None`` plays any stream other
+    than ``user_stream_id``. ``sdk_url`` defaults to :func:`default_sdk_url`.
+    ``presence_callback(in_room)`` is called when the user has joined (``True``)
+    or left (``False``). ``turn_handler(text) -> reply`` answers a turn of the
+    simulated call (``mode="sandbox"``). ``on_error(error)`` is called with
+    each :class:`CallWidgetError`. The callbacks run one at a time, in order, on
+    a worker thread, so a slow one does not block the kernel.
+    """
+
+    _esm = _JS_PATH
+
+    # What the browser needs to join (set from Python).
+    app_id = traitlets.Int(0).tag(sync=True)
+    server = traitlets.Unicode("").tag(sync=True)
+    room_id = traitlets.Unicode("").tag(sync=True)
+    user_id = traitlets.Unicode("").tag(sync=True)
+    user_name = traitlets.Unicode("").tag(sync=True)
+    user_stream_id = traitlets.Unicode("").tag(sync=True)
+    agent_stream_id = traitlets.Unicode("").tag(sync=True)
+    sdk_url = traitlets.Unicode("").tag(sync=True)
+    mode = traitlets.Unicode("real").tag(sync=True)
+    # What the browser reports (written by the browser, read from Python).
+    state = traitlets.Unicode("ready").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    subtitles = traitlets.List(traitlets.Dict()).tag(sync=True)
+    # Either side may change it.
+    muted = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(
+        self,
+        *,
+        app_id: int,
+        server: str,
+        room_id: str,
+        user_id: str,
+        user_name: str,
+        user_stream_id: str,
+        token_provider: Callable[[], str],
+        agent_stream_id: str | None = None,
+        sdk_url: str | None = None,
+        mode: str = "real",
+        presence_callback: Callable[[bool], None] | None = None,
+        turn_handler: Callable[[str], str] | None = None,
+        on_error: Callable[[CallWidgetError], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(app_id, bool) or not isinstance(app_id, int) or app_id <= 0:
+            raise ValidationError("app_id", "must be your numeric AppID from the ZEGO console")
+        if mode not in MODES:
+            raise ValidationError("mode", f"is {mode!r}; use 'real' or 'sandbox'")
+        if not callable(token_provider):
+            raise ValidationError("token_provider", "must be a function that returns a Token04")
+        check_room_or_stream_id("room_id", room_id)
+        check_user_id("user_id", user_id)
+        check_room_or_stream_id("user_stream_id", user_stream_id)
+        if agent_stream_id:
+            check_room_or_stream_id("agent_stream_id", agent_stream_id)
+        if not isinstance(user_name, str) or not user_name.strip():
+            raise ValidationError("user_name", "must be a non-empty display name")
+
+        super().__init__(
+            app_id=app_id,
+            server=server or "",
+            room_id=room_id,
+            user_id=user_id,
+            user_name=user_name,
+            user_stream_id=user_stream_id,
+            agent_stream_id=agent_stream_id or "",
+            sdk_url=sdk_url or default_sdk_url(),
+            mode=mode,
+            **kwargs,
+        )
+        self._token_provider = token_provider
+        self._presence_callback = presence_callback
+        self._turn_handler = turn_handler
+        self._error_hooks: list[Callable[[CallWidgetError], None]] = []
+        if on_error is not None:
+            self._error_hooks.append(on_error)
+        #: Every error reported so far, oldest first.
+        self.errors: list[CallWidgetError] = []
+        #: The last presence the browser reported (``None``: never joined).
+        self.in_room: bool | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zego-call-widget")
+        self.on_msg(self._on_browser_message)
+
+    def __repr__(self) -> str:
+        return (
+            f"CallWidget(mode={self.mode!r}, room_id={self.room_id!r}, user_id={self.user_id!r}, "
+            f"state={self.state!r})"
+        )
+
+    # ----- public helpers -------------------------------------------------
+
+    def on_error(self, callback: Callable[[CallWidgetError], None]) -> None:
+        """Also call ``callback(error)`` for each future error."""
+        self._error_hooks.append(callback)
+
+    def raise_for_errors(self) -> None:
+        """Raise the most recent :class:`CallWidgetError`, if any was reported."""
+        if self.errors:
+            raise self.errors[-1]
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until the callbacks queued so far (turns, tokens, presence) have run."""
+        self._worker.submit(lambda: None).result(timeout)
+
+    def close(self) -> None:
+        worker = getattr(self, "_worker", None)  # absent if __init__ failed early
+        if worker is not None:
+            worker.shutdown(wait=False, cancel_futures=True)
+        super().close()
+
+    # ----- messages from the browser --------------------------------------
+
+    def _on_browser_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """Dispatch one custom message from the browser (runs on the kernel's thread)."""
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind in ("get-token", "renew-token"):
+            self._run(self._send_token, content.get("id"), kind)
+        elif kind == "presence":
+            self._run(self._set_presence, bool(content.get("in_room")))
+        elif kind == "say":
+            self._run(self._answer_turn, content.get("id"), str(content.get("text", "")))
+        elif kind == "error":
+            code = content.get("code")
+            self._record(
+                CallWidgetError(
+                    str(content.get("kind") or "browser"),
+                    str(content.get("message") or "unknown error"),
+                    code if isinstance(code, int) else None,
+                )
+            )
+        else:
+            log.debug("call widget: ignoring message of type %r", kind)
+
+    def _run(self, fn: Callable[..., None], *args: Any) -> Future:
+        """Run ``fn`` on the worker thread, so user callbacks never block the kernel."""
+        return self._worker.submit(fn, *args)
+
+    def _send_token(self, request_id: Any, purpose: str) -> None:
+        try:
+            token = self._token_provider()
+            if not isinstance(token, str) or not token:
+                raise TypeError(f"it returned {type(token).__name__}, not a token string")
+        except Exception as exc:  # the user's provider: report it, never crash the comm
+            self._fail(request_id, "token", f"token_provider failed ({purpose}): {_describe(exc)}")
+            return
+        self.send({"type": "token", "id": request_id, "token": token})
+
+    def _set_presence(self, in_room: bool) -> None:
+        self.in_room = in_room
+        if self._presence_callback is None:
+            return
+        try:
+            self._presence_callback(in_room)
+        except Exception as exc:
+            self._fail(None, "presence", f"presence_callback({in_room}) failed: {_describe(exc)}")
+
+    def _answer_turn(self, request_id: Any, text: str) -> None:
+        if self._turn_handler is None:
+            self._fail(request_id, "turn", "no turn_handler was given to CallWidget")
+            return
+        try:
+            reply = self._turn_handler(text)
+        except Exception as exc:
+            self._fail(request_id, "turn", f"turn_handler failed: {_describe(exc)}")
+            return
+        self.send({"type": "agent-reply", "id": request_id, "text": str(reply)})
+
+    # ----- errors ---------------------------------------------------------
+
+    def _fail(self, request_id: Any, kind: str, message: str) -> None:
+        """An error on the kernel side: record it and tell the browser."""
+        error = CallWidgetError(kind, message)
+        self._record(error)
+        self.send(
+            {"type": "kernel-error", "id": request_id, "kind": kind, "message": error.message}
+        )
+
+    def _record(self, error: CallWidgetError) -> None:
+        self.errors.append(error)
+        log.warning("call widget: %s", error)
+        for hook in list(self._error_hooks):
+            try:
+                hook(error)
+            except Exception as exc:
+                log.warning("call widget: on_error callback failed: %s", _describe(exc))
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message`` of an exception, with anything token-shaped masked."""
+    text = str(exc)
+    return scrub_tokens(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
