@@ -1,0 +1,281 @@
+"""The Python half of the call widget, without a browser.
+
+Messages are fed to the widget's handler exactly as the kernel's comm delivers
+them; what the widget sends back is captured. (The browser half is tested in
+tests/browser/test_call_widget_browser.py.)
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from zego_helpers.errors import ValidationError
+from zego_helpers.token04 import decode_token04
+from zego_helpers.widgets.call_widget import (
+    DEFAULT_SDK_URL,
+    SDK_URL_ENV,
+    SDK_VERSION,
+    CallWidget,
+    CallWidgetError,
+    default_sdk_url,
+    scrub_tokens,
+    token_provider_for,
+)
+
+APP_ID = 1234567890
+SECRET = "0123456789abcdef0123456789abcdef"
+TOKEN = "04AAAAAGbVf1wAEHN0c2VjcmV0dG9rZW4xMjM0AAAA"  # token-shaped, made up
+
+IDS = {
+    "app_id": APP_ID,
+    "server": "",
+    "room_id": "room_1",
+    "user_id": "user_1",
+    "user_name": "Ada",
+    "user_stream_id": "room_1_user",
+}
+
+
+def make_widget(**kwargs) -> tuple[CallWidget, list[dict]]:
+    """A widget whose outgoing messages are collected in a list."""
+    options = {**IDS, "token_provider": lambda: TOKEN, **kwargs}
+    widget = CallWidget(**options)
+    sent: list[dict] = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    return widget, sent
+
+
+def from_browser(widget: CallWidget, content: dict) -> None:
+    """Deliver a message as the comm does, then wait for the worker thread."""
+    widget._handle_custom_msg(content, [])
+    widget.wait_idle()
+
+
+def test_login_and_renewal_each_get_a_fresh_token():
+    tokens = iter(["04first-token-aaaaaaaaaaaa", "04second-token-bbbbbbbbbbb"])
+    widget, sent = make_widget(token_provider=lambda: next(tokens))
+
+    from_browser(widget, {"type": "get-token", "id": "v-1"})
+    from_browser(widget, {"type": "renew-token", "id": "v-2"})
+
+    assert sent == [
+        {"type": "token", "id": "v-1", "token": "04first-token-aaaaaaaaaaaa"},
+        {"type": "token", "id": "v-2", "token": "04second-token-bbbbbbbbbbb"},
+    ]
+    assert widget.errors == []
+
+
+def test_token_is_not_widget_state_nor_in_the_repr():
+    widget, _ = make_widget()
+    from_browser(widget, {"type": "get-token", "id": 1})
+
+    assert TOKEN not in repr(widget)
+    assert TOKEN not in str(widget.get_state())
+    assert "token" not in widget.keys
+
+
+def test_a_failing_token_provider_is_reported_without_the_token(caplog):
+    def provider() -> str:
+        raise RuntimeError(f"could not sign {TOKEN}")
+
+    widget, sent = make_widget(token_provider=provider)
+    with caplog.at_level(logging.WARNING):
+        from_browser(widget, {"type": "renew-token", "id": 7})
+
+    (error,) = widget.errors
+    assert error.kind == "token"
+    assert (
+        error.message == "token_provider failed (renew-token): RuntimeError: could not sign 04****"
+    )
+    assert sent == [{"type": "kernel-error", "id": 7, "kind": "token", "message": error.message}]
+    assert TOKEN not in caplog.text
+    assert "could not sign 04****" in caplog.text
+
+
+def test_a_token_provider_returning_nothing_is_an_error():
+    widget, sent = make_widget(token_provider=lambda: None)
+
+    from_browser(widget, {"type": "get-token", "id": 1})
+
+    assert sent[0]["type"] == "kernel-error"
+    assert "returned NoneType, not a token string" in sent[0]["message"]
+
+
+def test_browser_errors_are_collected_and_passed_to_hooks_without_the_token(caplog):
+    seen: list[CallWidgetError] = []
+    widget, sent = make_widget(on_error=seen.append)
+    message = f"login failed with code 1002078: the token has expired (SDK: {TOKEN})"
+
+    with caplog.at_level(logging.WARNING):
+        from_browser(
+            widget, {"type": "error", "kind": "login", "message": message, "code": 1002078}
+        )
+
+    (error,) = widget.errors
+    assert seen == [error]
+    assert (error.kind, error.code) == ("login", 1002078)
+    assert TOKEN not in str(error) and TOKEN not in caplog.text
+    assert (
+        str(error) == "login: login failed with code 1002078: the token has expired (SDK: 04****)"
+    )
+    assert sent == []  # the browser already shows it
+    with pytest.raises(CallWidgetError, match="1002078"):
+        widget.raise_for_errors()
+
+
+def test_a_broken_error_hook_does_not_break_the_widget():
+    widget, _ = make_widget()
+    widget.on_error(lambda error: 1 / 0)
+
+    from_browser(widget, {"type": "error", "kind": "microphone-denied", "message": "denied"})
+
+    assert [error.kind for error in widget.errors] == ["microphone-denied"]
+
+
+def test_presence_calls_the_callback_in_order():
+    presence: list[bool] = []
+    widget, _ = make_widget(mode="sandbox", presence_callback=presence.append)
+    assert widget.in_room is None
+
+    from_browser(widget, {"type": "presence", "in_room": True})
+    assert widget.in_room is True
+    from_browser(widget, {"type": "presence", "in_room": False})
+
+    assert presence == [True, False]
+    assert widget.in_room is False
+
+
+def test_a_failing_presence_callback_is_reported():
+    def set_presence(in_room: bool) -> None:
+        raise ConnectionError("sandbox not running")
+
+    widget, sent = make_widget(mode="sandbox", presence_callback=set_presence)
+    from_browser(widget, {"type": "presence", "in_room": True})
+
+    message = "presence_callback(True) failed: ConnectionError: sandbox not running"
+    assert sent == [{"type": "kernel-error", "id": None, "kind": "presence", "message": message}]
+    assert widget.errors[-1].kind == "presence"
+
+
+def test_a_turn_is_answered_by_the_turn_handler():
+    widget, sent = make_widget(mode="sandbox", turn_handler=lambda text: f"echo: {text}")
+
+    from_browser(widget, {"type": "say", "id": "t1", "text": "hello"})
+
+    assert sent == [{"type": "agent-reply", "id": "t1", "text": "echo: hello"}]
+
+
+def test_turns_run_off_the_kernel_thread_one_at_a_time():
+    release = threading.Event()
+    order: list[str] = []
+
+    def slow_handler(text: str) -> str:
+        release.wait(5)
+        order.append(text)
+        return text.upper()
+
+    widget, sent = make_widget(mode="sandbox", turn_handler=slow_handler)
+    widget._handle_custom_msg({"type": "say", "id": 1, "text": "one"}, [])
+    widget._handle_custom_msg({"type": "say", "id": 2, "text": "two"}, [])
+    assert sent == []  # the handler returned at once: the kernel is free
+
+    release.set()
+    widget.wait_idle()
+    assert order == ["one", "two"]
+    assert [message["text"] for message in sent] == ["ONE", "TWO"]
+
+
+def test_turn_handler_failures_and_a_missing_handler_are_kernel_errors():
+    def broken(text: str) -> str:
+        raise TimeoutError("no reply within 30 s")
+
+    widget, sent = make_widget(mode="sandbox", turn_handler=broken)
+    from_browser(widget, {"type": "say", "id": 3, "text": "hi"})
+    assert sent == [
+        {
+            "type": "kernel-error",
+            "id": 3,
+            "kind": "turn",
+            "message": "turn_handler failed: TimeoutError: no reply within 30 s",
+        }
+    ]
+
+    widget, sent = make_widget(mode="sandbox")
+    from_browser(widget, {"type": "say", "id": 4, "text": "hi"})
+    assert sent[0]["message"] == "no turn_handler was given to CallWidget"
+
+
+def test_unknown_messages_are_ignored():
+    widget, sent = make_widget()
+    from_browser(widget, {"type": "something-new"})
+    from_browser(widget, ["not", "a", "dict"])
+    assert sent == [] and widget.errors == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("app_id", 0),
+        ("app_id", "1234"),
+        ("mode", "demo"),
+        ("room_id", "room with spaces"),
+        ("user_id", "x" * 33),
+        ("user_stream_id", ""),
+        ("agent_stream_id", "bad/stream"),
+        ("user_name", " "),
+        ("token_provider", "04not-a-function"),
+    ],
+)
+def test_bad_arguments_name_the_field(field, value):
+    with pytest.raises(ValidationError) as caught:
+        make_widget(**{field: value})
+    assert caught.value.field == field
+
+
+def test_sdk_url_is_pinned_and_can_be_overridden(monkeypatch):
+    assert f"zego-express-engine-webrtc@{SDK_VERSION}/" in DEFAULT_SDK_URL
+    assert default_sdk_url({}) == DEFAULT_SDK_URL
+    assert default_sdk_url({SDK_URL_ENV: " https://intranet.example/zego.js "}) == (
+        "https://intranet.example/zego.js"
+    )
+
+    monkeypatch.setenv(SDK_URL_ENV, "https://intranet.example/zego.js")
+    assert make_widget()[0].sdk_url == "https://intranet.example/zego.js"
+    assert make_widget(sdk_url="/files/zego.js")[0].sdk_url == "/files/zego.js"
+
+
+def test_token_provider_for_mints_a_token_for_the_user():
+    class Secret:  # like zego_helpers.settings.Secret
+        def reveal(self) -> str:
+            return SECRET
+
+    for secret in (SECRET, Secret()):
+        provide = token_provider_for(APP_ID, "user_1", secret, effective_seconds=600)
+        first, second = provide(), provide()
+        assert first != second
+        claims = decode_token04(first, SECRET)
+        assert (claims["app_id"], claims["user_id"]) == (APP_ID, "user_1")
+        assert claims["expire"] - claims["ctime"] == 600
+
+
+def test_scrub_tokens_masks_token_shaped_text_only():
+    assert scrub_tokens(f"bad token {TOKEN}.") == "bad token 04****."
+    assert scrub_tokens("room 04 and code 1002078") == "room 04 and code 1002078"
+
+
+def test_importing_the_widgets_package_loads_no_widget_library():
+    code = (
+        "import sys, zego_helpers, zego_helpers.widgets; "
+        "print(sorted(m for m in ('ipywidgets', 'anywidget') if m in sys.modules))"
+    )
+    repo_root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo_root
+    )
+    assert result.stdout.strip() == "[]"
