@@ -34,7 +34,7 @@ import binascii
 import copy
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from .envelope import SandboxError, new_numeric_id
@@ -149,6 +149,13 @@ class Instance:
     last_tts: float | None = None
     latency: dict[str, list[float]] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **vars(self),
+            "speeches": [vars(s) for s in self.speeches],
+            "turns": [vars(t) for t in self.turns],
+        }
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Instance:
         values = dict(data)
@@ -221,11 +228,12 @@ class SandboxState:
     # --- persistence -----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON (shallow: nested values are shared, not copied)."""
         return {
             "AppId": self.app_id,
             "settings": self.settings,
-            "agents": [asdict(a) for a in self.agents.values()],
-            "instances": [asdict(i) for i in self.instances.values()],
+            "agents": [vars(a) for a in self.agents.values()],
+            "instances": [i.to_dict() for i in self.instances.values()],
             "presence": self.presence,
             "events": self.events,
             "sequence": self.sequence,
@@ -237,7 +245,7 @@ class SandboxState:
         state.agents = {a["agent_id"]: Agent(**a) for a in data["agents"]}
         state.instances = {i["instance_id"]: Instance.from_dict(i) for i in data["instances"]}
         state.presence = data["presence"]
-        state.events = data["events"]
+        state.events = data.get("events", [])
         state.sequence = data["sequence"]
         return state
 
