@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.fake_zego import FakeZego, Reply, envelope
@@ -22,14 +24,51 @@ from zego_helpers.cleanup import (
 )
 from zego_helpers.client import AIAgentClient
 from zego_helpers.connect import connect
-from zego_helpers.ids import make_call_ids
+from zego_helpers.ids import make_agent_id, make_call_ids, namespace_prefix
 from zego_helpers.ledger import Ledger
-from zego_helpers.workshop import belongs_to, id_owner, instance_owner
+from zego_helpers.workshop import belongs_to, id_owner, instance_owner, namespace_clashes
 
 
 @pytest.fixture
 def room():
     yield from room_sandbox()
+
+
+# --- namespaces: every generated id carries the attendee's prefix ---------------------------
+
+NAMES = [
+    "Zoë",
+    "张伟",
+    "Ögünç-Ätäç",
+    "Participant number 17 of the workshop",
+    "O'Brien",
+    "x" * 300,
+    "🙂 Emoji",
+    "  a   b  ",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_generated_ids_carry_the_prefix_and_stay_valid(name):
+    prefix = namespace_prefix(name)
+    assert re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,11}", prefix), prefix
+    ids = make_call_ids(name)
+    every = (ids.room_id, ids.user_id, ids.agent_user_id, ids.user_stream_id, ids.agent_stream_id)
+    for value in every:
+        assert value.startswith(f"{prefix}_") and re.fullmatch(r"[A-Za-z0-9_-]+", value)
+        assert len(value.encode()) <= 128
+    assert len(ids.user_id.encode()) <= 32 and len(ids.agent_user_id.encode()) <= 32
+    assert make_agent_id(name).startswith(f"{prefix}_")
+
+
+def test_a_room_of_numbered_names_gets_distinct_namespaces():
+    names = [f"Attendee {i:02d}" for i in range(50)] + [f"Zoë {i}" for i in range(50)]
+    assert namespace_clashes(names) == {}
+    assert len({namespace_prefix(n) for n in names}) == len(names)
+
+
+def test_names_that_would_share_a_namespace_are_found_before_the_day():
+    assert namespace_clashes(["Zoe", "Zoë", "Bob", "ZOE"]) == {"zoe": ["Zoe", "Zoë", "ZOE"]}
 
 
 # --- whose id is whose -------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Running the kit for a room full of people: whose id is whose, capacity, and which service.
 
-Three small tools a trainer (and the cleanup and exercise checks) rely on:
+Small tools a trainer (and the cleanup and exercise checks) rely on:
 
 * :func:`id_owner` reads the attendee namespace back out of an id made by
   :func:`~zego_helpers.ids.make_call_ids`. ``zoe_room_3f2a1c9d0e4b`` belongs
   to ``zoe``, and ``zoe_1_room_...`` to ``zoe_1``, *not* to ``zoe``: the
   match is exact, so cleaning up one attendee never touches another whose
   name merely starts the same way.
+* :func:`namespace_clashes` finds attendee names that would share a
+  namespace (run it on the attendee list before the day).
 * :func:`capacity_plan` compares a room (attendees x instances each) with
   the account's limits: 10 concurrent instances and 10 requests per second
   per action by default, shared by everyone on one AppID.
@@ -73,6 +75,24 @@ def belongs_to(
 ) -> bool:
     """True when the ids were made by ``make_call_ids`` for exactly this namespace."""
     return instance_owner(room_id, user_id, agent_user_id) == namespace_prefix(namespace)
+
+
+def namespace_clashes(names: list[str]) -> dict[str, list[str]]:
+    """Attendee names that would share a namespace, by namespace; ``{}`` when all differ.
+
+    Run it on the attendee list before the day. ``"Zoe"`` and ``"Zoë"`` are
+    the same namespace on purpose (case and accents are folded), and long
+    names are shortened with a short hash, which two names can share. Two
+    people in one namespace could delete each other's instances: give one
+    of them another name (``ZEGO_ATTENDEE``).
+
+    >>> namespace_clashes(["Zoe", "Zoë", "Bob"])
+    {'zoe': ['Zoe', 'Zoë']}
+    """
+    seen: dict[str, list[str]] = {}
+    for name in names:
+        seen.setdefault(namespace_prefix(name), []).append(name)
+    return {prefix: group for prefix, group in seen.items() if len(group) > 1}
 
 
 def sandbox_info(client: AIAgentClient) -> dict[str, Any] | None:
