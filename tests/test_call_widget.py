@@ -211,6 +211,15 @@ def test_turn_handler_failures_and_a_missing_handler_are_kernel_errors():
     assert sent[0]["message"] == "no turn_handler was given to CallWidget"
 
 
+def test_sandbox_mode_needs_no_token_provider_real_mode_does():
+    widget, sent = make_widget(mode="sandbox", token_provider=None)
+    from_browser(widget, {"type": "get-token", "id": 1})
+    assert sent[0]["message"] == "no token_provider was given to CallWidget"
+
+    with pytest.raises(ValidationError, match="required in real mode"):
+        make_widget(mode="real", token_provider=None)
+
+
 def test_unknown_messages_are_ignored():
     widget, sent = make_widget()
     from_browser(widget, {"type": "something-new"})

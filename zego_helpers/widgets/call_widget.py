@@ -129,7 +129,8 @@ class CallWidget(anywidget.AnyWidget):
     Python; set ``widget.muted = True`` to mute from a cell.
 
     ``token_provider`` returns a fresh Token04 for ``user_id``; it is called at
-    Join and again whenever the SDK says the token is about to expire.
+    Join and again whenever the SDK says the token is about to expire (real mode
+    only, where it is required; see :func:`token_provider_for`).
     ``agent_stream_id`` is the stream to play; ``None`` plays any stream other
     than ``user_stream_id``. ``sdk_url`` defaults to :func:`default_sdk_url`.
     ``presence_callback(in_room)`` is called when the user has joined (``True``)
@@ -167,7 +168,7 @@ class CallWidget(anywidget.AnyWidget):
         user_id: str,
         user_name: str,
         user_stream_id: str,
-        token_provider: Callable[[], str],
+        token_provider: Callable[[], str] | None = None,
         agent_stream_id: str | None = None,
         sdk_url: str | None = None,
         mode: str = "real",
@@ -180,7 +181,11 @@ class CallWidget(anywidget.AnyWidget):
             raise ValidationError("app_id", "must be your numeric AppID from the ZEGO console")
         if mode not in MODES:
             raise ValidationError("mode", f"is {mode!r}; use 'real' or 'sandbox'")
-        if not callable(token_provider):
+        if token_provider is None and mode == "real":
+            raise ValidationError(
+                "token_provider", "is required in real mode: a function that returns a Token04"
+            )
+        if token_provider is not None and not callable(token_provider):
             raise ValidationError("token_provider", "must be a function that returns a Token04")
         check_room_or_stream_id("room_id", room_id)
         check_user_id("user_id", user_id)
@@ -272,6 +277,9 @@ class CallWidget(anywidget.AnyWidget):
         return self._worker.submit(fn, *args)
 
     def _send_token(self, request_id: Any, purpose: str) -> None:
+        if self._token_provider is None:
+            self._fail(request_id, "token", "no token_provider was given to CallWidget")
+            return
         try:
             token = self._token_provider()
             if not isinstance(token, str) or not token:
