@@ -210,6 +210,7 @@ def test_checks_never_raise_on_a_wrong_argument(client, settings):
         "Look at the arguments you passed",
     )
     result = check_high_priority_line(client, "", settings=settings)
-    failed(result, "saw no")
+    failed(result, "run the exercise cell first")
+    failed(check_instance_options(client, None, settings=settings), "No instance id")
     assert str(result).startswith("Not yet: ")
     assert "Not yet" in result._repr_html_() and not result

@@ -9,7 +9,7 @@ import pytest
 from tests.workshop_helpers import attendee_client, attendee_settings, room_sandbox
 from zego_helpers.errors import ValidationError
 from zego_helpers.settings import load_settings
-from zego_helpers.workshop import capacity_plan
+from zego_helpers.workshop import capacity_plan, set_attendee
 from zego_helpers.workshop_cli import add_cli, run_preflight
 
 
@@ -120,3 +120,25 @@ def test_preflight_command_prints_the_checks_and_the_plan(room, tmp_path, monkey
     assert "[ok]   Talk: the agent answered" in out
     assert "Pre-flight passed." in out and "3 wave(s)" in out
     assert room.server_secret not in out
+
+
+# --- the attendee's name -------------------------------------------------------------------
+
+
+def test_set_attendee_saves_the_name_where_the_kit_reads_it(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("ZEGO_REGION=sgp\n", encoding="utf-8")
+    monkeypatch.setenv("ZEGO_ENV_FILE", str(env_file))
+    text = set_attendee("  Zoë Martin ")
+    assert "your ids start with 'zoe_martin_'" in text and "'zoe_martin_tutorial_agent'" in text
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    settings = load_settings()
+    assert settings.attendee == "Zoë Martin" and settings.api_base_url.endswith("-sgp.zegotech.cn")
+
+
+def test_set_attendee_warns_when_the_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZEGO_ATTENDEE", "Bob")
+    text = set_attendee("Zoë", env_path=tmp_path / ".env")
+    assert "environment sets ZEGO_ATTENDEE='Bob'" in text
+    with pytest.raises(ValidationError, match="ZEGO_ATTENDEE"):
+        set_attendee("   ", env_path=tmp_path / ".env")

@@ -117,6 +117,12 @@ def _agent(client: AIAgentClient, agent_id: str) -> dict[str, Any] | None:
     return client.get_agent(agent_id)
 
 
+def _no_instance() -> CheckResult:
+    return _failed(
+        "No instance id was given: run the exercise cell first (it sets the id), then this check."
+    )
+
+
 def _not_registered(agent_id: str) -> CheckResult:
     return _failed(
         f"Agent {agent_id!r} is not registered yet: run the registration cells of notebook 01 "
@@ -248,6 +254,8 @@ def check_instance_options(
     without tracking, pass the ``advanced_config`` and ``message_history``
     you created it with.
     """
+    if not instance_id:
+        return _no_instance()
     settings = settings or load_settings()
     client = _untracked(client)
     sent, source = _sent_options(settings, instance_id, advanced_config, message_history)
@@ -309,6 +317,8 @@ def check_high_priority_line(
     ``text``), the conversation (GetAgentInstanceMsgList) and, in a sandbox,
     its ``Interrupted`` event, which proves the line cut into the agent's answer.
     """
+    if not instance_id:
+        return _no_instance()
     settings = settings or load_settings()
     client = _untracked(client)
     lines = tracker_for(settings).facts("SendAgentInstanceTTS", instance_id)

@@ -7,6 +7,8 @@ Small tools a trainer (and the cleanup and exercise checks) rely on:
   to ``zoe``, and ``zoe_1_room_...`` to ``zoe_1``, *not* to ``zoe``: the
   match is exact, so cleaning up one attendee never touches another whose
   name merely starts the same way.
+* :func:`set_attendee` saves an attendee's name (``ZEGO_ATTENDEE``) in the
+  ``.env`` file, in notebook 00.
 * :func:`namespace_clashes` finds attendee names that would share a
   namespace (run it on the attendee list before the day).
 * :func:`capacity_plan` compares a room (attendees x instances each) with
@@ -20,13 +22,16 @@ Small tools a trainer (and the cleanup and exercise checks) rely on:
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .client import AIAgentClient
 from .errors import ValidationError, ZegoAPIError
-from .ids import SUFFIX_BYTES, namespace_prefix
+from .ids import SUFFIX_BYTES, make_agent_id, namespace_prefix
+from .settings import save_env_file
 
 #: ZEGO's defaults for a new account (reference §7).
 DEFAULT_INSTANCE_LIMIT = 10
@@ -34,6 +39,8 @@ DEFAULT_REQUESTS_PER_SECOND = 10
 #: How often :func:`zego_helpers.workflows.ask` polls for the answer while it waits.
 ASK_POLLS_PER_SECOND = 4
 UNSUPPORTED_ACTION = 100000007
+#: The project's ``.env``, beside the ``zego_helpers`` folder: every notebook finds it.
+PROJECT_ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
 
 _SUFFIX = f"[0-9a-f]{{{SUFFIX_BYTES * 2}}}"
 #: The kind word that make_call_ids puts before the random suffix, per id.
@@ -75,6 +82,33 @@ def belongs_to(
 ) -> bool:
     """True when the ids were made by ``make_call_ids`` for exactly this namespace."""
     return instance_owner(room_id, user_id, agent_user_id) == namespace_prefix(namespace)
+
+
+def set_attendee(name: str, env_path: str | Path | None = None) -> str:
+    """Save your attendee name as ``ZEGO_ATTENDEE`` in the ``.env`` file; returns what it means.
+
+    The file is the one the kit reads (``ZEGO_ENV_FILE``, else the project's
+    ``.env`` beside ``zego_helpers``), written with owner-only permissions.
+    Call :func:`~zego_helpers.settings.load_settings` again to use the name.
+    """
+    prefix = namespace_prefix(name)
+    if not prefix:
+        raise ValidationError("ZEGO_ATTENDEE", "is empty: type your name")
+    chosen = os.environ.get("ZEGO_ENV_FILE", "").strip()
+    if env_path is None:
+        env_path = chosen if chosen and chosen.lower() != "none" else PROJECT_ENV_FILE
+    path = save_env_file(env_path, {"ZEGO_ATTENDEE": name.strip()})
+    text = (
+        f"Saved ZEGO_ATTENDEE={name.strip()!r} in {path}. Your agent is "
+        f"{make_agent_id(name)!r} and your ids start with '{prefix}_'."
+    )
+    elsewhere = os.environ.get("ZEGO_ATTENDEE", "").strip()
+    if elsewhere and elsewhere != name.strip():
+        text += (
+            f" Careful: this kernel's environment sets ZEGO_ATTENDEE={elsewhere!r}, which wins "
+            "over the file; unset it and restart the kernel."
+        )
+    return text
 
 
 def namespace_clashes(names: list[str]) -> dict[str, list[str]]:
