@@ -153,6 +153,16 @@ def test_notebook_03_runs_on_its_own(tmp_path):
     assert result.returncode == 0, failure_report(result)
 
 
+def test_notebook_04_cleans_up_what_another_kernel_left_behind(tmp_path):
+    """02 run twice leaves two instances, each created by another kernel's sandbox (port)."""
+    names = ["02_create_instance", "02_create_instance", "04_delete_instance"]
+    result = execute_notebooks(names, tmp_path / "out", notebook_env(tmp_path / "kit"))
+    assert result.returncode == 0, failure_report(result)
+    text = outputs_text(tmp_path / "out" / "04_delete_instance.ipynb")
+    assert "Cleaned up 1 left-over instance(s)." in text
+    assert "The ledger now holds 0" in text
+
+
 def test_notebooks_are_committed_with_the_outputs_of_a_run():
     checked = 0
     for name in NOTEBOOKS:
