@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -350,6 +351,14 @@ def test_saved_message_names_variables_and_file_only(tmp_path):
     text = fl.saved_message(tmp_path / ".env", values)
     assert "ZEGO_APP_ID, ZEGO_SERVER_SECRET" in text and str(tmp_path / ".env") in text
     assert "0600" in text and SECRET not in text and "Removed ZEGO_REGION" in text
+
+
+def test_credentials_go_to_the_env_file_in_use_else_the_projects(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("ZEGO_REGION=sgp\n")
+    assert fl.default_env_path(load_settings(env={}, dotenv_path=env_file)) == env_file
+    project = Path(fl.__file__).resolve().parents[1]
+    assert fl.default_env_path(settings()) == project / ".env"
 
 
 def test_region_of_settings():

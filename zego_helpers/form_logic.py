@@ -509,9 +509,19 @@ def saved_message(path: Path, values: Mapping[str, Any]) -> str:
     return text + " Restart the kernel and run the notebooks again to use them."
 
 
-def default_env_path() -> Path:
-    """The project's ``.env``, beside the ``zego_helpers`` folder, where every notebook finds it."""
-    return Path(__file__).resolve().parent.parent / ".env"
+def default_env_path(settings: Settings) -> Path:
+    """Where the credentials form saves its ``.env`` file.
+
+    The file your settings came from, if any; else the project's, beside the
+    ``zego_helpers`` folder (every notebook finds it there); else, for an
+    installed package, ``.env`` in the current directory.
+    """
+    if settings.dotenv_path is not None:
+        return settings.dotenv_path
+    project = Path(__file__).resolve().parent.parent
+    if (project / "pyproject.toml").is_file():
+        return project / ".env"
+    return Path.cwd() / ".env"
 
 
 def endpoint_note(settings: Settings) -> str:

@@ -164,7 +164,7 @@ class CredentialsForm(_Form):
 
     def __init__(self, settings: Settings | None = None, env_path: str | Path | None = None):
         self.settings = settings or load_settings()
-        self.env_path = Path(env_path) if env_path else form_logic.default_env_path()
+        self.env_path = Path(env_path) if env_path else form_logic.default_env_path(self.settings)
         has_secret = self.settings.server_secret is not None
         self.app_id = widgets.Text(
             value=str(self.settings.app_id or ""), description="AppID", style=_STYLE,
