@@ -62,7 +62,10 @@ def test_created_and_deleted_callbacks_are_signed_with_the_server_secret(
     instance = api.create()
     api.ok("DeleteAgentInstance", {"AgentInstanceId": instance})
     wait_until(lambda: receiver.events("AgentInstanceDeleted"), what="the Deleted callback")
-    created, deleted = receiver.events("AgentInstanceCreated")[0], receiver.events()[-1]
+    wait_until(lambda: receiver.events("AgentInstanceCreated"), what="the Created callback")
+    # Deliveries run concurrently and may arrive in any order; Sequence tells the order.
+    created = receiver.events("AgentInstanceCreated")[0]
+    deleted = receiver.events("AgentInstanceDeleted")[0]
     for body in (created, deleted):
         assert body["Signature"] == expected_signature(
             sandbox.server_secret, body["Timestamp"], body["Nonce"]

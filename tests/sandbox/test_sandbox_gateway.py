@@ -232,3 +232,17 @@ def test_added_latency_delays_the_answer(start) -> None:
     started = time.perf_counter()
     api.ok("ListAgents", {})
     assert time.perf_counter() - started >= 0.14  # a lower bound: cannot fail by slowness
+
+
+def test_a_sandbox_bug_answers_410000001_instead_of_crashing(api: Api, monkeypatch) -> None:
+    from zego_helpers.sandbox import actions
+
+    def broken(ctx, body):
+        raise RuntimeError("oops")
+
+    monkeypatch.setitem(actions.ACTIONS, "ListAgents", broken)
+    response = api.post("ListAgents")
+    assert response.status_code == 200
+    assert response.json()["Code"] == 410000001
+    assert "bug in the sandbox" in response.json()["Message"]
+    assert api.call("QueryAgents", {"AgentIds": []})["Code"] == 0  # still serving

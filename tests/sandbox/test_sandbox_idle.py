@@ -76,12 +76,12 @@ def test_a_live_digital_human_idles_from_its_last_tts(idle_api: Api) -> None:
         "AgentId": "agent_1",
         "RTC": {"RoomId": "live", "AgentStreamId": "live_s", "AgentUserId": "live_u"},
         "DigitalHuman": {"DigitalHumanId": "dh"},
-        "AdvancedConfig": {"MaxIdleTime": 30},  # 0.3 s at this scale
+        "AdvancedConfig": {"MaxIdleTime": 80},  # 0.8 s at this scale
     }
     instance = idle_api.ok("CreateLiveDigitalHumanAgentInstance", body)["AgentInstanceId"]
-    for _ in range(4):  # keep it busy for about 0.4 s, longer than its idle time
+    for _ in range(5):  # keep it busy for about 1 s, longer than its idle time
         idle_api.ok("SendAgentInstanceTTS", {"AgentInstanceId": instance, "Text": "Hi"})
-        time.sleep(0.1)
+        time.sleep(0.2)
     assert idle_api.events(instance, "AgentInstanceDeleted") == []
     assert idle_api.wait_event(instance, "AgentInstanceDeleted")["Data"]["Code"] == 1202
 

@@ -199,3 +199,51 @@ def test_two_processes_share_the_embedded_state(kit_home: Path) -> None:
     assert result.stdout.strip() == "0"
     agents = api_for(mine).ok("QueryAgents", {"AgentIds": ["from_nb01"]})["Agents"]
     assert [a["AgentId"] for a in agents] == ["from_nb01"]
+
+
+def test_the_events_file_is_compacted_and_every_process_follows(tmp_path, monkeypatch) -> None:
+    from zego_helpers.sandbox import state as state_module
+    from zego_helpers.sandbox import store as store_module
+    from zego_helpers.sandbox.state import SandboxState
+    from zego_helpers.sandbox.store import StateStore
+
+    monkeypatch.setattr(state_module, "MAX_EVENTS", 5)
+    monkeypatch.setattr(store_module, "MAX_EVENTS", 5)
+    path = tmp_path / "state.json"
+    settings = {"idle_rule": False, "idle_time_scale": 1.0}
+
+    def new_state() -> SandboxState:
+        return SandboxState(1234567, settings)
+
+    one, two = StateStore(path, new_state), StateStore(path, new_state)  # two "processes"
+    with one.transaction() as state:
+        state.register_agent(state_module.Agent("a", "A", {"Model": "m"}, {"Vendor": "v"}))
+        state.create_instance(
+            kind="voice",
+            agent_id="a",
+            user_id="u",
+            rtc={"RoomId": "r", "AgentStreamId": "s", "AgentUserId": "au"},
+            llm=None,
+            tts=None,
+            asr=None,
+            messages=[],
+            window_size=10,
+            callback_config={},
+            advanced={},
+            notes=[],
+            limit=10,
+            now=1.0,
+        )
+    for i in range(20):  # each presence change emits a status event
+        store = one if i % 2 else two
+        with store.transaction() as state:
+            state.set_presence("r", "u", i % 2 == 0, now=2.0 + i)
+    events_file = tmp_path / "state.events.jsonl"
+    assert len(events_file.read_text().splitlines()) <= 10
+    assert stat.S_IMODE(events_file.stat().st_mode) == 0o600
+    for store in (one, two):
+        with store.transaction() as state:
+            sequences = [e["body"]["Sequence"] for e in state.events]
+            assert sequences == list(range(state.sequence - 4, state.sequence + 1))
+    one.close()
+    two.close()

@@ -68,6 +68,11 @@ class SandboxConfig:
         ``state_path``: a JSON file holding the state, shared by every sandbox
         that uses the same path (one per notebook kernel). ``None`` keeps the
         state in memory (a standalone trainer sandbox, benchmarks).
+
+    Housekeeping:
+        ``sweep_interval``: how often (seconds) time-based rules are applied
+        when no request comes. ``random_seed`` makes ``failure_rate``
+        reproducible.
     """
 
     app_id: int

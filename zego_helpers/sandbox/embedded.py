@@ -55,7 +55,7 @@ class RunningSandbox:
     ) -> None:
         self.config = config
         self.port = port
-        self.server = server
+        self._server = server
         self._loop = loop
         self._thread = thread
         self._http_server = http_server
@@ -103,7 +103,7 @@ class RunningSandbox:
     async def _shutdown(self) -> None:
         self._http_server.stop()
         await self._http_server.close_all_connections()
-        await self.server.close()
+        await self._server.close()
         self._loop.stop()
 
     def __repr__(self) -> str:

@@ -84,7 +84,8 @@ class SandboxServer:
     # --- lifecycle (call on the event loop that serves the requests) ------------------------
 
     def start(self) -> None:
-        self.http = AsyncHTTPClient(force_instance=True)
+        # Up to 64 LLM calls and callback deliveries at once (Tornado's default is 10).
+        self.http = AsyncHTTPClient(force_instance=True, max_clients=64)
         self.callbacks = CallbackSender(self.http, self.config.callback_backoff_scale)
         with self.store.transaction() as state:
             # A fresh session (nothing running) starts with this config; while another
