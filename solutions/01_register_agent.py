@@ -12,7 +12,8 @@ Run it on its own (sandbox mode without credentials):
 
 from __future__ import annotations
 
-from zego_helpers import LLM, TTS, AIAgentClient, connect, ensure_agent, load_settings
+from zego_helpers import LLM, TTS, AIAgentClient, ensure_agent, load_settings
+from zego_helpers.connect import connect
 from zego_helpers.exercises import check_pirate_reply, check_tts_vendor
 from zego_helpers.ids import make_agent_id
 from zego_helpers.progress import track

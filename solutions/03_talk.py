@@ -16,11 +16,11 @@ from zego_helpers import (
     TTS,
     AgentSession,
     AIAgentClient,
-    connect,
     ensure_agent,
     load_settings,
     make_call_ids,
 )
+from zego_helpers.connect import connect
 from zego_helpers.exercises import check_high_priority_line
 from zego_helpers.ids import make_agent_id
 from zego_helpers.progress import track
