@@ -361,6 +361,14 @@ def test_credentials_go_to_the_env_file_in_use_else_the_projects(tmp_path):
     assert fl.default_env_path(settings()) == project / ".env"
 
 
+def test_short_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path / "..")
+    assert fl.short_path(tmp_path / ".env") == f"{tmp_path.name}/.env"
+    monkeypatch.chdir(tmp_path)
+    assert fl.short_path(tmp_path.parent / ".env") == "../.env"
+    assert fl.short_path(Path("/nowhere/deep/.env")) == "/nowhere/deep/.env"
+
+
 def test_region_of_settings():
     assert fl.region_of(settings(ZEGO_REGION="fra")) == "fra"
     assert fl.region_of(settings()) == ""

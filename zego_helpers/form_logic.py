@@ -24,6 +24,7 @@ last moment, in the kernel.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -507,6 +508,15 @@ def saved_message(path: Path, values: Mapping[str, Any]) -> str:
     if removed:
         text += f" Removed {', '.join(removed)} (unified endpoint)."
     return text + " Restart the kernel and run the notebooks again to use them."
+
+
+def short_path(path: Path) -> str:
+    """``path`` relative to the current directory when that is short (``../.env``), else as is."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive, on Windows
+        return str(path)
+    return relative if relative.count("..") <= 1 else str(path)
 
 
 def default_env_path(settings: Settings) -> Path:

@@ -182,7 +182,7 @@ class CredentialsForm(_Form):
         self.save_button = widgets.Button(description="Save to .env", icon="save")
         self.save_button.on_click(lambda _b: self._guarded(self.save))
         note = widgets.HTML(
-            f"<small>Writes {html.escape(str(self.env_path))}. "
+            f"<small>Saves to {html.escape(form_logic.short_path(self.env_path))}. "
             f"{html.escape(form_logic.endpoint_note(self.settings))}</small>"
         )
         super().__init__([self.app_id, self.server_secret, self.region, self.save_button, note])
