@@ -102,6 +102,11 @@ def set_attendee(name: str, env_path: str | Path | None = None) -> str:
         f"Saved ZEGO_ATTENDEE={name.strip()!r} in {path}. Your agent is "
         f"{make_agent_id(name)!r} and your ids start with '{prefix}_'."
     )
+    if chosen.lower() == "none":
+        text += (
+            " Careful: ZEGO_ENV_FILE=none turns .env files off; set ZEGO_ATTENDEE in the "
+            "environment instead."
+        )
     elsewhere = os.environ.get("ZEGO_ATTENDEE", "").strip()
     if elsewhere and elsewhere != name.strip():
         text += (
