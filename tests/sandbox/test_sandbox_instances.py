@@ -303,3 +303,11 @@ def test_live_digital_human_can_push_to_cdn(api: Api, agent: str) -> None:
     api.ok("CreateLiveDigitalHumanAgentInstance", body)
     body["CDN"] = {"Url": "https://not-rtmp.example.com"}
     assert api.fails("CreateLiveDigitalHumanAgentInstance", body, 410000003).startswith("CDN.Url")
+
+
+def test_an_agent_stream_equal_to_the_user_stream_fails_to_publish(api: Api, agent: str) -> None:
+    body = create_body("1", RTC={**rtc("1"), "AgentStreamId": "user_stream_1"})
+    instance = api.ok("CreateAgentInstance", body)["AgentInstanceId"]
+    failure = api.wait_event(instance, "Exception")["Data"]
+    assert failure["Code"] == 1206 and "UserStreamId" in failure["Message"]
+    api.fails("QueryAgentInstanceStatus", {"AgentInstanceId": instance}, 410001002)

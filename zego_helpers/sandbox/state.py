@@ -378,7 +378,8 @@ class SandboxState:
         self.instances[instance.instance_id] = instance
 
         # An AgentStreamId already published elsewhere makes the *new* agent fail to publish
-        # (ZEGO: "the later instance fails to publish"), reported as exception 1206.
+        # (ZEGO: "the later instance fails to publish"), reported as exception 1206. So does
+        # an AgentStreamId equal to UserStreamId: the user publishes that stream.
         clash = next(
             (
                 i
@@ -390,18 +391,17 @@ class SandboxState:
             ),
             None,
         )
+        problem = None
         if clash is not None:
-            self._emit(
-                instance,
-                "Exception",
-                {
-                    "Code": 1206,
-                    "Message": f"AgentStreamId {clash.agent_stream_id!r} is already published by "
-                    f"instance {clash.instance_id}; the new agent could not publish",
-                    "Round": 0,
-                },
-                now,
+            problem = f"is already published by instance {clash.instance_id}"
+        elif instance.agent_stream_id and instance.agent_stream_id == instance.user_stream_id:
+            problem = "is the user's own stream (UserStreamId)"
+        if problem is not None:
+            message = (
+                f"AgentStreamId {instance.agent_stream_id!r} {problem}; "
+                "the new agent could not publish"
             )
+            self._emit(instance, "Exception", {"Code": 1206, "Message": message, "Round": 0}, now)
             self._destroy(instance, 1206, now)
         else:
             self._emit(instance, "AgentInstanceCreated", {"CreatedTimestamp": _ms(now)}, now)
