@@ -30,8 +30,9 @@ from typing import Any
 
 from .client import AIAgentClient
 from .errors import ValidationError, ZegoAPIError
+from .form_logic import default_env_path
 from .ids import SUFFIX_BYTES, make_agent_id, namespace_prefix
-from .settings import save_env_file
+from .settings import load_settings, save_env_file
 
 #: ZEGO's defaults for a new account (reference §7).
 DEFAULT_INSTANCE_LIMIT = 10
@@ -39,8 +40,6 @@ DEFAULT_REQUESTS_PER_SECOND = 10
 #: How often :func:`zego_helpers.workflows.ask` polls for the answer while it waits.
 ASK_POLLS_PER_SECOND = 4
 UNSUPPORTED_ACTION = 100000007
-#: The project's ``.env``, beside the ``zego_helpers`` folder: every notebook finds it.
-PROJECT_ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
 
 _SUFFIX = f"[0-9a-f]{{{SUFFIX_BYTES * 2}}}"
 #: The kind word that make_call_ids puts before the random suffix, per id.
@@ -87,22 +86,22 @@ def belongs_to(
 def set_attendee(name: str, env_path: str | Path | None = None) -> str:
     """Save your attendee name as ``ZEGO_ATTENDEE`` in the ``.env`` file; returns what it means.
 
-    The file is the one the kit reads (``ZEGO_ENV_FILE``, else the project's
-    ``.env`` beside ``zego_helpers``), written with owner-only permissions.
-    Call :func:`~zego_helpers.settings.load_settings` again to use the name.
+    The file is the one the credentials form of notebook 00 writes (the
+    ``.env`` your settings come from, else the project's), with owner-only
+    permissions. Call :func:`~zego_helpers.settings.load_settings` again to
+    use the name.
     """
     prefix = namespace_prefix(name)
     if not prefix:
         raise ValidationError("ZEGO_ATTENDEE", "is empty: type your name")
-    chosen = os.environ.get("ZEGO_ENV_FILE", "").strip()
     if env_path is None:
-        env_path = chosen if chosen and chosen.lower() != "none" else PROJECT_ENV_FILE
+        env_path = default_env_path(load_settings())
     path = save_env_file(env_path, {"ZEGO_ATTENDEE": name.strip()})
     text = (
         f"Saved ZEGO_ATTENDEE={name.strip()!r} in {path}. Your agent is "
         f"{make_agent_id(name)!r} and your ids start with '{prefix}_'."
     )
-    if chosen.lower() == "none":
+    if os.environ.get("ZEGO_ENV_FILE", "").strip().lower() == "none":
         text += (
             " Careful: ZEGO_ENV_FILE=none turns .env files off; set ZEGO_ATTENDEE in the "
             "environment instead."
