@@ -1,0 +1,388 @@
+"""Reproduce the common first-run failures on purpose, and say in plain words what each means.
+
+Notebook 05 breaks things deliberately, so that a learner recognises the
+failure the day it happens for real. This module holds what the notebook
+needs for that and nothing else:
+
+* :func:`diagnose` turns a raised error, or an ``Exception`` callback, into a
+  short diagnosis: what happened, in plain words, and the fix;
+* :func:`callback_secrets_for` picks the secret that callbacks are signed with
+  (in sandbox mode, the sandbox's own ServerSecret);
+* :func:`start_drill_sandbox` starts a private sandbox whose rules the drills
+  may change without disturbing anything you made in notebooks 02-04;
+* :func:`reproduce_clock_skew` signs one request as if this machine's clock
+  were 11 minutes fast (:func:`skewed_clock` does the pretending);
+* :func:`start_rejecting_llm` runs a tiny OpenAI-compatible endpoint on this
+  machine that refuses every key with HTTP 401, like a provider does when
+  ``LLM.ApiKey`` is wrong;
+* :func:`outline` lists callback events one per line, without times or ids;
+* :func:`sandbox_only` skips, with a printed note, what must not run against
+  ZEGO's real service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+import textwrap
+import threading
+import types
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import signing
+from .callbacks import CallbackEvent, CallbackSecrets, short_meaning
+from .codes import describe_exception_code
+from .errors import SignatureError, TransportError, ValidationError, ZegoAPIError, ZegoError
+
+if TYPE_CHECKING:
+    from .client import AIAgentClient
+    from .sandbox import RunningSandbox
+    from .settings import Settings
+
+#: What each common failure means, in the words you would use to explain it to a colleague.
+#: The fix comes from the code tables in :mod:`zego_helpers.codes`.
+EXPLANATIONS: dict[int, str] = {
+    100000005: (
+        "ZEGO recomputed the request's signature with the ServerSecret it holds for this AppID "
+        "and got a different value: the secret you signed with is not this AppID's (a typo, "
+        "another project's secret, or the AppSign pasted instead)."
+    ),
+    100000004: (
+        "The request's Timestamp was more than 10 minutes away from ZEGO's clock, so its "
+        "signature counts as expired. Every request is signed with this machine's clock, so a "
+        "wrong clock breaks every call, whatever the secret."
+    ),
+    410001008: (
+        "An agent with this AgentId is already registered. RegisterAgent never overwrites, so a "
+        "cell that registers fails the second time it runs."
+    ),
+    410000011: (
+        "The account already runs as many instances as it may at once (10 by default). An "
+        "instance that was never deleted keeps its slot until it is deleted or destroyed."
+    ),
+    410001002: (
+        "The instance no longer exists: it was deleted, or ZEGO destroyed it (an Exception "
+        "callback such as 1202 and an AgentInstanceDeleted callback say when and why)."
+    ),
+    410001047: (
+        "ApiKey 'zego_test' works only with ZEGO's trial LLM URLs and models; with any other "
+        "URL ZEGO refuses the request."
+    ),
+    1202: (
+        "Nobody joined the room (or the user left) for MaxIdleTime seconds, so ZEGO destroyed "
+        "the instance. Your create call succeeded; only this callback says why the agent is gone."
+    ),
+    2203: (
+        "The agent called your LLM and the LLM refused its key (HTTP 401/403). The create and "
+        "send calls still succeeded: the agent just stays silent, and this callback is the only "
+        "clue."
+    ),
+}
+
+_WIDTH = 96
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """What went wrong, in plain words, and what to do. ``str()`` gives a printable block."""
+
+    title: str
+    explanation: str
+    fix: str
+
+    def __str__(self) -> str:
+        lines = [f"Diagnosis: {self.title}"]
+        for label, text in (("What happened", self.explanation), ("Fix", self.fix)):
+            if text:
+                lines += textwrap.wrap(
+                    f"{label}: {text}",
+                    _WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="    ",
+                    break_long_words=False,  # keep URLs whole
+                    break_on_hyphens=False,
+                )
+        return "\n".join(lines)
+
+
+def diagnose(problem: BaseException | CallbackEvent | None) -> Diagnosis:
+    """Explain a raised kit error, an ``Exception``/``AgentInstanceDeleted`` callback, or
+    ``None`` (the callback you waited for never came).
+
+    Only codes, meanings and fixes go into the text: no RequestId, time,
+    secret or server message, so the same failure always reads the same.
+    """
+    if problem is None:
+        return Diagnosis(
+            "no callback arrived",
+            "The event you waited for did not reach the receiver in time.",
+            "Check receiver.stats()['last_rejections'] (a wrong secret shows there as 401), "
+            "that the callback URL registered with ZEGO (or set in the sandbox) is the "
+            "receiver's, and that a tunnel forwards to it.",
+        )
+    if isinstance(problem, CallbackEvent):
+        code = problem.code if problem.code is not None else -1
+        info = describe_exception_code(code)
+        where = f", round {problem.round}" if problem.round is not None else ""
+        return Diagnosis(
+            f"{info.meaning} [{problem.event} {code}{where}]",
+            EXPLANATIONS.get(code, "Read the event's Message in the event view."),
+            info.hint,
+        )
+    if isinstance(problem, ZegoAPIError):
+        return Diagnosis(
+            f"{problem.meaning} [code {problem.code} from {problem.action}]",
+            EXPLANATIONS.get(problem.code, "Read the error's message."),
+            problem.hint,
+        )
+    if isinstance(problem, ValidationError):
+        return Diagnosis(
+            f"refused by the kit before sending [{problem.field}]",
+            f"{problem.field}: {problem.problem}.",
+            f"Correct {problem.field}. Nothing was sent, so there is nothing to undo.",
+        )
+    if isinstance(problem, TransportError):
+        return Diagnosis(
+            f"no answer from the service [{problem.action}]", problem.problem, problem.hint
+        )
+    return Diagnosis(type(problem).__name__, str(problem), "")
+
+
+def outline(events: Iterable[CallbackEvent]) -> str:
+    """One line per event, in ``Sequence`` order: the event name and its short meaning.
+
+    Unlike :func:`zego_helpers.callbacks.format_line` it leaves out the time,
+    the instance id and the measured latencies, so it reads the same on every
+    run (the event view shows all of those).
+    """
+    lines = []
+    for event in sorted(events, key=lambda e: e.sequence or 0):
+        meaning = short_meaning(event)
+        if event.event == "AgentInstanceDeleted":
+            meaning = meaning.split(";")[0]  # drop "average response N ms"
+        lines.append(f"{event.event:<22} {meaning}")
+    return "\n".join(lines)
+
+
+def sandbox_only(settings: Settings, what: str) -> bool:
+    """True in sandbox mode; in real mode print that ``what`` is skipped, and return False.
+
+    The drills that change service rules (limits, the idle rule), create
+    instances or point an agent at this machine run only against the sandbox.
+    """
+    if settings.is_sandbox:
+        return True
+    print(
+        f"Skipped in real mode: {what} runs only against the sandbox, because on ZEGO it would "
+        "change or use your real account. Run the notebook without credentials to try it."
+    )
+    return False
+
+
+# --- secrets for the callback receiver -----------------------------------------------------
+
+
+def callback_secrets_for(settings: Settings) -> CallbackSecrets:
+    """The secrets a callback for these settings may be signed with.
+
+    Real mode: your ``ZEGO_CALLBACK_SECRET`` (if set) and ``ZEGO_SERVER_SECRET``.
+    Sandbox mode: the sandbox signs its callbacks with its own ServerSecret,
+    kept in ``<kit home>/sandbox-credentials.json`` (made on first use), so
+    that one replaces yours; a callback secret you set is still tried first.
+    """
+    if not getattr(settings, "is_sandbox", False):
+        return CallbackSecrets.from_settings(settings)
+    _, secret = _sandbox_credentials(settings)
+    return CallbackSecrets(settings.callback_secret, secret)
+
+
+def _sandbox_credentials(settings: Settings) -> tuple[int, str]:
+    from .sandbox.embedded import CREDENTIALS_FILE, load_or_create_credentials
+
+    home = Path(settings.kit_home).expanduser()
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return load_or_create_credentials(home / CREDENTIALS_FILE)
+
+
+# --- a private sandbox for the drills ------------------------------------------------------
+
+
+class DrillSandbox:
+    """A sandbox of the drills' own, with a client for it. ``stop()`` ends both.
+
+    Same AppID and ServerSecret as the kit's sandbox (so the same callback
+    secret verifies it), but its own empty state, kept in memory: a drill may
+    lower its instance limit or switch the idle rule on without touching an
+    instance you created in notebooks 02-04, and every run starts clean.
+    Its ledger lives in a temporary directory, removed by ``stop()``.
+    """
+
+    def __init__(self, sandbox: RunningSandbox, client: AIAgentClient, ledger_dir: Path) -> None:
+        self.sandbox = sandbox
+        self.client = client
+        self._ledger_dir = ledger_dir
+
+    def stop(self) -> None:
+        """Stop the sandbox and close the client (idempotent)."""
+        self.client.close()
+        self.sandbox.stop()
+        for path in self._ledger_dir.glob("*"):
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self._ledger_dir.rmdir()
+
+    def __enter__(self) -> DrillSandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.sandbox.running else "stopped"
+        return f"DrillSandbox({self.sandbox.base_url}, AppID {self.sandbox.app_id}, {state})"
+
+
+def start_drill_sandbox(settings: Settings, **config: Any) -> DrillSandbox:
+    """Start a private sandbox for the drills (see :class:`DrillSandbox`).
+
+    The agent speaks three times faster than in the kit's sandbox
+    (``speech_ms_per_char=5``) so the drills take seconds; ``config``
+    overrides any :class:`~zego_helpers.sandbox.SandboxConfig` field.
+    """
+    from .client import AIAgentClient
+    from .ledger import Ledger
+    from .sandbox import SandboxConfig, start_sandbox
+
+    app_id, secret = _sandbox_credentials(settings)
+    options = {"speech_ms_per_char": 5.0, **config}
+    sandbox = start_sandbox(SandboxConfig(app_id=app_id, server_secret=secret, **options))
+    ledger_dir = Path(tempfile.mkdtemp(prefix="zego-drill-"))
+    client = AIAgentClient(app_id, secret, sandbox.base_url, ledger=Ledger.in_home(ledger_dir))
+    return DrillSandbox(sandbox, client, ledger_dir)
+
+
+# --- a wrong clock -------------------------------------------------------------------------
+
+_CLOCK_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def skewed_clock(offset_seconds: float) -> Iterator[None]:
+    """Inside the block, requests are signed as if this machine's clock were ``offset_seconds``
+    ahead (negative: behind).
+
+    Only the "now" that :mod:`zego_helpers.signing` reads is shifted; the
+    rest of the process, including a sandbox running in it, keeps the true
+    time. One block at a time.
+    """
+    with _CLOCK_LOCK:
+        real_time = signing.time
+        shifted = types.SimpleNamespace(time=lambda: real_time.time() + offset_seconds)
+        signing.time = shifted  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            signing.time = real_time
+
+
+def reproduce_clock_skew(client: AIAgentClient, offset_seconds: float = 660) -> SignatureError:
+    """Make one read-only call (ListAgents) with a clock ``offset_seconds`` fast; return the
+    :class:`~zego_helpers.errors.SignatureError` (100000004) the service answers.
+
+    The client re-signs and retries a 100000004 (a request can expire on a
+    slow network), but with a wrong clock every attempt fails the same way.
+    Raises :class:`~zego_helpers.errors.ZegoError` if the call is accepted.
+    """
+    with skewed_clock(offset_seconds):
+        try:
+            client.list_agents(limit=1)
+        except SignatureError as error:
+            return error
+    raise ZegoError(
+        f"A request signed {offset_seconds:.0f} s off was accepted: the server's clock is "
+        "probably off by as much as ours pretended to be."
+    )
+
+
+# --- an LLM that refuses every key ---------------------------------------------------------
+
+#: What OpenAI-compatible providers answer for a wrong key.
+REJECTION = {
+    "error": {
+        "message": "Incorrect API key provided.",
+        "type": "invalid_request_error",
+        "code": "invalid_api_key",
+    }
+}
+_MAX_REQUEST_BYTES = 1 << 20
+
+
+class RejectingLLM(NamedTuple):
+    """A local chat-completions endpoint that answers 401 to everything.
+
+    ``url`` is the full endpoint URL to put in ``LLM.Url``; ``stop()`` shuts
+    it down (it also stops by itself after its lifetime).
+    """
+
+    url: str
+    stop: Callable[[], None]
+
+
+class _RejectingHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(min(length, _MAX_REQUEST_BYTES))  # read (and ignore) the request
+        body = json.dumps(REJECTION).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base class name
+        pass  # keep notebook output clean
+
+
+def start_rejecting_llm(lifetime_seconds: float = 600.0) -> RejectingLLM:
+    """Serve a chat-completions endpoint on 127.0.0.1 that refuses every key with HTTP 401.
+
+    It plays an LLM provider whose ``LLM.ApiKey`` is wrong. Only a client on
+    this machine can reach it: the sandbox can, ZEGO's cloud cannot. It stops
+    by itself after ``lifetime_seconds``.
+    """
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RejectingHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name="zego-rejecting-llm",
+        daemon=True,
+    )
+    stopped = threading.Event()
+    lock = threading.Lock()
+
+    def stop() -> None:
+        with lock:
+            if stopped.is_set():
+                return
+            stopped.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    thread.start()
+    timer = threading.Timer(lifetime_seconds, stop)
+    timer.daemon = True
+    timer.start()
+
+    def stop_now() -> None:
+        timer.cancel()
+        stop()
+
+    port = server.server_address[1]
+    return RejectingLLM(f"http://127.0.0.1:{port}/v1/chat/completions", stop_now)
