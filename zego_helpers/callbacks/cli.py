@@ -4,7 +4,11 @@
     # then expose it, e.g. with a tunnel, and register https://<public-host>/zego/callback
 
 The secrets come from the settings (``.env`` / environment): the callback
-secret if set, else the ServerSecret. Neither they nor any Signature is printed.
+secret if set, else the ServerSecret. In sandbox mode (no credentials set) the
+kit's sandbox signs its callbacks with its own ServerSecret, so that one is
+used; point the sandbox at the receiver with
+``client.call("SandboxConfigure", {"CallbackUrl": "<the URL it prints>"})``.
+Neither secret nor any Signature is ever printed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import threading
 from typing import Any, TextIO
 
 from ..errors import ZegoError
+from ..troubleshooting import callback_secrets_for
 from .events import format_line
 from .receiver import DEFAULT_PATH, CallbackReceiver
 from .verify import DEFAULT_MAX_AGE_SECONDS
@@ -60,7 +65,7 @@ def run(
 
             settings = load_settings()
         receiver = CallbackReceiver(
-            settings,
+            callback_secrets_for(settings),
             host=args.host,
             port=args.port,
             path=args.path,
@@ -81,7 +86,14 @@ def run(
     unsubscribe = receiver.log.subscribe(lambda event: show(format_line(event)))
     secrets = ", ".join(name for name, _ in receiver.verifier.secrets.candidates())
     show(f"Receiving ZEGO callbacks on {receiver.url} (checking signatures with: {secrets}).")
-    show("ZEGO needs a public URL that forwards here (a tunnel); register it in the console.")
+    if getattr(settings, "is_sandbox", False):
+        show(
+            "Sandbox mode: the signatures are checked with the kit sandbox's own secret. Send "
+            f"its callbacks here with client.call('SandboxConfigure', {{'CallbackUrl': "
+            f"'{receiver.url}'}})."
+        )
+    else:
+        show("ZEGO needs a public URL that forwards here (a tunnel); register it in the console.")
     show("Ctrl+C stops.")
     try:
         while not stop.wait(0.5):
