@@ -155,19 +155,30 @@ def _transport_check(base_url: str, error: Exception) -> Check:
 
 
 def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> list[Check]:
-    """Check the LLM and TTS from settings; probe a non-trial LLM with one tiny completion."""
-    from .defaults import llm_from_settings, tts_from_settings
+    """Check the LLM and TTS from settings; probe a non-trial LLM with one tiny completion.
+
+    The configs are built exactly as notebook 01's forms build their defaults
+    (:mod:`zego_helpers.form_logic`), so doctor checks what you would register.
+    """
+    from .form_logic import (
+        llm_form_defaults,
+        llm_form_values_to_model,
+        tts_form_defaults,
+        tts_form_values_to_model,
+    )
 
     checks: list[Check] = []
     llm = None
     try:
-        llm = llm_from_settings(settings)
+        defaults = llm_form_defaults(settings)
+        llm = llm_form_values_to_model(defaults.values, secrets=defaults.secrets)
         where = "ZEGO trial" if llm.api_key == TRIAL_API_KEY else llm.url
         checks.append(Check("LLM settings", True, f"{llm.model} at {where}"))
     except ValidationError as error:
         checks.append(Check("LLM settings", False, str(error), "fix the LLM_* variable named"))
     try:
-        tts = tts_from_settings(settings)
+        defaults = tts_form_defaults(settings)
+        tts = tts_form_values_to_model(defaults.choice, defaults.values, secrets=defaults.secrets)
         app = (tts.params or {}).get("app", {})
         trial = TRIAL_API_KEY in app.values()
         note = "trial credentials (zego_test)" if trial else "your own credentials"
