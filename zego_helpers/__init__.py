@@ -16,9 +16,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# ``connect`` shares its name with its module, so it is bound eagerly: a lazy
+# name would be shadowed by the submodule once anything imports
+# ``zego_helpers.connect``. The module itself imports nothing heavy.
+from .connect import connect as connect
+
 # public name -> module that defines it
 _EXPORTS = {
-    "connect": "connect",
     "load_settings": "settings",
     "Settings": "settings",
     "AIAgentClient": "client",
@@ -55,7 +59,7 @@ _EXPORTS = {
     "LimitReachedError": "errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "connect"])
 
 
 def __getattr__(name: str) -> Any:

@@ -12,13 +12,23 @@ Both clients keep the same ledger of live instances, under the kit home.
 
 from __future__ import annotations
 
-from .client import AIAgentClient
-from .ledger import Ledger
-from .settings import Settings, load_settings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .client import AIAgentClient
+    from .settings import Settings
 
 
 def connect(settings: Settings | None = None, **client_options: object) -> AIAgentClient:
-    """A ready client for the mode the settings choose (see :func:`load_settings`)."""
+    """A ready client for the mode the settings choose (see :func:`load_settings`).
+
+    (The imports are inside the function so that ``import zego_helpers``, which
+    imports this module to expose ``connect``, stays fast.)
+    """
+    from .client import AIAgentClient
+    from .ledger import Ledger
+    from .settings import load_settings
+
     settings = settings or load_settings()
     ledger = Ledger.in_home(settings.kit_home)
     if settings.is_sandbox:
