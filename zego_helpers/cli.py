@@ -25,7 +25,11 @@ from .errors import ZegoError
 from .settings import Settings
 
 #: Modules that contribute a subcommand through ``add_cli(subparsers)``.
-_FEATURE_COMMANDS = ("zego_helpers.sandbox.cli", "zego_helpers.callbacks.cli")
+_FEATURE_COMMANDS = (
+    "zego_helpers.sandbox.cli",
+    "zego_helpers.callbacks.cli",
+    "zego_helpers.workshop_cli",
+)
 
 
 def _credentials(settings: Settings) -> tuple[int, str]:

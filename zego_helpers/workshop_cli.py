@@ -22,11 +22,11 @@ from collections.abc import Callable
 
 from .client import AIAgentClient
 from .connect import connect
-from .defaults import llm_from_settings, tts_from_settings
 from .doctor import Check, run_doctor
 from .errors import LimitReachedError, ZegoError
 from .ids import make_agent_id, make_call_ids
 from .settings import Settings, load_settings
+from .tutorial import default_agent_config
 from .workflows import AgentSession, ask, ensure_agent
 from .workshop import DEFAULT_INSTANCE_LIMIT, capacity_plan, sandbox_info
 
@@ -131,7 +131,7 @@ def _round_trip(
 ) -> None:
     """Register -> create -> ask -> say -> delete -> unregister; cleans up whatever fails."""
     agent_id = make_agent_id(PREFLIGHT_NAMESPACE, base="agent")
-    llm, tts = llm_from_settings(settings), tts_from_settings(settings)
+    llm, tts = default_agent_config(settings)
     registered = _step(
         add,
         "Register agent",
