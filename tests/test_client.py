@@ -439,3 +439,25 @@ class socket_free_port:
 
     def __exit__(self, *exc: object) -> None:
         self._sock.close()
+
+
+def test_observers_see_successful_requests_and_cannot_break_them(server):
+    seen = []
+
+    def broken(action, body, data):
+        raise RuntimeError("observer bug")
+
+    server.script = [
+        Reply(body=envelope({"Status": "IDLE"})),
+        Reply(body=envelope(code=410001002, message="gone")),
+        Reply(body=envelope({"Status": "IDLE"})),
+    ]
+    with make_client(server, max_retries=0) as client:
+        client.add_observer(broken)
+        remove = client.add_observer(lambda *args: seen.append(args))
+        assert client.query_agent_instance_status("i1") == {"Status": "IDLE"}
+        with pytest.raises(NotFoundError):
+            client.query_agent_instance_status("i2")
+        remove()
+        client.query_agent_instance_status("i3")
+    assert seen == [("QueryAgentInstanceStatus", {"AgentInstanceId": "i1"}, {"Status": "IDLE"})]

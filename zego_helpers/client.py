@@ -26,7 +26,8 @@ each created instance is recorded, each deleted one forgotten.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .errors import NotFoundError, ValidationError
@@ -51,6 +52,10 @@ from .validation import (
 )
 
 ParamObject = Any  # a model with to_api()/validate(), or a dict in API field names
+#: Called after each successful request with (action, body, data).
+Observer = Callable[[str, Mapping[str, Any], Mapping[str, Any]], None]
+
+log = logging.getLogger("zego_helpers.client")
 
 
 def _object(field: str, value: ParamObject) -> dict[str, Any] | None:
@@ -91,6 +96,10 @@ class AIAgentClient:
     a retry is safe (see :mod:`zego_helpers.transport`). ``requests_per_second``
     paces each action (ZEGO's default limit is 10/s per action; ``None`` turns
     pacing off). Pass a :class:`Ledger` to have instances recorded for cleanup.
+
+    ``observers`` are functions called with ``(action, body, data)`` after each
+    successful request (the workshop's progress checklist is one); an observer
+    that raises is logged and ignored, so it can never break a request.
     """
 
     def __init__(
@@ -115,6 +124,22 @@ class AIAgentClient:
             session=session,
         )
         self.ledger = ledger
+        self.observers: list[Observer] = []
+
+    def add_observer(self, observer: Observer) -> Callable[[], None]:
+        """Call ``observer(action, body, data)`` after each successful request.
+
+        Returns a function that removes it again. Adding the same observer
+        twice has no effect.
+        """
+        if observer not in self.observers:
+            self.observers.append(observer)
+
+        def remove() -> None:
+            if observer in self.observers:
+                self.observers.remove(observer)
+
+        return remove
 
     @property
     def app_id(self) -> int:
@@ -142,7 +167,14 @@ class AIAgentClient:
 
         The named methods below are thin, validating wrappers around this.
         """
-        return self.transport.call(action, dict(body or {}))
+        payload = dict(body or {})
+        data = self.transport.call(action, payload)
+        for observer in list(self.observers):
+            try:
+                observer(action, payload, data)
+            except Exception:  # an observer must never break the request it watches
+                log.exception("observer %r failed after %s", observer, action)
+        return data
 
     # ----- Agent configuration ------------------------------------------------
 

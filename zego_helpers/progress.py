@@ -32,10 +32,13 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from .ids import namespace_prefix
 from .settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from .client import AIAgentClient
 
 log = logging.getLogger("zego_helpers.progress")
 
@@ -289,8 +292,6 @@ class ProgressTracker:
 _TRACKERS: dict[Path, ProgressTracker] = {}
 _TRACKERS_LOCK = threading.Lock()
 
-Client = TypeVar("Client")
-
 
 def tracker_for(settings: Settings | None = None) -> ProgressTracker:
     """The process-wide tracker of the attendee in ``settings`` (default: :func:`load_settings`)."""
@@ -303,30 +304,16 @@ def tracker_for(settings: Settings | None = None) -> ProgressTracker:
         return tracker
 
 
-def track(client: Client, tracker: ProgressTracker | None = None) -> Client:
+def track(client: AIAgentClient, tracker: ProgressTracker | None = None) -> AIAgentClient:
     """Let ``tracker`` (default: :func:`tracker_for`) see every successful request of ``client``.
 
-    Replaces the client's ``call`` with a wrapper (the named methods all go
-    through ``call``) and ticks off "setup". Returns the same client, so
-    ``client = track(connect())`` works. Tracking twice is harmless.
+    Adds the tracker as an observer of the client (see
+    :meth:`~zego_helpers.client.AIAgentClient.add_observer`) and ticks off
+    "setup". Returns the same client, so ``client = track(connect())`` works.
+    Tracking twice is harmless.
     """
     tracker = tracker or tracker_for()
-    current = client.call  # type: ignore[attr-defined]
-    if getattr(current, "progress_tracker", None) is tracker:
-        return client
-
-    def call(action: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        data = current(action, body)
-        try:
-            tracker.observe(action, body or {}, data)
-        except Exception:  # progress is a side-show: never break the attendee's request
-            log.exception("could not record progress for %s", action)
-        return data
-
-    call.progress_tracker = tracker  # type: ignore[attr-defined]
-    call.__wrapped__ = current  # type: ignore[attr-defined]
-    call.__doc__ = current.__doc__
-    client.call = call  # type: ignore[attr-defined]
+    client.add_observer(tracker.observe)
     tracker.record("setup", f"connected to {getattr(client, 'base_url', '?')}")
     return client
 
