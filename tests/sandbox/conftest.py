@@ -31,7 +31,8 @@ def start() -> Iterator[Callable[..., RunningSandbox]]:
     yield _start
     for sandbox in started:
         sandbox.stop()
-    assert not [t for t in threading.enumerate() if t.name.startswith("zego-sandbox")]
+    names = {f"zego-sandbox-{sandbox.port}" for sandbox in started}
+    assert not [t for t in threading.enumerate() if t.name in names], "a sandbox thread lingers"
 
 
 @pytest.fixture

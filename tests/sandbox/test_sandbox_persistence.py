@@ -120,13 +120,13 @@ def kit_home(tmp_path: Path):
     yield home
     from zego_helpers.sandbox import embedded
 
-    for sandbox in list(embedded._EMBEDDED.values()):
+    sandbox = embedded._EMBEDDED.pop(home.resolve(), None)  # only ours
+    if sandbox is not None:
         sandbox.stop()
-    embedded._EMBEDDED.clear()
 
 
-def sandbox_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("zego-sandbox")]
+def sandbox_thread(sandbox) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == f"zego-sandbox-{sandbox.port}"]
 
 
 def test_the_embedded_sandbox_is_one_per_process_and_stops_cleanly(kit_home: Path) -> None:
@@ -143,7 +143,7 @@ def test_the_embedded_sandbox_is_one_per_process_and_stops_cleanly(kit_home: Pat
     first.stop()
     first.stop()  # idempotent
     assert not first.running and "stopped" in repr(first)
-    assert sandbox_threads() == []
+    assert sandbox_thread(first) == []
 
     again = ensure_embedded_sandbox(kit_home)
     assert again is not first and again.running
