@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from .helpers import Api
@@ -26,6 +27,8 @@ def run_cli(*args: str) -> subprocess.Popen:
 
 def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> None:
     process = run_cli("--app-id", "1234567", "--secret", "workshop-secret", "--rate-limit", "0")
+    watchdog = threading.Timer(30, process.kill)  # a hung command ends the test, not the suite
+    watchdog.start()
     try:
         lines: list[str] = []
         assert process.stdout is not None
@@ -42,6 +45,7 @@ def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> N
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
     finally:
+        watchdog.cancel()
         if process.poll() is None:
             process.kill()
             process.wait()
