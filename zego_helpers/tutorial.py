@@ -14,6 +14,9 @@ creates an instance itself, so every notebook runs top to bottom on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from .client import AIAgentClient
 from .errors import NotFoundError, ZegoError
 from .form_logic import (
@@ -28,7 +31,10 @@ from .ids import CallIds, make_agent_id, make_call_ids
 from .ledger import LedgerEntry
 from .models import LLM, TTS
 from .settings import Secret, Settings
-from .workflows import ensure_agent
+from .workflows import ask, ensure_agent
+
+if TYPE_CHECKING:  # the widget (and anywidget) load only when call_widget_for is used
+    from .widgets.call_widget import CallWidget
 
 
 def tutorial_agent_id(settings: Settings) -> str:
@@ -70,6 +76,60 @@ def server_secret_for(settings: Settings) -> Secret:
     from .sandbox import ensure_embedded_sandbox
 
     return Secret(ensure_embedded_sandbox(settings.kit_home).server_secret)
+
+
+def call_widget_for(
+    client: AIAgentClient, settings: Settings, entry: LedgerEntry, *, user_name: str = "You"
+) -> CallWidget:
+    """The call widget for the user of ``entry``, wired for the current mode.
+
+    * **Real mode**: the browser logs into ``entry.room_id`` as ``entry.user_id``
+      with a Token04 the kernel mints from your ServerSecret (at Join, and again
+      whenever the SDK says it is about to expire). The token is pinned to that
+      room and may publish only ``entry.user_stream_id``: the stream the agent
+      listens to. The widget then plays ``entry.agent_stream_id``.
+    * **Sandbox mode**: there is no RTC room, so the widget runs a simulated
+      call. Join and Leave tell the sandbox that the user entered or left the
+      room (``SandboxSetUserPresence``, which drives LISTENING vs IDLE and the
+      idle rule), and each typed or spoken turn is sent with
+      :func:`~zego_helpers.workflows.ask`; the agent's answer comes back to
+      the browser, which reads it aloud.
+    """
+    from .token04 import generate_token04, privilege_payload
+    from .widgets.call_widget import CallWidget
+
+    ids = call_ids_of(entry)
+    callbacks: dict[str, Callable[..., object]]
+    if settings.is_sandbox:
+
+        def tell_presence(in_room: bool) -> None:
+            body = {"RoomId": ids.room_id, "UserId": ids.user_id, "InRoom": in_room}
+            client.call("SandboxSetUserPresence", body)
+
+        def answer(text: str) -> str:
+            return ask(client, entry.agent_instance_id, text).text
+
+        callbacks = {"presence_callback": tell_presence, "turn_handler": answer}
+    else:
+        secret = server_secret_for(settings)
+        payload = privilege_payload(ids.room_id, [ids.user_stream_id])
+
+        def mint_token() -> str:
+            return generate_token04(entry.app_id, ids.user_id, secret.reveal(), payload=payload)
+
+        callbacks = {"token_provider": mint_token}
+
+    return CallWidget(
+        app_id=entry.app_id,
+        server="",  # "" lets the SDK find the project's server (SDK 3.7.0 and later)
+        room_id=ids.room_id,
+        user_id=ids.user_id,
+        user_name=user_name,
+        user_stream_id=ids.user_stream_id,
+        agent_stream_id=ids.agent_stream_id,
+        mode=settings.mode,
+        **callbacks,
+    )
 
 
 def _ledger(client: AIAgentClient):

@@ -1,0 +1,162 @@
+"""``tutorial.call_widget_for``: notebook 03's call widget, wired for each mode.
+
+The browser's messages are fed to the widget as the kernel's comm delivers
+them (the browser half is tested in tests/browser/). Sandbox mode runs against
+a real sandbox, so Join/Leave and a turn reach the instance; real mode checks
+the token the browser would log in with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from zego_helpers import tutorial
+from zego_helpers.client import AIAgentClient
+from zego_helpers.ledger import Ledger, LedgerEntry
+from zego_helpers.sandbox import SandboxConfig, start_sandbox
+from zego_helpers.settings import load_settings
+from zego_helpers.token04 import decode_token04
+from zego_helpers.widgets.call_widget import CallWidget
+
+FAST = {"think_ms": 5, "speech_ms_per_char": 1.0, "rate_limit_per_action": None}
+REAL_SECRET = "5ecre7c0ffee5ecre7c0ffee5ecre7cd"
+OTHER_SECRET = "0123456789abcdef0123456789abcdef"
+
+
+def widget_talking_to_a_list(widget: CallWidget) -> list[dict]:
+    """Collect what the widget sends to the browser."""
+    sent: list[dict] = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    return sent
+
+
+def from_browser(widget: CallWidget, content: dict) -> None:
+    """Deliver a browser message as the comm does, then wait for the widget's worker."""
+    widget._handle_custom_msg(content, [])
+    widget.wait_idle(timeout=30)
+
+
+# --- sandbox mode: a simulated call against a running sandbox --------------------------------
+
+
+@pytest.fixture
+def sandbox_client(tmp_path) -> Iterator[AIAgentClient]:
+    running = start_sandbox(
+        SandboxConfig.with_random_credentials(state_path=tmp_path / "state.json", **FAST)
+    )
+    client = AIAgentClient(
+        running.app_id,
+        running.server_secret,
+        running.base_url,
+        requests_per_second=None,
+        ledger=Ledger.in_home(tmp_path),
+    )
+    yield client
+    client.close()
+    running.stop()
+
+
+def test_sandbox_widget_tells_presence_and_answers_turns(sandbox_client):
+    settings = load_settings(env={}, dotenv_path="")
+    entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
+    widget = tutorial.call_widget_for(sandbox_client, settings, entry)
+    sent = widget_talking_to_a_list(widget)
+
+    assert widget.mode == "sandbox" and widget.app_id == entry.app_id
+    assert (widget.room_id, widget.user_id) == (entry.room_id, entry.user_id)
+    assert widget.user_stream_id == entry.user_stream_id
+    assert widget.agent_stream_id == entry.agent_stream_id
+    status = tutorial.instance_status
+    assert status(sandbox_client, entry.agent_instance_id) == "IDLE"  # nobody in the room yet
+
+    from_browser(widget, {"type": "presence", "in_room": True})
+    assert status(sandbox_client, entry.agent_instance_id) == "LISTENING"
+
+    from_browser(widget, {"type": "say", "id": "t-1", "text": "Hello there!"})
+    assert [m["type"] for m in sent] == ["agent-reply"]
+    assert sent[0]["id"] == "t-1" and sent[0]["text"].endswith("(sandbox reply)")
+    history = sandbox_client.get_agent_instance_msg_list(entry.agent_instance_id)["MessageList"]
+    assert history[-2]["Content"] == "Hello there!"
+    assert history[-1]["Content"] == sent[0]["text"]
+
+    from_browser(widget, {"type": "presence", "in_room": False})
+    assert status(sandbox_client, entry.agent_instance_id) == "IDLE"
+    assert widget.errors == []
+
+
+def test_sandbox_widget_logs_in_nowhere_so_it_asks_for_no_token(sandbox_client):
+    settings = load_settings(env={}, dotenv_path="")
+    entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
+    widget = tutorial.call_widget_for(sandbox_client, settings, entry)
+    sent = widget_talking_to_a_list(widget)
+
+    from_browser(widget, {"type": "get-token", "id": 1})
+
+    assert sent[0]["type"] == "kernel-error" and "no token_provider" in sent[0]["message"]
+
+
+# --- real mode: the token the browser logs in with ---------------------------------------
+
+
+class NoRequests:
+    """A client that must not be used: in real mode the widget sends nothing to the API."""
+
+    def call(self, action, body):
+        raise AssertionError(f"unexpected {action}")
+
+
+ENTRY = LedgerEntry(
+    agent_instance_id="1234",
+    app_id=1357924680,
+    api_base_url="https://aigc-aiagent-api.zegotech.cn",
+    room_id="room_ada_1",
+    user_id="user_ada_1",
+    user_stream_id="room_ada_1_user",
+    agent_user_id="agent_ada_1",
+    agent_stream_id="room_ada_1_agent",
+)
+
+
+def real_settings():
+    env = {"ZEGO_APP_ID": str(ENTRY.app_id), "ZEGO_SERVER_SECRET": REAL_SECRET}
+    return load_settings(env=env, dotenv_path="")
+
+
+def test_real_widget_logs_in_with_a_token_for_that_user_room_and_stream():
+    widget = tutorial.call_widget_for(NoRequests(), real_settings(), ENTRY, user_name="Ada")
+    sent = widget_talking_to_a_list(widget)
+
+    from_browser(widget, {"type": "get-token", "id": "v-1"})
+    from_browser(widget, {"type": "renew-token", "id": "v-2"})
+
+    assert widget.mode == "real" and widget.server == "" and widget.user_name == "Ada"
+    assert [(m["type"], m["id"]) for m in sent] == [("token", "v-1"), ("token", "v-2")]
+    first = decode_token04(sent[0]["token"], REAL_SECRET)
+    assert (first["app_id"], first["user_id"]) == (ENTRY.app_id, ENTRY.user_id)
+    assert first["payload"] == (
+        '{"room_id":"room_ada_1","privilege":{"1":1,"2":1},"stream_id_list":["room_ada_1_user"]}'
+    )
+    assert sent[1]["token"] != sent[0]["token"]  # renewal mints a fresh one
+    with pytest.raises(ValueError):
+        decode_token04(sent[0]["token"], OTHER_SECRET)  # only the real ServerSecret opens it
+
+
+def test_real_widget_keeps_the_token_out_of_its_state_and_repr():
+    widget = tutorial.call_widget_for(NoRequests(), real_settings(), ENTRY)
+    sent = widget_talking_to_a_list(widget)
+    from_browser(widget, {"type": "get-token", "id": 1})
+    token = sent[0]["token"]
+
+    assert token not in str(widget.get_state()) and token not in repr(widget)
+    assert REAL_SECRET not in str(widget.get_state()) and REAL_SECRET not in repr(widget)
+
+
+def test_real_widget_sends_no_presence_to_the_api():
+    widget = tutorial.call_widget_for(NoRequests(), real_settings(), ENTRY)
+    widget_talking_to_a_list(widget)
+
+    from_browser(widget, {"type": "presence", "in_room": True})  # NoRequests would raise
+
+    assert widget.in_room is True and widget.errors == []
