@@ -22,8 +22,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (zego kit)" >/dev/null
 	touch $(STAMP)
 
+# JupyterLab refuses to run as root unless told; containers often run as root.
 lab: venv
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: venv browser
 	$(BIN)/ruff check .
