@@ -8,6 +8,7 @@ the token the browser would log in with.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from zego_helpers import tutorial
 from zego_helpers.client import AIAgentClient
 from zego_helpers.ledger import Ledger, LedgerEntry
+from zego_helpers.progress import ProgressTracker
 from zego_helpers.sandbox import SandboxConfig, start_sandbox
 from zego_helpers.settings import load_settings
 from zego_helpers.token04 import decode_token04
@@ -120,7 +122,11 @@ ENTRY = LedgerEntry(
 
 
 def real_settings():
-    env = {"ZEGO_APP_ID": str(ENTRY.app_id), "ZEGO_SERVER_SECRET": REAL_SECRET}
+    env = {
+        "ZEGO_APP_ID": str(ENTRY.app_id),
+        "ZEGO_SERVER_SECRET": REAL_SECRET,
+        "ZEGO_KIT_HOME": os.environ["ZEGO_KIT_HOME"],  # the test's own (conftest.isolated_kit)
+    }
     return load_settings(env=env, dotenv_path="")
 
 
@@ -160,3 +166,23 @@ def test_real_widget_sends_no_presence_to_the_api():
     from_browser(widget, {"type": "presence", "in_room": True})  # NoRequests would raise
 
     assert widget.in_room is True and widget.errors == []
+
+
+def test_real_widget_ticks_user_joined_off_in_the_progress_checklist():
+    settings = real_settings()
+    widget = tutorial.call_widget_for(NoRequests(), settings, ENTRY)
+    widget_talking_to_a_list(widget)
+
+    def joined() -> list:
+        # a fresh tracker reads the attendee's file: what every notebook kernel sees
+        tracker = ProgressTracker(settings.kit_home, settings.attendee)
+        return [s for s in tracker.steps() if s.step == "user joined" and s.done]
+
+    from_browser(widget, {"type": "presence", "in_room": False})  # leaving proves nothing
+    assert joined() == []
+
+    from_browser(widget, {"type": "presence", "in_room": True})  # NoRequests would raise
+
+    [step] = joined()
+    assert ENTRY.user_id in step.detail and ENTRY.room_id in step.detail
+    assert widget.errors == []

@@ -30,6 +30,7 @@ from .form_logic import (
 from .ids import CallIds, make_agent_id, make_call_ids
 from .ledger import LedgerEntry
 from .models import LLM, TTS
+from .progress import record_progress
 from .settings import Secret, Settings
 from .workflows import ask, ensure_agent
 
@@ -87,7 +88,10 @@ def call_widget_for(
       with a Token04 the kernel mints from your ServerSecret (at Join, and again
       whenever the SDK says it is about to expire). The token is pinned to that
       room and may publish only ``entry.user_stream_id``: the stream the agent
-      listens to. The widget then plays ``entry.agent_stream_id``.
+      listens to. The widget then plays ``entry.agent_stream_id``. When the browser
+      says the user is in the room, *user joined* is ticked off in the progress
+      checklist (:func:`~zego_helpers.progress.record_progress`): nothing about
+      it goes to the API, and ZEGO's API would not tell the kernel.
     * **Sandbox mode**: there is no RTC room, so the widget runs a simulated
       call. Join and Leave tell the sandbox that the user entered or left the
       room (``SandboxSetUserPresence``, which drives LISTENING vs IDLE and the
@@ -117,7 +121,12 @@ def call_widget_for(
         def mint_token() -> str:
             return generate_token04(entry.app_id, ids.user_id, secret.reveal(), payload=payload)
 
-        callbacks = {"token_provider": mint_token}
+        def tick_progress(in_room: bool) -> None:
+            if in_room:
+                detail = f"{ids.user_id} in {ids.room_id} (call widget)"
+                record_progress("user joined", detail, settings)
+
+        callbacks = {"token_provider": mint_token, "presence_callback": tick_progress}
 
     return CallWidget(
         app_id=entry.app_id,
