@@ -26,3 +26,14 @@ def test_import_loads_no_http_crypto_or_widget_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_widget_name_resolves_to_its_module():
+    import importlib
+
+    import zego_helpers.widgets as widgets
+
+    for name, module in widgets._EXPORTS.items():
+        defined = getattr(importlib.import_module(f"zego_helpers.widgets.{module}"), name)
+        assert getattr(widgets, name) is defined, name
+    assert {"show_progress", "ProgressWidget", "ChatPanel"} <= set(widgets.__all__)

@@ -22,8 +22,11 @@ _EXPORTS = {
     "InstanceForm": "forms",
     "ChatPanel": "chat",
     "StatusIndicator": "status",
+    "ProgressWidget": "progress",
+    "show_progress": "progress",
     "mode_banner": "setup",
     "doctor_checklist": "setup",
+    "checks_summary": "setup",
     "EventView": "event_view",
 }
 
