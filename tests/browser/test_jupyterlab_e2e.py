@@ -54,7 +54,8 @@ SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
 TEST_BUDGET_S = 80
 STOP_GRACE_S = 8
 
-CHAT_PLACEHOLDER = "Type a message for the agent"  # ChatPanel's input box
+CHAT_PANEL = ".zego-chat"  # ChatPanel's CSS class
+CHAT_INPUT = ".zego-chat-input input"  # its message box (the class is on the box's wrapper)
 CHAT_TURN = "What can you do for me?"
 CALL_TURN = "Tell me something about the sea."
 SANDBOX_REPLY = "(sandbox reply)"  # how the sandbox's built-in responder ends its replies
@@ -341,9 +342,10 @@ def test_notebook_03_runs_in_jupyterlab_and_both_widgets_talk_to_the_agent(brows
             )
             expect(call.locator(".zego-call-note")).to_contain_text("Simulated call")
             expect(call.locator(".zego-call-state")).to_have_text("ready")
-            chat_input = page.locator(f'input[placeholder="{CHAT_PLACEHOLDER}"]')
-            expect(chat_input).to_have_count(1, timeout=deadline.ms())
-            chat = page.locator(".widget-vbox", has=chat_input)
+            chat = page.locator(CHAT_PANEL)
+            expect(chat).to_have_count(1, timeout=deadline.ms())
+            chat_input = chat.locator(CHAT_INPUT)
+            expect(chat_input).to_have_count(1)
             expect(chat).to_contain_text("you: Hello! Who are you?", timeout=deadline.ms())
             status = page.locator(".widget-hbox", has=page.get_by_role("button", name="Refresh"))
             expect(status).to_have_count(1)

@@ -41,7 +41,11 @@ def transcript_html(messages: list[dict[str, Any]]) -> str:
 
 
 class ChatPanel(widgets.VBox):
-    """Text chat with one agent instance."""
+    """Text chat with one agent instance.
+
+    On the page, the panel carries the CSS class ``zego-chat`` and its message
+    box ``zego-chat-input``: stable hooks for custom styles and browser tests.
+    """
 
     def __init__(
         self, client: AIAgentClient, agent_instance_id: str, *, timeout: float = 60.0
@@ -54,6 +58,7 @@ class ChatPanel(widgets.VBox):
 
         self.transcript = widgets.HTML(transcript_html([]))
         self.input = widgets.Text(placeholder="Type a message for the agent", layout=_WIDE)
+        self.input.add_class("zego-chat-input")
         self.send_button = widgets.Button(description="Send", icon="paper-plane")
         self.say_input = widgets.Text(
             placeholder="Text the agent should say (at most 300 characters)", layout=_WIDE
@@ -78,6 +83,7 @@ class ChatPanel(widgets.VBox):
                 self.message,
             ]
         )
+        self.add_class("zego-chat")
 
     # --- what the buttons do --------------------------------------------------
 
