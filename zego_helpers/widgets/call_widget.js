@@ -916,7 +916,7 @@ function make(tag, className, text) {
 const liveCalls = new WeakMap();
 
 /** Render the widget into `el`. Returns a clean-up function that leaves the call. */
-export function render({ model, el: root }, { win = window, importModule } = {}) {
+function render({ model, el: root }, { win = window, importModule } = {}) {
   const view = buildView(root, model);
   const sandbox = model.get("mode") === "sandbox";
   let owned = null; // the call this view started
@@ -1030,4 +1030,5 @@ export function render({ model, el: root }, { win = window, importModule } = {})
   };
 }
 
+// anywidget loads the default export (it deprecates a named `render` export).
 export default { render };
