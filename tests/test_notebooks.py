@@ -163,6 +163,26 @@ def test_notebook_04_cleans_up_what_another_kernel_left_behind(tmp_path):
     assert "The ledger now holds 0" in text
 
 
+def test_notebook_04_of_an_attendee_cleans_up_only_their_own_instances(tmp_path):
+    """Bob and Zoë share a kit home (one ledger, one sandbox state): Zoë's 04 leaves Bob's alone."""
+    kit_home = tmp_path / "kit"
+    bob_env = notebook_env(kit_home, {"ZEGO_ATTENDEE": "Bob"})
+    bob = execute_notebooks(["02_create_instance"], tmp_path / "bob", bob_env)
+    assert bob.returncode == 0, failure_report(bob)
+    # Zoë creates two; 04 deletes her latest, and its cleanup finds her first one
+    names = ["02_create_instance", "02_create_instance", "04_delete_instance"]
+    zoe_env = notebook_env(kit_home, {"ZEGO_ATTENDEE": "Zoë"})
+    zoe = execute_notebooks(names, tmp_path / "zoe", zoe_env)
+    assert zoe.returncode == 0, failure_report(zoe)
+
+    text = outputs_text(tmp_path / "zoe" / "04_delete_instance.ipynb")
+    assert "only your own instances (ids starting with 'zoe_')" in text
+    assert "Cleaned up 1 left-over instance(s)." in text
+    assert "Nothing is left running for attendee" in text  # the exercise check
+    left = json.loads((kit_home / "ledger.json").read_text())["instances"].values()
+    assert [entry["room_id"].split("_")[0] for entry in left] == ["bob"]
+
+
 def test_notebooks_are_committed_with_the_outputs_of_a_run():
     checked = 0
     for name in NOTEBOOKS:
@@ -184,7 +204,9 @@ REAL_SECRET = "5ecre7c0ffee5ecre7c0ffee5ecre7ab"
 LLM_KEY = "sk-notebook-test-llm-key-9f8e7d6c5b4a"
 TTS_KEY = "tts-notebook-test-key-1a2b3c4d5e6f"
 LLM_MODEL = "tiny-test-model"
-LLM_ANSWER = "Hello from the fake LLM."
+#: Long enough to be heard for about a second (the stand-in speaks 15 ms per character),
+#: so notebook 03's exercise sees the agent SPEAKING even on a busy machine.
+LLM_ANSWER = "Hello from the fake LLM. It gives this same answer, of one long breath, to everyone."
 TOKEN04 = re.compile(r"04[A-Za-z0-9+/]{40,}={0,2}")
 
 
