@@ -12,6 +12,8 @@ Run it on its own (sandbox mode without credentials):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from zego_helpers import LLM, TTS, AIAgentClient, ensure_agent, load_settings
 from zego_helpers.connect import connect
 from zego_helpers.exercises import check_pirate_reply, check_tts_vendor
@@ -22,8 +24,13 @@ PIRATE_PROMPT = 'You are a pirate. Always start with "Ahoy". Answer in one or tw
 
 
 def solve_pirate(client: AIAgentClient, agent_id: str) -> None:
-    """The pirate persona: a system prompt with the persona and an explicit opening."""
-    ensure_agent(client, agent_id, llm=LLM.trial(system_prompt=PIRATE_PROMPT), tts=TTS.trial())
+    """The pirate persona: only the stored LLM's system prompt changes, as in the notebook."""
+    stored = client.get_agent(agent_id)
+    if stored is None:  # run on its own: register the default agent first
+        ensure_agent(client, agent_id, llm=LLM.trial(), tts=TTS.trial())
+        stored = client.get_agent(agent_id)
+    llm = LLM.from_api(stored["LLM"])
+    ensure_agent(client, agent_id, llm=replace(llm, system_prompt=PIRATE_PROMPT))
 
 
 def solve_minimax(client: AIAgentClient, agent_id: str) -> None:

@@ -106,6 +106,16 @@ def test_latest_instance_is_found_from_another_kernel_on_another_port(sandbox, t
         second.stop()
 
 
+def test_attendees_sharing_a_kit_home_each_find_only_their_own_instance(client):
+    bob = load_settings(env={"ZEGO_ATTENDEE": "Bob"}, dotenv_path="")
+    zoe = load_settings(env={"ZEGO_ATTENDEE": "Zoë Martin"}, dotenv_path="")
+    bobs, _ = tutorial.find_or_create_instance(client, bob)
+    zoes, created = tutorial.find_or_create_instance(client, zoe)
+    assert created and zoes.agent_instance_id != bobs.agent_instance_id
+    assert tutorial.latest_instance(client, "Bob").agent_instance_id == bobs.agent_instance_id
+    assert tutorial.find_or_create_instance(client, bob) == (bobs, False)
+
+
 def test_instance_status_is_none_once_deleted(client, instance):
     assert tutorial.instance_status(client, instance) == "IDLE"
     client.delete_agent_instance(instance)

@@ -403,7 +403,8 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
             left[entry.agent_instance_id] = entry.room_id
     # A private sandbox is all yours; in a shared one only your namespace is.
     in_sandbox = sandbox_info(client) is not None
-    if in_sandbox and (namespace or settings.is_sandbox):
+    listed_sandbox = in_sandbox and bool(namespace or settings.is_sandbox)
+    if listed_sandbox:
         query = {"Prefix": f"{namespace}_"} if namespace else {}
         for row in client.call("SandboxListInstances", query).get("Instances") or []:
             if not namespace or belongs_to(
@@ -421,5 +422,5 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
     whose = f"attendee {settings.attendee!r}" if namespace else "you"
     return _passed(
         f"Nothing is left running for {whose}: the ledger holds no live instance"
-        + (", and the sandbox lists none." if in_sandbox else ".")
+        + (", and the sandbox lists none." if listed_sandbox else ".")
     )

@@ -27,12 +27,13 @@ from .form_logic import (
     tts_form_defaults,
     tts_form_values_to_model,
 )
-from .ids import CallIds, make_agent_id, make_call_ids
+from .ids import CallIds, make_agent_id, make_call_ids, namespace_prefix
 from .ledger import LedgerEntry
 from .models import LLM, TTS
 from .progress import record_progress
 from .settings import Secret, Settings
 from .workflows import ask, ensure_agent
+from .workshop import belongs_to
 
 if TYPE_CHECKING:  # the widget (and anywidget) load only when call_widget_for is used
     from .widgets.call_widget import CallWidget
@@ -147,14 +148,22 @@ def _ledger(client: AIAgentClient):
     return client.ledger
 
 
-def latest_instance(client: AIAgentClient) -> LedgerEntry | None:
-    """The most recent instance the ledger holds for this AppID, or ``None``.
+def latest_instance(client: AIAgentClient, attendee: str | None = None) -> LedgerEntry | None:
+    """The most recent instance the ledger holds for this AppID (and attendee), or ``None``.
 
     Only the AppID is compared, not the URL: in sandbox mode every kernel
     runs its own sandbox on its own port (sharing one state), so the
-    instance 02 created is recorded under another port than 03 uses.
+    instance 02 created is recorded under another port than 03 uses. With an
+    ``attendee``, only instances in that attendee's namespace count, so in a
+    shared kit home nobody picks up (or deletes) someone else's call.
     """
-    return _ledger(client).latest(app_id=client.app_id)
+    entries = _ledger(client).entries(app_id=client.app_id)
+    namespace = namespace_prefix(attendee)
+    if namespace:
+        entries = [
+            e for e in entries if belongs_to(namespace, e.room_id, e.user_id, e.agent_user_id)
+        ]
+    return entries[-1] if entries else None
 
 
 def call_ids_of(entry: LedgerEntry) -> CallIds:
@@ -185,12 +194,12 @@ def find_or_create_instance(
     the idle rule) is forgotten. A new instance uses the tutorial agent,
     registered first with the default LLM and TTS if it does not exist yet.
     """
-    entry = latest_instance(client)
+    entry = latest_instance(client, settings.attendee)
     while entry is not None:
         if instance_status(client, entry.agent_instance_id) is not None:
             return entry, False
         _ledger(client).forget(entry.agent_instance_id)
-        entry = latest_instance(client)
+        entry = latest_instance(client, settings.attendee)
 
     agent_id = tutorial_agent_id(settings)
     register_if_missing(client, settings)
@@ -199,7 +208,7 @@ def find_or_create_instance(
     data = client.create_agent_instance(
         agent_id, ids.user_id, ids.to_rtc(), message_history=history, advanced_config=advanced
     )
-    created = latest_instance(client)
+    created = latest_instance(client, settings.attendee)
     if created is None or created.agent_instance_id != str(data["AgentInstanceId"]):
         raise ZegoError("The new instance was not recorded in the ledger; check the kit home.")
     return created, True
