@@ -32,11 +32,11 @@ from typing import Any
 
 import pytest
 
+from tests.test_notebooks import notebook_env
 from zego_helpers.codes import EXCEPTION_CODES, RETURN_CODES
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "05_callbacks_and_troubleshooting.ipynb"
-SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
 #: Where the nbval plugin below writes each cell's fresh outputs (one JSON line per cell).
 CAPTURE_ENV = "ZEGO_TEST_NBVAL_OUTPUTS"
 CELL_TIMEOUT = 60
@@ -89,20 +89,6 @@ EXPECTED = {
         _api(410001047, "RegisterAgent"),
     ],
 }
-
-
-def notebook_env(kit_home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without ZEGO/LLM/TTS settings, ``.env`` reading turned off."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
-    env.update(
-        ZEGO_ENV_FILE="none",
-        ZEGO_KIT_HOME=str(kit_home),
-        JUPYTER_PREFER_ENV_PATH="1",  # the venv's "python3" kernel, not a user-wide one
-        PYDEVD_DISABLE_FILE_VALIDATION="1",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-    )
-    env.update(extra or {})
-    return env
 
 
 def cell_text(outputs: list[dict[str, Any]]) -> str:
