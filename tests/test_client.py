@@ -461,3 +461,12 @@ def test_observers_see_successful_requests_and_cannot_break_them(server):
         remove()
         client.query_agent_instance_status("i3")
     assert seen == [("QueryAgentInstanceStatus", {"AgentInstanceId": "i1"}, {"Status": "IDLE"})]
+
+
+def test_an_expired_signature_is_re_signed_once_not_more(server, monkeypatch):
+    monkeypatch.setattr(transport_module.time, "sleep", lambda _s: None)
+    server.responder = lambda _r: Reply(body=envelope(code=100000004, message="expired"))
+    with make_client(server, max_retries=3) as client, pytest.raises(SignatureError) as caught:
+        client.list_agents()
+    assert len(server.requests) == 2
+    assert "NTP" in str(caught.value)

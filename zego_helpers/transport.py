@@ -51,6 +51,9 @@ NOT_IDEMPOTENT = frozenset(
 #: Codes meaning "the gateway refused the request before the service saw it":
 #: retrying is safe even for actions that are not idempotent.
 GATEWAY_RETRY_CODES = frozenset({100000004, 100000015})
+#: "Signature expired": one fresh signature can help (a timestamp that aged in
+#: transit); if the clock itself is off, more retries cannot, so only one.
+SIGNATURE_EXPIRED = 100000004
 #: HTTP statuses worth a retry (the request was refused or the server was busy).
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -211,7 +214,9 @@ class SignedTransport:
             try:
                 return self._attempt(action, payload)
             except (TransportError, ZegoAPIError) as error:
-                if attempt >= self.retry.max_retries or not self._retryable(error, safe_to_repeat):
+                if attempt >= self.retry.max_retries or not self._retryable(
+                    error, safe_to_repeat, attempt
+                ):
                     raise
                 delay = self.retry.delay(attempt)
                 log.info("%s: %s; retrying in %.1f s", action, type(error).__name__, delay)
@@ -219,8 +224,10 @@ class SignedTransport:
                 attempt += 1
 
     @staticmethod
-    def _retryable(error: Exception, safe_to_repeat: bool) -> bool:
+    def _retryable(error: Exception, safe_to_repeat: bool, attempt: int) -> bool:
         if isinstance(error, ZegoAPIError):
+            if error.code == SIGNATURE_EXPIRED:
+                return attempt == 0
             if error.code in GATEWAY_RETRY_CODES:
                 return True
             return safe_to_repeat and error.retryable

@@ -294,8 +294,8 @@ def reproduce_clock_skew(client: AIAgentClient, offset_seconds: float = 660) -> 
     """Make one read-only call (ListAgents) with a clock ``offset_seconds`` fast; return the
     :class:`~zego_helpers.errors.SignatureError` (100000004) the service answers.
 
-    The client re-signs and retries a 100000004 (a request can expire on a
-    slow network), but with a wrong clock every attempt fails the same way.
+    The client re-signs and retries a 100000004 once (a request can expire on
+    a slow network), but with a wrong clock the retry fails the same way.
     Raises :class:`~zego_helpers.errors.ZegoError` if the call is accepted.
     """
     with skewed_clock(offset_seconds):
