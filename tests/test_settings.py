@@ -132,3 +132,11 @@ def test_env_file_variable_picks_or_disables_the_dotenv(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_settings(env={}).mode == "real"
     assert load_settings(env={"ZEGO_ENV_FILE": "none"}).mode == "sandbox"
+
+
+def test_web_server_address_is_optional_and_must_be_a_websocket_url():
+    assert load().web_server == ""
+    url = "wss://webliveroom123-api.coolzcloud.com/ws"
+    assert load(ZEGO_WEB_SERVER=url).web_server == url
+    with pytest.raises(ConfigError, match="ZEGO_WEB_SERVER"):
+        load(ZEGO_WEB_SERVER="https://example.com")

@@ -121,13 +121,20 @@ ENTRY = LedgerEntry(
 )
 
 
-def real_settings():
+def real_settings(**extra: str):
     env = {
         "ZEGO_APP_ID": str(ENTRY.app_id),
         "ZEGO_SERVER_SECRET": REAL_SECRET,
         "ZEGO_KIT_HOME": os.environ["ZEGO_KIT_HOME"],  # the test's own (conftest.isolated_kit)
+        **extra,
     }
     return load_settings(env=env, dotenv_path="")
+
+
+def test_real_widget_uses_the_console_server_address_when_set():
+    url = "wss://webliveroom1-api.coolzcloud.com/ws"
+    widget = tutorial.call_widget_for(NoRequests(), real_settings(ZEGO_WEB_SERVER=url), ENTRY)
+    assert widget.server == url
 
 
 def test_real_widget_logs_in_with_a_token_for_that_user_room_and_stream():

@@ -102,6 +102,9 @@ class Settings:
     callback_secret: Secret | None = None
     kit_home: Path = field(default_factory=lambda: Path.home() / ".zego_kit")
     attendee: str | None = None
+    #: The console's "server address" for the Web SDK (wss://...); "" lets the
+    #: SDK (3.7.0 and later) find it by itself.
+    web_server: str = ""
     llm: LLMDefaults = field(default_factory=LLMDefaults)
     tts: TTSDefaults = field(default_factory=TTSDefaults)
     dotenv_path: Path | None = None
@@ -254,6 +257,13 @@ def load_settings(
     _, home_raw = get("ZEGO_KIT_HOME")
     kit_home = Path(home_raw).expanduser() if home_raw else Path.home() / ".zego_kit"
     _, attendee = get("ZEGO_ATTENDEE")
+    _, web_server = get("ZEGO_WEB_SERVER")
+    if web_server and not web_server.startswith(("wss://", "ws://")):
+        raise ConfigError(
+            "ZEGO_WEB_SERVER",
+            f"{web_server!r} is not a WebSocket URL",
+            "copy the server address (wss://...) from the ZEGO console, or leave it empty",
+        )
 
     def secret_or_none(*names: str) -> Secret | None:
         value = get(*names)[1]
@@ -285,6 +295,7 @@ def load_settings(
         callback_secret=Secret(callback_raw) if callback_raw else None,
         kit_home=kit_home,
         attendee=attendee or None,
+        web_server=web_server,
         llm=llm,
         tts=tts,
         dotenv_path=path if path is not None and path.is_file() else None,

@@ -131,7 +131,7 @@ def call_widget_for(
 
     return CallWidget(
         app_id=entry.app_id,
-        server="",  # "" lets the SDK find the project's server (SDK 3.7.0 and later)
+        server=settings.web_server,  # ZEGO_WEB_SERVER; "" lets SDK 3.7+ find it itself
         room_id=ids.room_id,
         user_id=ids.user_id,
         user_name=user_name,
