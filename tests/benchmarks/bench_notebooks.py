@@ -64,22 +64,23 @@ def run_suite() -> dict[str, float]:
             os.environ.update(saved)
 
 
-def run_baseline() -> float:
-    """Seconds to run as many empty notebooks as the suite has (kernel start and stop)."""
+def run_baseline(count: int = len(NOTEBOOKS)) -> float:
+    """Seconds to run ``count`` empty notebooks (kernel start and stop), as many as the suite."""
     with tempfile.TemporaryDirectory() as home:
         saved = _with_clean_env(Path(home))
         try:
             empty = new_notebook(cells=[new_code_cell("pass")])
             empty.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-            return sum(_run(nbformat.from_dict(empty)) for _ in NOTEBOOKS)
+            return sum(_run(nbformat.from_dict(empty)) for _ in range(count))
         finally:
             os.environ.clear()
             os.environ.update(saved)
 
 
-def main(rounds: int = 2) -> dict[str, float]:
+def main(rounds: int = 3) -> dict[str, float]:
     suites: list[dict[str, float]] = []
     baselines: list[float] = []
+    run_baseline(1)  # warm-up, not counted: the first kernel start pays for cold caches
     for _ in range(rounds):
         baselines.append(run_baseline())
         suites.append(run_suite())
@@ -96,4 +97,4 @@ def main(rounds: int = 2) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
