@@ -349,22 +349,34 @@ class AIAgentClient:
             DigitalHuman=_object("DigitalHuman", args.get("digital_human")),
         )
         data = self.call(action, body)
-        instance_id = str(data.get("AgentInstanceId", ""))
-        if self.ledger is not None and instance_id and rtc_api:
-            self.ledger.record(
-                LedgerEntry(
-                    agent_instance_id=instance_id,
-                    app_id=self.app_id,
-                    api_base_url=self.base_url,
-                    agent_id=agent_id,
-                    room_id=rtc_api["RoomId"],
-                    user_id=user_id,
-                    user_stream_id=rtc_api.get("UserStreamId", ""),
-                    agent_user_id=rtc_api["AgentUserId"],
-                    agent_stream_id=rtc_api["AgentStreamId"],
-                )
-            )
+        self._record(data, agent_id, rtc_api, user_id)
         return data
+
+    def _record(
+        self,
+        data: Mapping[str, Any],
+        agent_id: str,
+        rtc: Mapping[str, Any] | None,
+        user_id: str = "",
+    ) -> None:
+        """Write a newly created instance to the ledger (if this client keeps one)."""
+        instance_id = str(data.get("AgentInstanceId", ""))
+        if self.ledger is None or not instance_id:
+            return
+        rtc = rtc or {}
+        self.ledger.record(
+            LedgerEntry(
+                agent_instance_id=instance_id,
+                app_id=self.app_id,
+                api_base_url=self.base_url,
+                agent_id=agent_id,
+                room_id=rtc.get("RoomId", ""),
+                user_id=user_id,
+                user_stream_id=rtc.get("UserStreamId", ""),
+                agent_user_id=rtc.get("AgentUserId", ""),
+                agent_stream_id=rtc.get("AgentStreamId", ""),
+            )
+        )
 
     def create_live_digital_human_agent_instance(
         self,
@@ -396,19 +408,7 @@ class AIAgentClient:
             AdvancedConfig=_object("AdvancedConfig", advanced_config),
         )
         data = self.call("CreateLiveDigitalHumanAgentInstance", body)
-        instance_id = str(data.get("AgentInstanceId", ""))
-        if self.ledger is not None and instance_id:
-            self.ledger.record(
-                LedgerEntry(
-                    agent_instance_id=instance_id,
-                    app_id=self.app_id,
-                    api_base_url=self.base_url,
-                    agent_id=agent_id,
-                    room_id=(rtc_api or {}).get("RoomId", ""),
-                    agent_user_id=(rtc_api or {}).get("AgentUserId", ""),
-                    agent_stream_id=(rtc_api or {}).get("AgentStreamId", ""),
-                )
-            )
+        self._record(data, agent_id, rtc_api)
         return data
 
     def update_agent_instance(
