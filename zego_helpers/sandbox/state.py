@@ -524,13 +524,10 @@ class SandboxState:
 
         Does nothing when the turn is gone (interrupted, or the instance deleted).
         """
-        found = self._pending_turn(instance_id, round_)
+        found = self._finish_turn(instance_id, round_, note, now)
         if found is None:
             return
         instance, turn = found
-        instance.turns.remove(turn)
-        if note:
-            self._note(instance, note, now, round_)
         if turn.add_question:
             self._remember(instance, "user", turn.question)
         if turn.add_answer:
@@ -552,13 +549,10 @@ class SandboxState:
         note: str | None = None,
     ) -> None:
         """The LLM call for turn ``round_`` failed: an ``Exception`` event with ZEGO's code."""
-        found = self._pending_turn(instance_id, round_)
+        found = self._finish_turn(instance_id, round_, note, now)
         if found is None:
             return
-        instance, turn = found
-        instance.turns.remove(turn)
-        if note:
-            self._note(instance, note, now, round_)
+        instance, _ = found
         self._emit(instance, "Exception", {"Code": code, "Message": message, "Round": round_}, now)
         self._sync_status(instance, now)
 
@@ -986,13 +980,23 @@ class SandboxState:
         self._emit(instance, "ASRResult", data, now)
         return self._start_turn(instance, text, None, True, True, priority, deadline, now)
 
-    def _pending_turn(self, instance_id: str, round_: int) -> tuple[Instance, Turn] | None:
-        """The instance and its pending turn ``round_``, or None when either is gone."""
+    def _finish_turn(
+        self, instance_id: str, round_: int, note: str | None, now: float
+    ) -> tuple[Instance, Turn] | None:
+        """Take pending turn ``round_`` off its instance (logging ``note``), or None if gone.
+
+        A turn is gone when it was interrupted or its instance deleted meanwhile.
+        """
         instance = self.instances.get(instance_id)
         if instance is None:
             return None
         turn = next((t for t in instance.turns if t.round == round_), None)
-        return (instance, turn) if turn is not None else None
+        if turn is None:
+            return None
+        instance.turns.remove(turn)
+        if note:
+            self._note(instance, note, now, round_)
+        return instance, turn
 
     def _walkie_talkie(
         self, instance_id: str, user_id: str | None, sequence: int | None
