@@ -31,6 +31,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,21 +92,27 @@ def execute_notebooks(
     )
 
 
+def run_notebook(notebook: Any) -> None:
+    """Run All on one notebook in place, in a fresh venv kernel started in ``notebooks/``."""
+    from nbclient import NotebookClient
+
+    NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        record_timing=False,
+    ).execute()
+
+
 def _execute_in_this_process(out_dir: Path, names: list[str]) -> None:
     """What ``execute`` does, in the subprocess: Run All on each notebook, then save it."""
     import nbformat
-    from nbclient import NotebookClient
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in names:
         notebook = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
-        NotebookClient(
-            notebook,
-            timeout=CELL_TIMEOUT,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
-            record_timing=False,
-        ).execute()
+        run_notebook(notebook)
         nbformat.write(notebook, out_dir / f"{name}.ipynb")
         print("executed", name, flush=True)
 

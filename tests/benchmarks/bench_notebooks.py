@@ -22,23 +22,16 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-from tests.test_notebooks import CELL_TIMEOUT, NOTEBOOK_DIR, NOTEBOOKS, notebook_env
+from tests.test_notebooks import NOTEBOOK_DIR, NOTEBOOKS, notebook_env, run_notebook
 
 AIM_SECONDS = 60.0
 
 
 def _run(notebook: nbformat.NotebookNode) -> float:
     started = time.perf_counter()
-    NotebookClient(
-        notebook,
-        timeout=CELL_TIMEOUT,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
-        record_timing=False,
-    ).execute()
+    run_notebook(notebook)
     return time.perf_counter() - started
 
 
