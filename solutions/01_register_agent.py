@@ -16,9 +16,9 @@ from dataclasses import replace
 
 from zego_helpers import LLM, TTS, AIAgentClient, ensure_agent, load_settings
 from zego_helpers.connect import connect
-from zego_helpers.exercises import check_pirate_reply, check_tts_vendor
 from zego_helpers.ids import make_agent_id
-from zego_helpers.progress import track
+from zego_helpers.tutorial.exercises import check_pirate_reply, check_tts_vendor
+from zego_helpers.tutorial.progress import track
 
 PIRATE_PROMPT = 'You are a pirate. Always start with "Ahoy". Answer in one or two short sentences.'
 

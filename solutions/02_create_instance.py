@@ -22,9 +22,9 @@ from zego_helpers import (
     make_call_ids,
 )
 from zego_helpers.connect import connect
-from zego_helpers.exercises import check_instance_options
 from zego_helpers.ids import make_agent_id
-from zego_helpers.progress import track
+from zego_helpers.tutorial.exercises import check_instance_options
+from zego_helpers.tutorial.progress import track
 
 
 def solve(client: AIAgentClient, agent_id: str, attendee: str | None) -> str:

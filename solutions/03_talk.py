@@ -21,9 +21,9 @@ from zego_helpers import (
     make_call_ids,
 )
 from zego_helpers.connect import connect
-from zego_helpers.exercises import check_high_priority_line
 from zego_helpers.ids import make_agent_id
-from zego_helpers.progress import track
+from zego_helpers.tutorial.exercises import check_high_priority_line
+from zego_helpers.tutorial.progress import track
 from zego_helpers.workflows import wait_for_status
 
 ANNOUNCEMENT = "Attention please: the workshop continues in five minutes."

@@ -10,11 +10,11 @@ them; ZEGO cannot). The same as ``python -m zego_helpers cleanup``.
 from __future__ import annotations
 
 from zego_helpers import AIAgentClient, Settings, load_settings
-from zego_helpers.cleanup import CleanupResult, cleanup_ledger, cleanup_sandbox
+from zego_helpers.cli.cleanup import CleanupResult, cleanup_ledger, cleanup_sandbox
 from zego_helpers.connect import connect
-from zego_helpers.exercises import check_nothing_left
-from zego_helpers.progress import track
-from zego_helpers.workshop import sandbox_info
+from zego_helpers.tutorial.exercises import check_nothing_left
+from zego_helpers.tutorial.progress import track
+from zego_helpers.workflows import sandbox_info
 
 
 def solve(client: AIAgentClient, settings: Settings) -> list[CleanupResult]:

@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from zego_helpers.callbacks import cli
+from zego_helpers.cli import callbacks as cli
 from zego_helpers.signing import callback_signature
 
 SECRET = "srv-secret-for-the-cli-test"
@@ -59,7 +59,7 @@ def wait_until(predicate, timeout=10.0) -> bool:
 
 
 def test_the_command_is_registered_in_the_kit_cli():
-    from zego_helpers.cli import build_parser
+    from zego_helpers.cli.main import build_parser
 
     args = build_parser().parse_args(["callbacks", "--port", "0", "--path", "/cb"])
     assert args.func is cli.run and args.port == 0 and args.path == "/cb"

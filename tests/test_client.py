@@ -14,6 +14,7 @@ from zego_helpers import transport as transport_module
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import (
     AlreadyExistsError,
+    APITimeoutError,
     HTTPStatusError,
     LimitReachedError,
     NotFoundError,
@@ -23,6 +24,7 @@ from zego_helpers.errors import (
     ZegoAPIError,
 )
 from zego_helpers.ledger import Ledger
+from zego_helpers.transport import FakeClock
 
 APP_ID = 1234567890
 SECRET = "fedcba9876543210fedcba9876543210"
@@ -275,34 +277,36 @@ def test_dns_failures_are_explained():
     assert "DNS" in problem and "HTTPS_PROXY" in hint and not_sent
 
 
-def test_transient_gateway_error_is_retried_with_a_fresh_signature(server, monkeypatch):
-    monkeypatch.setattr(transport_module.time, "sleep", lambda _s: None)
+def test_transient_gateway_error_is_retried_with_a_fresh_signature(server):
+    clock = FakeClock(time.time())
     server.script = [
         Reply(body=envelope(code=100000015, message="busy")),
         Reply(body=envelope({"AgentInstanceId": "i9"})),
     ]
-    with make_client(server) as client:
+    with make_client(server, clock=clock) as client:
         data = client.create_agent_instance("agent_1", "user_1", RTC)
     assert data == {"AgentInstanceId": "i9"}
+    assert len(clock.slept) == 1 and 0 <= clock.slept[0] <= 0.5  # full jitter, first retry
     first, second = server.requests
     assert first.query["SignatureNonce"] != second.query["SignatureNonce"]
     assert_signed(second, "CreateAgentInstance")
 
 
-def test_create_is_never_repeated_after_a_read_timeout(server, monkeypatch):
-    monkeypatch.setattr(transport_module.time, "sleep", lambda _s: None)
+def test_create_is_never_repeated_after_a_read_timeout(server):
+    clock = FakeClock(time.time())
     server.script = [Reply(body=envelope({"AgentInstanceId": "late"}), delay=1.5)]
-    with make_client(server, timeout=(1.0, 0.3)) as client, pytest.raises(TransportError) as caught:
+    options = {"timeout": (1.0, 0.3), "clock": clock}
+    with make_client(server, **options) as client, pytest.raises(APITimeoutError) as caught:
         client.create_agent_instance("agent_1", "user_1", RTC)
-    assert "timed out" in str(caught.value)
-    time.sleep(1.3)  # let the slow reply finish before counting
+    assert isinstance(caught.value, TimeoutError) and not caught.value.certainly_not_sent
+    assert clock.slept == []  # no retry was even considered
+    time.sleep(1.3)  # the real clock: let the slow reply finish before counting
     assert len(server.requests) == 1
 
 
-def test_read_only_calls_are_retried_after_a_timeout(server, monkeypatch):
-    monkeypatch.setattr(transport_module.time, "sleep", lambda _s: None)
+def test_read_only_calls_are_retried_after_a_timeout(server):
     server.script = [Reply(body=envelope({}), delay=0.6), Reply(body=envelope({"Status": "IDLE"}))]
-    with make_client(server, timeout=(1.0, 0.3)) as client:
+    with make_client(server, timeout=(1.0, 0.3), clock=FakeClock(time.time())) as client:
         assert client.query_agent_instance_status("i1") == {"Status": "IDLE"}
     assert len(server.requests) == 2
 
@@ -358,27 +362,19 @@ def test_invalid_arguments_are_refused_before_sending(server, call, field):
     assert server.requests == []
 
 
-def test_pacing_keeps_each_action_within_ten_per_second(monkeypatch):
-    clock = {"now": 100.0}
-    slept: list[float] = []
-
-    def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock["now"] += seconds
-
-    monkeypatch.setattr(transport_module.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(transport_module.time, "sleep", fake_sleep)
-    pacer = transport_module.ActionPacer(10)
+def test_pacing_keeps_each_action_within_ten_per_second():
+    clock = FakeClock(100.0)
+    pacer = transport_module.ActionPacer(10, clock)
     sent_at = []
     for _ in range(25):
         pacer.wait("SendAgentInstanceLLM")
-        sent_at.append(clock["now"])
+        sent_at.append(clock.now)
     pacer.wait("QueryAgentInstanceStatus")  # another action has its own budget
     for i in range(len(sent_at)):
         window = [t for t in sent_at if sent_at[i] <= t < sent_at[i] + 1.0]
         assert len(window) <= 10
     assert sent_at[-1] - sent_at[0] >= 2.0
-    assert len(slept) == 2
+    assert len(clock.slept) == 2
 
 
 def test_ledger_records_created_and_forgets_deleted(server, tmp_path):
@@ -463,10 +459,10 @@ def test_observers_see_successful_requests_and_cannot_break_them(server):
     assert seen == [("QueryAgentInstanceStatus", {"AgentInstanceId": "i1"}, {"Status": "IDLE"})]
 
 
-def test_an_expired_signature_is_re_signed_once_not_more(server, monkeypatch):
-    monkeypatch.setattr(transport_module.time, "sleep", lambda _s: None)
+def test_an_expired_signature_is_re_signed_once_not_more(server):
     server.responder = lambda _r: Reply(body=envelope(code=100000004, message="expired"))
-    with make_client(server, max_retries=3) as client, pytest.raises(SignatureError) as caught:
+    options = {"max_retries": 3, "clock": FakeClock(time.time())}
+    with make_client(server, **options) as client, pytest.raises(SignatureError) as caught:
         client.list_agents()
     assert len(server.requests) == 2
     assert "NTP" in str(caught.value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.fake_zego import FakeZego, Reply
-from zego_helpers.doctor import check_agent_config, probe_llm
+from zego_helpers.diagnostics import check_agent_config, probe_llm
 from zego_helpers.models import LLM
 from zego_helpers.settings import load_settings
 

@@ -19,7 +19,9 @@ from tests.workshop_helpers import (
     start_instance,
 )
 from zego_helpers.client import AIAgentClient
-from zego_helpers.exercises import (
+from zego_helpers.ids import make_agent_id, make_call_ids
+from zego_helpers.models import LLM, TTS, AdvancedConfig, MessageHistory
+from zego_helpers.tutorial.exercises import (
     CheckResult,
     check_high_priority_line,
     check_instance_options,
@@ -27,9 +29,7 @@ from zego_helpers.exercises import (
     check_pirate_reply,
     check_tts_vendor,
 )
-from zego_helpers.ids import make_agent_id, make_call_ids
-from zego_helpers.models import LLM, TTS, AdvancedConfig, MessageHistory
-from zego_helpers.progress import ProgressTracker, track
+from zego_helpers.tutorial.progress import ProgressTracker, track
 from zego_helpers.workflows import ensure_agent, wait_for_status
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"

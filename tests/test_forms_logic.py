@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from zego_helpers import form_logic as fl
 from zego_helpers.errors import ValidationError
 from zego_helpers.ids import make_call_ids
 from zego_helpers.models import LLM_PRESETS, TTS_VENDOR_FIELDS
 from zego_helpers.settings import Secret, load_settings
+from zego_helpers.tutorial import form_logic as fl
 from zego_helpers.validation import TRIAL_LLM_PAIRS
 
 OPENAI_URL = "https://api.openai.com/v1/chat/completions"
@@ -357,7 +357,7 @@ def test_credentials_go_to_the_env_file_in_use_else_the_projects(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text("ZEGO_REGION=sgp\n")
     assert fl.default_env_path(load_settings(env={}, dotenv_path=env_file)) == env_file
-    project = Path(fl.__file__).resolve().parents[1]
+    project = Path(fl.__file__).resolve().parents[2]
     assert fl.default_env_path(settings()) == project / ".env"
 
 
@@ -403,7 +403,7 @@ def test_transcript_lines_and_status_meanings():
 
 def test_importing_the_logic_does_not_load_widgets():
     code = (
-        "import sys, zego_helpers, zego_helpers.form_logic, zego_helpers.tutorial;"
+        "import sys, zego_helpers, zego_helpers.tutorial.form_logic, zego_helpers.tutorial;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'anywidget')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -16,7 +16,7 @@ import pytest
 from tests.fake_zego import FakeZego, Reply, envelope
 from zego_helpers import tutorial
 from zego_helpers.client import AIAgentClient
-from zego_helpers.doctor import Check
+from zego_helpers.diagnostics import Check
 from zego_helpers.ledger import Ledger
 from zego_helpers.sandbox import SandboxConfig, ensure_embedded_sandbox, start_sandbox
 from zego_helpers.settings import load_settings

@@ -9,10 +9,10 @@ import pytest
 from tests.workshop_helpers import attendee_client, attendee_settings, room_sandbox
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import NotFoundError, SignatureError
-from zego_helpers.exercises import _untracked
 from zego_helpers.ids import make_agent_id, make_call_ids
 from zego_helpers.models import LLM, TTS, AdvancedConfig
-from zego_helpers.progress import (
+from zego_helpers.tutorial.exercises import _untracked
+from zego_helpers.tutorial.progress import (
     STEPS,
     ProgressTracker,
     progress_file,

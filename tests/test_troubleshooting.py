@@ -32,12 +32,19 @@ from zego_helpers import (
     signing,
 )
 from zego_helpers.callbacks import CallbackReceiver, parse_callback
-from zego_helpers.callbacks import cli as callbacks_cli
+from zego_helpers.cli import callbacks as callbacks_cli
 from zego_helpers.codes import EXCEPTION_CODES, RETURN_CODES
 from zego_helpers.errors import ValidationError, api_error
 from zego_helpers.sandbox import ensure_embedded_sandbox
 from zego_helpers.signing import callback_signature
-from zego_helpers.troubleshooting import (
+from zego_helpers.transport import (
+    HTTPRequest,
+    HTTPResponse,
+    MockTransport,
+    ShiftedClock,
+    json_response,
+)
+from zego_helpers.tutorial.troubleshooting import (
     EXPLANATIONS,
     REJECTION,
     DrillSandbox,
@@ -46,7 +53,6 @@ from zego_helpers.troubleshooting import (
     outline,
     reproduce_clock_skew,
     sandbox_only,
-    skewed_clock,
     start_drill_sandbox,
     start_rejecting_llm,
 )
@@ -230,14 +236,20 @@ def test_drill_sandbox_stop_ends_its_thread_and_removes_its_ledger(isolated_kit)
     assert not [t for t in threading.enumerate() if t.name == name]
 
 
-def test_skewed_clock_shifts_only_the_signing_clock_and_always_restores_it():
-    before = int(time.time())
-    with skewed_clock(660):
-        signed = int(signing.signed_query("ListAgents", 1, "s")["Timestamp"])
-        assert abs(time.time() - before) < 60  # the process clock is untouched
-    assert 655 <= signed - before <= 665
-    with pytest.raises(RuntimeError), skewed_clock(-660):
-        raise RuntimeError("inside the block")
+def test_a_shifted_clock_moves_only_the_timestamps_of_the_transport_that_uses_it():
+    seen: list[int] = []
+
+    def handler(request: HTTPRequest) -> HTTPResponse:
+        seen.append(int(request.params["Timestamp"]))
+        return json_response({"Code": 0, "Message": "Succeed", "Data": {}})
+
+    client = AIAgentClient(1234567890, REAL_SECRET, transport=MockTransport(handler))
+    skewed = client.transport.with_clock(ShiftedClock(660))
+    before = time.time()
+    skewed.call("ListAgents", {"Limit": 1})
+    client.list_agents()
+    assert 655 <= seen[0] - before <= 665  # the twin signs 11 minutes fast
+    assert abs(seen[1] - before) < 5  # the client itself keeps the true time
     assert abs(int(signing.signed_query("ListAgents", 1, "s")["Timestamp"]) - time.time()) < 5
 
 

@@ -1,4 +1,4 @@
-"""``tutorial.call_widget_for``: notebook 03's call widget, wired for each mode.
+"""``call_widget_for``: notebook 03's call widget, wired for each mode.
 
 The browser's messages are fed to the widget as the kernel's comm delivers
 them (the browser half is tested in tests/browser/). Sandbox mode runs against
@@ -16,11 +16,12 @@ import pytest
 from zego_helpers import tutorial
 from zego_helpers.client import AIAgentClient
 from zego_helpers.ledger import Ledger, LedgerEntry
-from zego_helpers.progress import ProgressTracker
 from zego_helpers.sandbox import SandboxConfig, start_sandbox
 from zego_helpers.settings import load_settings
 from zego_helpers.token04 import decode_token04
+from zego_helpers.tutorial.progress import ProgressTracker
 from zego_helpers.widgets.call_widget import CallWidget
+from zego_helpers.widgets.tutorial_call import call_widget_for
 
 FAST = {"think_ms": 5, "speech_ms_per_char": 1.0, "rate_limit_per_action": None}
 REAL_SECRET = "5ecre7c0ffee5ecre7c0ffee5ecre7cd"
@@ -63,7 +64,7 @@ def sandbox_client(tmp_path) -> Iterator[AIAgentClient]:
 def test_sandbox_widget_tells_presence_and_answers_turns(sandbox_client):
     settings = load_settings(env={}, dotenv_path="")
     entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
-    widget = tutorial.call_widget_for(sandbox_client, settings, entry)
+    widget = call_widget_for(sandbox_client, settings, entry)
     sent = widget_talking_to_a_list(widget)
 
     assert widget.mode == "sandbox" and widget.app_id == entry.app_id
@@ -91,7 +92,7 @@ def test_sandbox_widget_tells_presence_and_answers_turns(sandbox_client):
 def test_sandbox_widget_logs_in_nowhere_so_it_asks_for_no_token(sandbox_client):
     settings = load_settings(env={}, dotenv_path="")
     entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
-    widget = tutorial.call_widget_for(sandbox_client, settings, entry)
+    widget = call_widget_for(sandbox_client, settings, entry)
     sent = widget_talking_to_a_list(widget)
 
     from_browser(widget, {"type": "get-token", "id": 1})
@@ -133,12 +134,12 @@ def real_settings(**extra: str):
 
 def test_real_widget_uses_the_console_server_address_when_set():
     url = "wss://webliveroom1-api.coolzcloud.com/ws"
-    widget = tutorial.call_widget_for(NoRequests(), real_settings(ZEGO_WEB_SERVER=url), ENTRY)
+    widget = call_widget_for(NoRequests(), real_settings(ZEGO_WEB_SERVER=url), ENTRY)
     assert widget.server == url
 
 
 def test_real_widget_logs_in_with_a_token_for_that_user_room_and_stream():
-    widget = tutorial.call_widget_for(NoRequests(), real_settings(), ENTRY, user_name="Ada")
+    widget = call_widget_for(NoRequests(), real_settings(), ENTRY, user_name="Ada")
     sent = widget_talking_to_a_list(widget)
 
     from_browser(widget, {"type": "get-token", "id": "v-1"})
@@ -157,7 +158,7 @@ def test_real_widget_logs_in_with_a_token_for_that_user_room_and_stream():
 
 
 def test_real_widget_keeps_the_token_out_of_its_state_and_repr():
-    widget = tutorial.call_widget_for(NoRequests(), real_settings(), ENTRY)
+    widget = call_widget_for(NoRequests(), real_settings(), ENTRY)
     sent = widget_talking_to_a_list(widget)
     from_browser(widget, {"type": "get-token", "id": 1})
     token = sent[0]["token"]
@@ -167,7 +168,7 @@ def test_real_widget_keeps_the_token_out_of_its_state_and_repr():
 
 
 def test_real_widget_sends_no_presence_to_the_api():
-    widget = tutorial.call_widget_for(NoRequests(), real_settings(), ENTRY)
+    widget = call_widget_for(NoRequests(), real_settings(), ENTRY)
     widget_talking_to_a_list(widget)
 
     from_browser(widget, {"type": "presence", "in_room": True})  # NoRequests would raise
@@ -177,7 +178,7 @@ def test_real_widget_sends_no_presence_to_the_api():
 
 def test_real_widget_ticks_user_joined_off_in_the_progress_checklist():
     settings = real_settings()
-    widget = tutorial.call_widget_for(NoRequests(), settings, ENTRY)
+    widget = call_widget_for(NoRequests(), settings, ENTRY)
     widget_talking_to_a_list(widget)
 
     def joined() -> list:

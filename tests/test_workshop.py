@@ -7,10 +7,11 @@ import argparse
 import pytest
 
 from tests.workshop_helpers import attendee_client, attendee_settings, room_sandbox
+from zego_helpers.capacity import capacity_plan
+from zego_helpers.cli.preflight import add_cli, run_preflight
 from zego_helpers.errors import ValidationError
 from zego_helpers.settings import load_settings
-from zego_helpers.workshop import capacity_plan, set_attendee
-from zego_helpers.workshop_cli import add_cli, run_preflight
+from zego_helpers.tutorial.workshop import set_attendee
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from tests.workshop_helpers import (
     run_cli,
     start_instance,
 )
-from zego_helpers.cleanup import (
+from zego_helpers.cli.cleanup import (
     CleanupRefused,
     NotASandboxError,
     cleanup_ledger,
@@ -24,9 +24,16 @@ from zego_helpers.cleanup import (
 )
 from zego_helpers.client import AIAgentClient
 from zego_helpers.connect import connect
-from zego_helpers.ids import make_agent_id, make_call_ids, namespace_prefix
+from zego_helpers.ids import (
+    belongs_to,
+    id_owner,
+    instance_owner,
+    make_agent_id,
+    make_call_ids,
+    namespace_prefix,
+)
 from zego_helpers.ledger import Ledger
-from zego_helpers.workshop import belongs_to, id_owner, instance_owner, namespace_clashes
+from zego_helpers.tutorial.workshop import namespace_clashes
 
 
 @pytest.fixture

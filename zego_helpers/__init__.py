@@ -6,70 +6,97 @@ Start here::
     client = connect()          # real service with credentials, local sandbox without
     client.list_agents()
 
-Names are imported lazily so that ``import zego_helpers`` stays fast: the
-HTTP and crypto libraries load only when you first use something that needs
-them.
+The names below are plain imports, so an editor and a type checker see each
+one as what it is. ``import zego_helpers`` stays fast anyway: the HTTP and
+crypto libraries (``requests``, ``cryptography``) load only when a request is
+sent or a token made.
+
+The top level of the package is the protocol core (no Jupyter, no Tornado);
+notebook helpers live in :mod:`zego_helpers.tutorial`, widgets in
+:mod:`zego_helpers.widgets`, commands in :mod:`zego_helpers.cli`.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from . import _moved
+from .client import AIAgentClient
+from .connect import connect, signing_credentials
+from .errors import (
+    AlreadyExistsError,
+    APITimeoutError,
+    ConfigError,
+    HTTPStatusError,
+    LimitReachedError,
+    NotFoundError,
+    SignatureError,
+    TransportError,
+    ValidationError,
+    ZegoAPIError,
+    ZegoError,
+)
+from .ids import CallIds, make_agent_id, make_call_ids, namespace_prefix
+from .ledger import Ledger
+from .models import (
+    ASR,
+    LLM,
+    RTC,
+    TTS,
+    VAD,
+    AdvancedConfig,
+    CallbackConfig,
+    DigitalHuman,
+    Message,
+    MessageHistory,
+)
+from .secrets_mask import mask_secrets
+from .settings import Settings, load_settings
+from .token04 import decode_token04, generate_token04, privilege_payload
+from .transport import Clock, FakeClock, MockTransport, Transport
+from .workflows import AgentSession, ask, ensure_agent
 
-# ``connect`` shares its name with its module, so it is bound eagerly: a lazy
-# name would be shadowed by the submodule once anything imports
-# ``zego_helpers.connect``. The module itself imports nothing heavy.
-from .connect import connect as connect
+_moved.install()
 
-# public name -> module that defines it
-_EXPORTS = {
-    "load_settings": "settings",
-    "Settings": "settings",
-    "AIAgentClient": "client",
-    "AgentSession": "workflows",
-    "ensure_agent": "workflows",
-    "ask": "workflows",
-    "Ledger": "ledger",
-    "LLM": "models",
-    "TTS": "models",
-    "ASR": "models",
-    "RTC": "models",
-    "VAD": "models",
-    "Message": "models",
-    "MessageHistory": "models",
-    "CallbackConfig": "models",
-    "AdvancedConfig": "models",
-    "DigitalHuman": "models",
-    "CallIds": "ids",
-    "make_call_ids": "ids",
-    "make_agent_id": "ids",
-    "namespace_prefix": "ids",
-    "generate_token04": "token04",
-    "decode_token04": "token04",
-    "mask_secrets": "secrets_mask",
-    "privilege_payload": "token04",
-    "ZegoError": "errors",
-    "ZegoAPIError": "errors",
-    "ConfigError": "errors",
-    "ValidationError": "errors",
-    "TransportError": "errors",
-    "SignatureError": "errors",
-    "NotFoundError": "errors",
-    "AlreadyExistsError": "errors",
-    "LimitReachedError": "errors",
-}
-
-__all__ = sorted([*_EXPORTS, "connect"])
-
-
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'zego_helpers' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module_name}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__ = [
+    "AIAgentClient",
+    "APITimeoutError",
+    "ASR",
+    "AdvancedConfig",
+    "AgentSession",
+    "AlreadyExistsError",
+    "CallIds",
+    "CallbackConfig",
+    "Clock",
+    "ConfigError",
+    "DigitalHuman",
+    "FakeClock",
+    "HTTPStatusError",
+    "LLM",
+    "Ledger",
+    "LimitReachedError",
+    "Message",
+    "MessageHistory",
+    "MockTransport",
+    "NotFoundError",
+    "RTC",
+    "Settings",
+    "SignatureError",
+    "TTS",
+    "Transport",
+    "TransportError",
+    "VAD",
+    "ValidationError",
+    "ZegoAPIError",
+    "ZegoError",
+    "ask",
+    "connect",
+    "decode_token04",
+    "ensure_agent",
+    "generate_token04",
+    "load_settings",
+    "make_agent_id",
+    "make_call_ids",
+    "mask_secrets",
+    "namespace_prefix",
+    "privilege_payload",
+    "signing_credentials",
+]

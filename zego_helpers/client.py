@@ -28,12 +28,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .constants import (
+    DEFAULT_API_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUESTS_PER_SECOND,
+    DEFAULT_TIMEOUT,
+)
 from .errors import NotFoundError, ValidationError
 from .ledger import Ledger, LedgerEntry
 from .models import to_api_value
-from .transport import RetryPolicy, SignedTransport
+from .transport import Clock, RetryPolicy, SignedTransport, Transport
 from .validation import (
     GRACEFUL_TIMEOUT_RANGE,
     LIST_AGENTS_LIMIT_RANGE,
@@ -51,11 +57,14 @@ from .validation import (
     check_user_id,
 )
 
+if TYPE_CHECKING:
+    import requests
+
 ParamObject = Any  # a model with to_api()/validate(), or a dict in API field names
 #: Called after each successful request with (action, body, data).
 Observer = Callable[[str, Mapping[str, Any], Mapping[str, Any]], None]
 
-log = logging.getLogger("zego_helpers.client")
+log = logging.getLogger(__name__)
 
 
 def _object(field: str, value: ParamObject) -> dict[str, Any] | None:
@@ -97,6 +106,14 @@ class AIAgentClient:
     paces each action (ZEGO's default limit is 10/s per action; ``None`` turns
     pacing off). Pass a :class:`Ledger` to have instances recorded for cleanup.
 
+    Two seams replace the outside world in tests and notebooks, with no
+    patching: ``transport`` moves the bytes (e.g.
+    :class:`~zego_helpers.transport.MockTransport`; default: ``requests``, on
+    ``session`` if given) and ``clock`` tells the time and waits (e.g.
+    :class:`~zego_helpers.transport.FakeClock`, which makes retries instant).
+    ``client.transport`` is the :class:`~zego_helpers.transport.SignedTransport`
+    that signs, paces and retries on top of them.
+
     ``observers`` are functions called with ``(action, body, data)`` after each
     successful request (the workshop's progress checklist is one); an observer
     that raises is logged and ignored, so it can never break a request.
@@ -106,13 +123,15 @@ class AIAgentClient:
         self,
         app_id: int,
         server_secret: str,
-        base_url: str = "https://aigc-aiagent-api.zegotech.cn",
+        base_url: str = DEFAULT_API_BASE_URL,
         *,
-        timeout: float | tuple[float, float] = (3.05, 15.0),
-        max_retries: int = 2,
-        requests_per_second: int | None = 10,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        requests_per_second: int | None = DEFAULT_REQUESTS_PER_SECOND,
         ledger: Ledger | None = None,
-        session: Any = None,
+        session: requests.Session | None = None,
+        transport: Transport | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.transport = SignedTransport(
             app_id,
@@ -122,6 +141,8 @@ class AIAgentClient:
             retry=RetryPolicy(max_retries=max_retries),
             requests_per_second=requests_per_second,
             session=session,
+            http=transport,
+            clock=clock,
         )
         self.ledger = ledger
         self.observers: list[Observer] = []

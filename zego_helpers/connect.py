@@ -8,18 +8,56 @@
   creates is still there when notebook 03 talks to it.
 
 Both clients keep the same ledger of live instances, under the kit home.
+
+:func:`signing_credentials` is the one place that decides which AppID and
+ServerSecret sign in a mode; the client, the ``token`` command, the Token04
+of the call widget and the callback receiver all ask it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .settings import Secret
 
 if TYPE_CHECKING:
     from .client import AIAgentClient
     from .settings import Settings
 
+class Credentials(NamedTuple):
+    """The AppID and ServerSecret that sign requests in one mode (the secret stays wrapped)."""
 
-def connect(settings: Settings | None = None, **client_options: object) -> AIAgentClient:
+    app_id: int
+    server_secret: Secret
+
+
+def signing_credentials(settings: Settings) -> Credentials:
+    """Which credentials sign in this mode: yours (real), or the embedded sandbox's (sandbox).
+
+    The sandbox's are made up on first use and kept in
+    ``<kit home>/sandbox-credentials.json``, so they stay the same across
+    kernels; reading them does not start the sandbox.
+    """
+    if not settings.is_sandbox:
+        if settings.app_id is None or settings.server_secret is None:
+            from .errors import ConfigError
+
+            raise ConfigError(
+                "ZEGO_APP_ID / ZEGO_SERVER_SECRET",
+                "real mode needs both",
+                "set both, or neither to use the sandbox",
+            )
+        return Credentials(settings.app_id, settings.server_secret)
+    from .sandbox.embedded import CREDENTIALS_FILE, load_or_create_credentials
+
+    home = Path(settings.kit_home).expanduser()
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    app_id, secret = load_or_create_credentials(home / CREDENTIALS_FILE)
+    return Credentials(app_id, Secret(secret))
+
+
+def connect(settings: Settings | None = None, **client_options: Any) -> AIAgentClient:
     """A ready client for the mode the settings choose (see :func:`load_settings`).
 
     (The imports are inside the function so that ``import zego_helpers``, which
@@ -31,22 +69,16 @@ def connect(settings: Settings | None = None, **client_options: object) -> AIAge
 
     settings = settings or load_settings()
     ledger = Ledger.in_home(settings.kit_home)
-    if settings.is_sandbox:
+    base_url = settings.api_base_url
+    if settings.is_sandbox:  # started first: it makes the credentials file on first use
         from .sandbox import ensure_embedded_sandbox
 
-        sandbox = ensure_embedded_sandbox(settings.kit_home)
-        return AIAgentClient(
-            sandbox.app_id,
-            sandbox.server_secret,
-            sandbox.base_url,
-            ledger=ledger,
-            **client_options,  # type: ignore[arg-type]
-        )
-    assert settings.app_id is not None and settings.server_secret is not None
+        base_url = ensure_embedded_sandbox(settings.kit_home).base_url
+    credentials = signing_credentials(settings)
     return AIAgentClient(
-        settings.app_id,
-        settings.server_secret.reveal(),
-        settings.api_base_url,
+        credentials.app_id,
+        credentials.server_secret.reveal(),
+        base_url,
         ledger=ledger,
-        **client_options,  # type: ignore[arg-type]
+        **client_options,
     )

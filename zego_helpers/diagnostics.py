@@ -1,7 +1,9 @@
-"""doctor: check, step by step, that the kit can talk to the AI Agent service, and say why not.
+"""Diagnostics (``doctor``): check, step by step, that the kit can reach the service; say why not.
 
 Each step gives a :class:`Check` (passed or not, what was seen, how to fix
-it). The CLI prints them as a checklist; notebook 00 shows them as a table.
+it), and prints nothing: ``python -m zego_helpers doctor``
+(:mod:`zego_helpers.cli.doctor`) prints them as a checklist; notebook 00 shows
+them as a table.
 The steps, in order, each only if the previous ones passed:
 
 1. settings load and validate (AppID, ServerSecret, URL);
@@ -27,10 +29,18 @@ import email.utils
 import time
 from dataclasses import dataclass
 
-from .errors import ConfigError, SignatureError, TransportError, ValidationError, ZegoAPIError
+from .agent_defaults import default_llm, default_tts
+from .constants import MAX_CLOCK_SKEW_SECONDS
+from .errors import (
+    ConfigError,
+    HTTPStatusError,
+    SignatureError,
+    TransportError,
+    ValidationError,
+    ZegoAPIError,
+)
 from .models import LLM
 from .settings import Settings, load_settings
-from .signing import MAX_CLOCK_SKEW_SECONDS
 from .transport import describe_request_failure
 from .validation import TRIAL_API_KEY
 
@@ -133,7 +143,7 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
                     fix,
                 )
             )
-        except TransportError as error:
+        except (TransportError, HTTPStatusError) as error:
             checks.append(Check("Signed call", False, error.problem, error.hint))
         else:
             total = page.get("Total", len(page.get("Agents") or []))
@@ -157,28 +167,20 @@ def _transport_check(base_url: str, error: Exception) -> Check:
 def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> list[Check]:
     """Check the LLM and TTS from settings; probe a non-trial LLM with one tiny completion.
 
-    The configs are built exactly as notebook 01's forms build their defaults
-    (:mod:`zego_helpers.form_logic`), so doctor checks what you would register.
+    The configs are the ones :mod:`zego_helpers.agent_defaults` makes from
+    your settings, which notebook 01's forms start with too, so doctor checks
+    what you would register.
     """
-    from .form_logic import (
-        llm_form_defaults,
-        llm_form_values_to_model,
-        tts_form_defaults,
-        tts_form_values_to_model,
-    )
-
     checks: list[Check] = []
     llm = None
     try:
-        defaults = llm_form_defaults(settings)
-        llm = llm_form_values_to_model(defaults.values, secrets=defaults.secrets)
+        llm = default_llm(settings)
         where = "ZEGO trial" if llm.api_key == TRIAL_API_KEY else llm.url
         checks.append(Check("LLM settings", True, f"{llm.model} at {where}"))
     except ValidationError as error:
         checks.append(Check("LLM settings", False, str(error), "fix the LLM_* variable named"))
     try:
-        defaults = tts_form_defaults(settings)
-        tts = tts_form_values_to_model(defaults.choice, defaults.values, secrets=defaults.secrets)
+        tts = default_tts(settings)
         app = (tts.params or {}).get("app", {})
         trial = TRIAL_API_KEY in app.values()
         note = "trial credentials (zego_test)" if trial else "your own credentials"

@@ -5,8 +5,9 @@ The family, from the most general::
     ZegoError
     ├── ConfigError          a setting (env var / .env) is missing or malformed
     ├── ValidationError      a request field is invalid; caught *before* sending
-    ├── TransportError       the request never got a ZEGO answer (DNS, proxy, timeout)
-    │   └── HTTPStatusError  an answer came, but not a JSON envelope with HTTP 2xx
+    ├── TransportError       the request never got an answer (DNS, refused, proxy, TLS)
+    │   └── APITimeoutError  ... because it timed out (also a built-in ``TimeoutError``)
+    ├── HTTPStatusError      an answer came, but not a JSON envelope with HTTP 2xx
     └── ZegoAPIError         ZEGO answered with Code != 0 (even on HTTP 200)
         ├── SignatureError       100000004 / 100000005
         ├── NotFoundError        410001002 / 410001009
@@ -15,6 +16,9 @@ The family, from the most general::
 
 Every API error carries the ``action``, the ZEGO ``code`` with its meaning,
 the server's ``message``, the ``request_id`` to quote to support and a ``hint``.
+A status error and a transport error are different things (as in openai-python's
+``APIStatusError`` and ``APIConnectionError``): after a status error the server
+*did* answer, so it may have acted on the request.
 No error ever contains a secret: messages are built from codes, names and
 server text only.
 """
@@ -48,7 +52,7 @@ class ValidationError(ZegoError, ValueError):
 
 
 class TransportError(ZegoError):
-    """The request did not produce a ZEGO response (network, DNS, proxy, timeout).
+    """The request did not produce an answer (network, DNS, proxy, TLS, timeout).
 
     ``certainly_not_sent`` is true when the request never reached the server
     (DNS failure, refused connection): repeating it is then always safe.
@@ -64,14 +68,40 @@ class TransportError(ZegoError):
         super().__init__(f"{action}: {problem}. {hint}")
 
 
-class HTTPStatusError(TransportError):
-    """The server answered, but not with HTTP 2xx and a JSON envelope."""
+class APITimeoutError(TransportError, TimeoutError):
+    """The request timed out: while connecting (never sent) or waiting for the answer.
 
-    def __init__(self, action: str, status: int, body_excerpt: str, hint: str) -> None:
+    It is also a built-in :class:`TimeoutError`, so ``except TimeoutError`` catches it.
+    """
+
+
+class HTTPStatusError(ZegoError):
+    """The server answered, but not with HTTP 2xx and a JSON envelope.
+
+    ``status`` is the HTTP status, ``body_excerpt`` the first 200 characters
+    of what came back, ``retry_after`` the seconds a ``Retry-After`` header
+    asked for (``None`` without one), ``request_id`` the ``X-Request-Id``
+    header if the server sent one.
+    """
+
+    def __init__(
+        self,
+        action: str,
+        status: int,
+        body_excerpt: str,
+        hint: str,
+        *,
+        retry_after: float | None = None,
+        request_id: str = "",
+    ) -> None:
+        self.action = action
         self.status = status
         self.body_excerpt = body_excerpt
-        problem = f"HTTP {status}" + (f" with body {body_excerpt!r}" if body_excerpt else "")
-        super().__init__(action, problem, hint)
+        self.hint = hint
+        self.retry_after = retry_after
+        self.request_id = request_id
+        self.problem = f"HTTP {status}" + (f" with body {body_excerpt!r}" if body_excerpt else "")
+        super().__init__(f"{action}: {self.problem}. {hint}")
 
 
 class ZegoAPIError(ZegoError):

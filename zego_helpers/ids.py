@@ -139,3 +139,47 @@ def make_agent_id(prefix: str | None = None, base: str = DEFAULT_AGENT_BASE) -> 
     start = namespace_prefix(prefix)
     agent_id = f"{start}_{base}" if start else base
     return check_agent_id("AgentId", agent_id)
+
+
+# --- whose ids are these? (cleanup and the exercise checks read the namespace back) --------
+
+_SUFFIX = f"[0-9a-f]{{{SUFFIX_BYTES * 2}}}"
+#: The kind word that make_call_ids puts before the random suffix, per id.
+_KIND_PATTERNS = {
+    kind: re.compile(rf"(?:(?P<owner>.+)_)?{kind}_{_SUFFIX}") for kind in ("room", "user", "agent")
+}
+
+
+def id_owner(call_id: str, kind: str) -> str | None:
+    """The namespace in front of an id made by ``make_call_ids``; ``None`` if it was not.
+
+    ``kind`` is ``"room"`` (RoomId), ``"user"`` (UserId) or ``"agent"``
+    (AgentUserId). An id without a namespace gives ``""``::
+
+        >>> id_owner("zoe_room_3f2a1c9d0e4b", "room")
+        'zoe'
+        >>> id_owner("room_3f2a1c9d0e4b", "room")
+        ''
+        >>> id_owner("my_room", "room") is None
+        True
+    """
+    match = _KIND_PATTERNS[kind].fullmatch(call_id or "")
+    if match is None:
+        return None
+    return match.group("owner") or ""
+
+
+def instance_owner(room_id: str = "", user_id: str = "", agent_user_id: str = "") -> str | None:
+    """Whose instance this is, from its ids (room first); ``None`` for hand-picked ids."""
+    for value, kind in ((room_id, "room"), (agent_user_id, "agent"), (user_id, "user")):
+        owner = id_owner(value, kind) if value else None
+        if owner is not None:
+            return owner
+    return None
+
+
+def belongs_to(
+    namespace: str, room_id: str = "", user_id: str = "", agent_user_id: str = ""
+) -> bool:
+    """True when the ids were made by ``make_call_ids`` for exactly this namespace."""
+    return instance_owner(room_id, user_id, agent_user_id) == namespace_prefix(namespace)

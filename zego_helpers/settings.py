@@ -25,12 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from .constants import DEFAULT_API_BASE_URL, REGIONS, SERVER_SECRET_LENGTH
+from .constants import MAX_APP_ID as UINT32_MAX
 from .errors import ConfigError
-
-DEFAULT_API_BASE_URL = "https://aigc-aiagent-api.zegotech.cn"
-REGIONS = ("sha", "hkg", "fra", "lax", "bom", "sgp")
-SERVER_SECRET_LENGTH = 32
-UINT32_MAX = 2**32 - 1
 
 
 class Secret:

@@ -21,9 +21,9 @@ import hmac
 import secrets
 import time
 
+from .constants import MAX_CLOCK_SKEW_SECONDS as MAX_CLOCK_SKEW_SECONDS
+
 SIGNATURE_VERSION = "2.0"
-#: How far a request's Timestamp may drift from the server clock.
-MAX_CLOCK_SKEW_SECONDS = 600
 
 
 def request_signature(app_id: int, nonce: str, server_secret: str, timestamp: int) -> str:

@@ -40,11 +40,6 @@ import string
 import struct
 import time
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from .errors import ValidationError
 from .validation import check_room_or_stream_id
 
@@ -113,6 +108,11 @@ def generate_token04(
         "payload": payload,
     }
     data = json.dumps(plaintext, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    # cryptography loads here, on the first token, so that importing the kit stays fast
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if mode == "gcm":
         iv = secrets.token_bytes(GCM_NONCE_BYTES)
@@ -190,6 +190,11 @@ def decode_token04(token: str, server_secret: str) -> dict:
         packed = base64.b64decode(token[len(TOKEN_PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError("token", "is not valid Base64 after the '04' prefix") from None
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     expire, iv, encrypted, trailer = _unpack(packed)
     if trailer == bytes([GCM_MODE_BYTE]):

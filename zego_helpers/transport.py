@@ -2,38 +2,81 @@
 
 The client (``client.py``) decides *what* to send; this module decides *how*:
 
-1. **Pacing.** ZEGO allows 10 requests per second per action. A
+1. **Local checks first.** A base URL that cannot work (``ftp://x``, no host,
+   port 99999) and a body that is not JSON (``NaN``) are refused before any
+   network attempt, naming the setting or field.
+2. **Pacing.** ZEGO allows 10 requests per second per action. A
    :class:`ActionPacer` makes a loop wait instead of going over.
-2. **Signing.** Every attempt is signed afresh (new nonce and timestamp), so a
+3. **Signing.** Every attempt is signed afresh (new nonce and timestamp), so a
    retry never reuses an expired or already-seen signature.
-3. **Retries, only when safe.** Transport failures and a few codes are
-   retried with exponential backoff. Actions that create something or make the
+4. **Retries, only when safe.** Transport failures and a few codes are
+   retried with exponential backoff and full jitter (a random wait up to the
+   backoff, so a room of clients does not retry in step), or after what a
+   ``Retry-After`` header asks. Actions that create something or make the
    agent speak are retried only when the request certainly did not take effect
    (the connection was never made, or the gateway refused it before the
    service saw it). ``CreateAgentInstance`` is never repeated after a timeout:
    the instance may exist, and a second one would take another slot.
-4. **One envelope parser.** ``Code != 0`` raises :class:`ZegoAPIError`, even
+5. **One envelope parser.** ``Code != 0`` raises :class:`ZegoAPIError`, even
    with HTTP 200; a non-2xx status or a body that is not JSON raises
    :class:`HTTPStatusError`; a network failure raises :class:`TransportError`
-   with a hint about DNS, proxies or timeouts.
+   (:class:`APITimeoutError` for a timeout) with a hint about DNS, proxies or timeouts.
+
+**Two seams** make all of this testable without patching anything:
+
+* ``http``: the :class:`Transport` that moves bytes. :class:`RequestsTransport`
+  (the default) uses ``requests``; :class:`MockTransport` calls your function
+  instead, like httpx's ``MockTransport``::
+
+      def handler(request):
+          return json_response({"Code": 0, "Message": "Succeed", "Data": {}})
+      client = AIAgentClient(1, "0" * 32, transport=MockTransport(handler))
+
+* ``clock``: the :class:`Clock` that says what time it is and how to wait.
+  :class:`FakeClock` makes every wait instant (and records it);
+  :class:`ShiftedClock` signs as if this machine's clock were off.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import random
 import re
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
-import requests
-
-from .errors import HTTPStatusError, TransportError, ZegoAPIError, api_error
+from .constants import (
+    API_URL_SCHEMES,
+    DEFAULT_API_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    INITIAL_RETRY_DELAY,
+    MAX_RETRY_AFTER_SECONDS,
+    MAX_RETRY_DELAY,
+)
+from .errors import (
+    APITimeoutError,
+    ConfigError,
+    HTTPStatusError,
+    TransportError,
+    ValidationError,
+    ZegoAPIError,
+    api_error,
+)
 from .signing import signed_query
 
-log = logging.getLogger("zego_helpers.client")
+if TYPE_CHECKING:  # requests loads on the first real request, not on import
+    import requests
+
+log = logging.getLogger(__name__)
 
 #: Actions that must not run twice: a repeat would create a second instance,
 #: make the agent answer or speak twice, or add messages twice.
@@ -57,72 +100,190 @@ SIGNATURE_EXPIRED = 100000004
 #: HTTP statuses worth a retry (the request was refused or the server was busy).
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
-
-class ActionPacer:
-    """Keeps each action at or below ``per_second`` requests in any one-second window."""
-
-    def __init__(self, per_second: int | None = 10) -> None:
-        self.per_second = per_second
-        self._sent: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, action: str) -> None:
-        """Block until sending ``action`` now keeps within the limit, then count it."""
-        if not self.per_second:
-            return
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                sent = self._sent.setdefault(action, deque())
-                while sent and now - sent[0] >= 1.0:
-                    sent.popleft()
-                if len(sent) < self.per_second:
-                    sent.append(now)
-                    return
-                delay = 1.0 - (now - sent[0])
-            time.sleep(delay)
+Timeout = float | tuple[float, float]
 
 
-class _RedactSignature(logging.Filter):
-    """Hide the ``Signature`` query parameter in urllib3's debug lines.
+# --- the clock seam --------------------------------------------------------------------------
 
-    A signature is not the secret, but it is valid for any action for up to
-    10 minutes, so it does not belong in a log either.
+
+class Clock:
+    """What time it is and how to wait. The transport reads time only through one of these."""
+
+    def time(self) -> float:
+        """Seconds since the epoch: the ``Timestamp`` requests are signed with."""
+        return time.time()
+
+    def monotonic(self) -> float:
+        """A clock that never jumps: for pacing."""
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class ShiftedClock(Clock):
+    """The real clock, ``offset_seconds`` ahead (negative: behind); waits are real.
+
+    Sign with it to see what ZEGO answers a machine whose clock is off.
     """
 
-    _pattern = re.compile(r"(Signature=)[0-9a-fA-F]+")
+    def __init__(self, offset_seconds: float) -> None:
+        self.offset_seconds = offset_seconds
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                self._pattern.sub(r"\1****", a) if isinstance(a, str) else a
-                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
-            )
-        if isinstance(record.msg, str):
-            record.msg = self._pattern.sub(r"\1****", record.msg)
-        return True
+    def time(self) -> float:
+        return time.time() + self.offset_seconds
 
 
-_redactor = _RedactSignature()
-logging.getLogger("urllib3.connectionpool").addFilter(_redactor)
+class FakeClock(Clock):
+    """A clock that only moves when something waits: every ``sleep`` is instant and recorded.
+
+    For tests and notebooks that show retries and pacing without waiting.
+    """
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += max(0.0, seconds)
+
+
+# --- the HTTP seam ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently to retry. ``max_retries=0`` disables retries."""
+class HTTPRequest:
+    """One request as it goes on the wire (the query holds the signature)."""
 
-    max_retries: int = 2
-    backoff_seconds: float = 0.5
-    max_backoff_seconds: float = 4.0
+    action: str
+    url: str
+    params: Mapping[str, str]
+    content: bytes
+    timeout: Timeout = DEFAULT_TIMEOUT
+    headers: Mapping[str, str] = field(
+        default_factory=lambda: {"Content-Type": "application/json"}
+    )
 
-    def delay(self, attempt: int) -> float:
-        return min(self.backoff_seconds * (2**attempt), self.max_backoff_seconds)
+    def json(self) -> Any:
+        """The body, decoded."""
+        return json.loads(self.content)
+
+
+@dataclass(frozen=True)
+class HTTPResponse:
+    """What came back: status, headers and the raw body."""
+
+    status_code: int
+    content: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+    def header(self, name: str) -> str | None:
+        """A header's value, whatever its case; ``None`` when absent."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+
+def json_response(
+    body: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> HTTPResponse:
+    """An :class:`HTTPResponse` whose body is ``body`` as JSON (for :class:`MockTransport`)."""
+    return HTTPResponse(
+        status_code,
+        json.dumps(body).encode("utf-8"),
+        {"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+class Transport(Protocol):
+    """Moves one request and brings back its response; raises :class:`TransportError`."""
+
+    def send(self, request: HTTPRequest) -> HTTPResponse: ...
+
+    def close(self) -> None: ...
+
+
+class MockTransport:
+    """A transport that answers with ``handler(request)`` and sends nothing anywhere.
+
+    The handler may also raise :class:`TransportError` (or
+    :class:`APITimeoutError`) to play a network failure.
+    """
+
+    def __init__(self, handler: Callable[[HTTPRequest], HTTPResponse]) -> None:
+        self.handler = handler
+
+    def send(self, request: HTTPRequest) -> HTTPResponse:
+        return self.handler(request)
+
+    def close(self) -> None:
+        pass
+
+
+class RequestsTransport:
+    """The real transport: a keep-alive ``requests`` session.
+
+    ``requests`` is imported when the transport is made, not when the kit is
+    imported, so ``import zego_helpers`` stays fast.
+    """
+
+    def __init__(self, session: requests.Session | None = None) -> None:
+        import requests
+
+        self.session = session or requests.Session()
+
+    def send(self, request: HTTPRequest) -> HTTPResponse:
+        import requests
+
+        try:
+            response = self.session.post(
+                request.url,
+                params=dict(request.params),
+                data=request.content,
+                headers=dict(request.headers),
+                timeout=request.timeout,
+            )
+        except requests.RequestException as exc:
+            raise request_failure(request.action, exc, _origin(request.url)) from None
+        return HTTPResponse(response.status_code, response.content, dict(response.headers))
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# --- errors in words -------------------------------------------------------------------------
 
 
 def describe_request_failure(
     exc: requests.RequestException, base_url: str
 ) -> tuple[str, str, bool]:
     """(problem, hint, certainly_not_sent) for a ``requests`` failure."""
+    import requests
+
     text = str(exc)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return (
@@ -176,8 +337,167 @@ def describe_request_failure(
     return ("the request failed", "Check your network and retry.", False)
 
 
+def request_failure(action: str, exc: requests.RequestException, base_url: str) -> TransportError:
+    """The kit's error for a ``requests`` failure: :class:`APITimeoutError` for a timeout."""
+    import requests
+
+    problem, hint, not_sent = describe_request_failure(exc, base_url)
+    log.warning("%s: %s", action, problem)
+    kind = APITimeoutError if isinstance(exc, requests.exceptions.Timeout) else TransportError
+    return kind(action, problem, hint, certainly_not_sent=not_sent)
+
+
+def check_base_url(base_url: str, variable: str = "ZEGO_API_BASE_URL") -> str:
+    """``base_url`` without a trailing slash, or a :class:`ConfigError` saying what is wrong.
+
+    Catches locally what would otherwise fail three times on the network:
+    another scheme (``ftp://``), no host (``nohost``), a port outside 1-65535.
+    """
+    fix = f"use e.g. {DEFAULT_API_BASE_URL}, or http://127.0.0.1:8123 for a local sandbox"
+    text = str(base_url).strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in API_URL_SCHEMES:
+        shown = f"scheme {parts.scheme!r}" if parts.scheme else "no http:// or https://"
+        raise ConfigError(variable, f"{text!r} has {shown}; the API speaks http(s) only", fix)
+    if not parts.hostname:
+        raise ConfigError(variable, f"{text!r} has no host name", fix)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(variable, f"{text!r} has a port outside 1-65535", fix)
+    return text.rstrip("/")
+
+
+def encode_body(action: str, payload: Mapping[str, Any]) -> bytes:
+    """The JSON body of a request; a value JSON cannot carry is a :class:`ValidationError`.
+
+    ``NaN`` and infinities are not JSON (RFC 8259), so they are refused here,
+    naming the field, instead of reaching the server as invalid JSON.
+    """
+    try:
+        return json.dumps(payload, allow_nan=False).encode("utf-8")
+    except ValueError:
+        where = _non_finite_path(payload) or "body"
+        raise ValidationError(
+            where, "is NaN or infinite, which JSON cannot carry; use a finite number"
+        ) from None
+    except TypeError as error:
+        raise ValidationError(f"{action} body", f"cannot be sent as JSON ({error})") from None
+
+
+def _non_finite_path(value: Any, path: str = "") -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = _non_finite_path(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _non_finite_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def retry_after_seconds(response: HTTPResponse, clock: Clock) -> float | None:
+    """What a ``Retry-After`` header asks for (seconds or an HTTP date); ``None`` without one."""
+    value = (response.header("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - clock.time()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+# --- pacing and retries ----------------------------------------------------------------------
+
+
+class ActionPacer:
+    """Keeps each action at or below ``per_second`` requests in any one-second window."""
+
+    def __init__(self, per_second: int | None = 10, clock: Clock | None = None) -> None:
+        self.per_second = per_second
+        self.clock = clock or Clock()
+        self._sent: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, action: str) -> None:
+        """Block until sending ``action`` now keeps within the limit, then count it."""
+        if not self.per_second:
+            return
+        while True:
+            with self._lock:
+                now = self.clock.monotonic()
+                sent = self._sent.setdefault(action, deque())
+                while sent and now - sent[0] >= 1.0:
+                    sent.popleft()
+                if len(sent) < self.per_second:
+                    sent.append(now)
+                    return
+                delay = 1.0 - (now - sent[0])
+            self.clock.sleep(delay)
+
+
+class _RedactSignature(logging.Filter):
+    """Hide the ``Signature`` query parameter in urllib3's debug lines.
+
+    A signature is not the secret, but it is valid for any action for up to
+    10 minutes, so it does not belong in a log either.
+    """
+
+    _pattern = re.compile(r"(Signature=)[0-9a-fA-F]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                self._pattern.sub(r"\1****", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        if isinstance(record.msg, str):
+            record.msg = self._pattern.sub(r"\1****", record.msg)
+        return True
+
+
+_redactor = _RedactSignature()
+logging.getLogger("urllib3.connectionpool").addFilter(_redactor)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry. ``max_retries=0`` disables retries."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    backoff_seconds: float = INITIAL_RETRY_DELAY
+    max_backoff_seconds: float = MAX_RETRY_DELAY
+
+    def ceiling(self, attempt: int) -> float:
+        """The longest wait before retry number ``attempt`` (0-based): exponential, capped."""
+        return min(self.backoff_seconds * (2**attempt), self.max_backoff_seconds)
+
+    def delay(self, attempt: int, fraction: float) -> float:
+        """Full jitter: ``fraction`` (0..1, random) of :meth:`ceiling`.
+
+        See https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+        """
+        return self.ceiling(attempt) * min(max(fraction, 0.0), 1.0)
+
+
 class SignedTransport:
-    """Sends signed actions to one endpoint and returns the envelope's ``Data``."""
+    """Sends signed actions to one endpoint and returns the envelope's ``Data``.
+
+    ``http`` moves the bytes (default :class:`RequestsTransport`), ``clock``
+    tells the time and waits (default the real :class:`Clock`), ``rng`` gives
+    the random fraction for jitter (default :func:`random.random`).
+    """
 
     def __init__(
         self,
@@ -185,43 +505,66 @@ class SignedTransport:
         server_secret: str,
         base_url: str,
         *,
-        timeout: float | tuple[float, float] = (3.05, 15.0),
+        timeout: Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         requests_per_second: int | None = 10,
         session: requests.Session | None = None,
+        http: Transport | None = None,
+        clock: Clock | None = None,
+        rng: Callable[[], float] = random.random,
     ) -> None:
         self.app_id = app_id
         self._server_secret = server_secret
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.pacer = ActionPacer(requests_per_second)
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("Content-Type", "application/json")
+        self.clock = clock or Clock()
+        self.rng = rng
+        self.pacer = ActionPacer(requests_per_second, self.clock)
+        self.http: Transport = http if http is not None else RequestsTransport(session)
 
     def __repr__(self) -> str:
         return f"SignedTransport(app_id={self.app_id}, base_url={self.base_url!r})"
 
     def close(self) -> None:
-        self.session.close()
+        self.http.close()
 
-    def call(self, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def with_clock(self, clock: Clock, *, max_retries: int | None = None) -> SignedTransport:
+        """A transport like this one (same endpoint, credentials and HTTP seam) on ``clock``."""
+        twin = SignedTransport.__new__(SignedTransport)
+        twin.__dict__.update(self.__dict__)
+        twin.clock = clock
+        twin.pacer = ActionPacer(self.pacer.per_second, clock)
+        if max_retries is not None:
+            twin.retry = replace(self.retry, max_retries=max_retries)
+        return twin
+
+    def call(self, action: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Send ``action`` with ``body``; return ``Data`` (``{}`` when ZEGO sends none)."""
-        payload = body or {}
+        content = encode_body(action, body or {})
         safe_to_repeat = action not in NOT_IDEMPOTENT
         attempt = 0
         while True:
             try:
-                return self._attempt(action, payload)
-            except (TransportError, ZegoAPIError) as error:
+                return self._attempt(action, content)
+            except (TransportError, HTTPStatusError, ZegoAPIError) as error:
                 if attempt >= self.retry.max_retries or not self._retryable(
                     error, safe_to_repeat, attempt
                 ):
                     raise
-                delay = self.retry.delay(attempt)
+                delay = self._delay(error, attempt)
+                if delay is None:
+                    raise
                 log.info("%s: %s; retrying in %.1f s", action, type(error).__name__, delay)
-                time.sleep(delay)
+                self.clock.sleep(delay)
                 attempt += 1
+
+    def _delay(self, error: Exception, attempt: int) -> float | None:
+        """Seconds to wait before the next try; ``None``: a Retry-After too long to wait for."""
+        asked = getattr(error, "retry_after", None)
+        if asked is not None:
+            return asked if asked <= MAX_RETRY_AFTER_SECONDS else None
+        return self.retry.delay(attempt, self.rng())
 
     @staticmethod
     def _retryable(error: Exception, safe_to_repeat: bool, attempt: int) -> bool:
@@ -237,26 +580,23 @@ class SignedTransport:
             return safe_to_repeat or error.certainly_not_sent
         return False
 
-    def _attempt(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def _attempt(self, action: str, content: bytes) -> dict[str, Any]:
         self.pacer.wait(action)
-        query = signed_query(action, self.app_id, self._server_secret)
+        query = signed_query(
+            action, self.app_id, self._server_secret, timestamp=int(self.clock.time())
+        )
+        request = HTTPRequest(action, self.base_url + "/", query, content, self.timeout)
         started = time.perf_counter()
-        try:
-            response = self.session.post(
-                self.base_url + "/", params=query, json=payload, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            problem, hint, not_sent = describe_request_failure(exc, self.base_url)
-            log.warning("%s: %s", action, problem)
-            raise TransportError(action, problem, hint, certainly_not_sent=not_sent) from None
+        response = self.http.send(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return self._parse(action, response, elapsed_ms)
 
-    def _parse(self, action: str, response: requests.Response, elapsed_ms: float) -> dict[str, Any]:
+    def _parse(self, action: str, response: HTTPResponse, elapsed_ms: float) -> dict[str, Any]:
         try:
             envelope = response.json()
         except ValueError:
             envelope = None
+        header_id = response.header("X-Request-Id") or ""
         if not isinstance(envelope, dict) or "Code" not in envelope:
             excerpt = response.text[:200].strip()
             hint = (
@@ -265,14 +605,25 @@ class SignedTransport:
                 else "The server or a proxy refused the request; check ZEGO_API_BASE_URL "
                 "and retry later."
             )
-            raise HTTPStatusError(action, response.status_code, excerpt, hint)
+            raise HTTPStatusError(
+                action,
+                response.status_code,
+                excerpt,
+                hint,
+                retry_after=retry_after_seconds(response, self.clock),
+                request_id=header_id,
+            )
         try:
             code = int(envelope.get("Code"))
         except (TypeError, ValueError):
             raise HTTPStatusError(
-                action, response.status_code, response.text[:200], "The Code field is not a number."
+                action,
+                response.status_code,
+                response.text[:200],
+                "The Code field is not a number.",
+                request_id=header_id,
             ) from None
-        request_id = str(envelope.get("RequestId") or "")
+        request_id = str(envelope.get("RequestId") or header_id)
         message = str(envelope.get("Message") or "")
         log.debug(
             "%s -> HTTP %s, Code %s, RequestId %s (%.0f ms)",
@@ -286,7 +637,12 @@ class SignedTransport:
             raise api_error(action, code, message, request_id)
         if not response.ok:
             raise HTTPStatusError(
-                action, response.status_code, response.text[:200], "Unexpected HTTP status."
+                action,
+                response.status_code,
+                response.text[:200],
+                "Unexpected HTTP status.",
+                retry_after=retry_after_seconds(response, self.clock),
+                request_id=request_id,
             )
         data = envelope.get("Data")
         return data if isinstance(data, dict) else {}

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .client import AIAgentClient, ParamObject
-from .errors import AlreadyExistsError, ZegoError
+from .constants import UNSUPPORTED_ACTION
+from .errors import AlreadyExistsError, ZegoAPIError, ZegoError
 from .ids import CallIds
 from .models import MessageHistory, to_api_value
 
@@ -193,3 +194,16 @@ def ask(
                 "only as an Exception callback (2203)."
             )
         time.sleep(interval)
+
+
+def sandbox_info(client: AIAgentClient) -> dict[str, Any] | None:
+    """``SandboxInfo`` of the service the client talks to, or ``None`` for ZEGO's real service.
+
+    Any other failure (network, wrong secret) is raised as usual.
+    """
+    try:
+        return client.call("SandboxInfo", {})
+    except ZegoAPIError as error:
+        if error.code == UNSUPPORTED_ACTION:
+            return None
+        raise

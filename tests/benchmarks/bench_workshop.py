@@ -34,7 +34,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from zego_helpers.cleanup import cleanup_sandbox
+from zego_helpers.cli.cleanup import cleanup_sandbox
 from zego_helpers.client import AIAgentClient
 from zego_helpers.ids import make_agent_id, make_call_ids, namespace_prefix
 from zego_helpers.models import LLM, TTS
@@ -146,8 +146,8 @@ def run_room(rate_limit: int | None, names: list[str]) -> tuple[Room, float, dic
     )
     room = Room()
     retries = RetryCounter()
-    logging.getLogger("zego_helpers.client").addHandler(retries)
-    logging.getLogger("zego_helpers.client").setLevel(logging.INFO)
+    logging.getLogger("zego_helpers.transport").addHandler(retries)
+    logging.getLogger("zego_helpers.transport").setLevel(logging.INFO)
     barrier = threading.Barrier(len(names))
 
     def start(name: str) -> None:
@@ -163,7 +163,7 @@ def run_room(rate_limit: int | None, names: list[str]) -> tuple[Room, float, dic
         thread.join(max(0.0, deadline - time.perf_counter()))
     elapsed = time.perf_counter() - started
     unfinished = sum(t.is_alive() for t in threads)
-    logging.getLogger("zego_helpers.client").removeHandler(retries)
+    logging.getLogger("zego_helpers.transport").removeHandler(retries)
 
     trainer = AIAgentClient(sandbox.app_id, sandbox.server_secret, sandbox.base_url)
     events = trainer.call("SandboxGetEvents", {}).get("Events") or []

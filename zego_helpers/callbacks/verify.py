@@ -77,6 +77,21 @@ class CallbackSecrets:
         return f"CallbackSecrets(set: {have})"
 
 
+def callback_secrets_for(settings: Any) -> CallbackSecrets:
+    """The secrets a callback for these settings may be signed with.
+
+    Real mode: your ``ZEGO_CALLBACK_SECRET`` (if set) and ``ZEGO_SERVER_SECRET``.
+    Sandbox mode: the sandbox signs its callbacks with its own ServerSecret
+    (:func:`~zego_helpers.connect.signing_credentials`), so that one replaces
+    yours; a callback secret you set is still tried first.
+    """
+    if not getattr(settings, "is_sandbox", False):
+        return CallbackSecrets.from_settings(settings)
+    from ..connect import signing_credentials
+
+    return CallbackSecrets(settings.callback_secret, signing_credentials(settings).server_secret)
+
+
 class CallbackVerifier:
     """Checks the Signature and, optionally, the freshness of a decoded callback body.
 

@@ -19,11 +19,10 @@ import sys
 import threading
 from typing import Any, TextIO
 
+from ..callbacks.events import format_line
+from ..callbacks.receiver import DEFAULT_PATH, CallbackReceiver
+from ..callbacks.verify import DEFAULT_MAX_AGE_SECONDS, callback_secrets_for
 from ..errors import ZegoError
-from ..troubleshooting import callback_secrets_for
-from .events import format_line
-from .receiver import DEFAULT_PATH, CallbackReceiver
-from .verify import DEFAULT_MAX_AGE_SECONDS
 
 DEFAULT_PORT = 8787
 

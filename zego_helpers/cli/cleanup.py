@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .client import AIAgentClient
-from .errors import NotFoundError, ZegoError
-from .ids import namespace_prefix
-from .workshop import belongs_to, sandbox_info
+from ..client import AIAgentClient
+from ..errors import NotFoundError, ZegoError
+from ..ids import belongs_to, namespace_prefix
+from ..workflows import sandbox_info
 
 
 @dataclass(frozen=True)

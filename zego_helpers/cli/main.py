@@ -21,51 +21,36 @@ import json
 import sys
 from collections.abc import Sequence
 
-from .errors import ZegoError
-from .settings import Settings
+from ..errors import ZegoError
 
 #: Modules that contribute a subcommand through ``add_cli(subparsers)``.
 _FEATURE_COMMANDS = (
-    "zego_helpers.sandbox.cli",
-    "zego_helpers.callbacks.cli",
-    "zego_helpers.workshop_cli",
+    "zego_helpers.cli.sandbox",
+    "zego_helpers.cli.callbacks",
+    "zego_helpers.cli.preflight",
 )
 
 
-def _credentials(settings: Settings) -> tuple[int, str]:
-    """(app_id, server_secret) of the service the settings point at (sandbox or real)."""
-    if settings.is_sandbox:
-        from .sandbox import ensure_embedded_sandbox
-
-        sandbox = ensure_embedded_sandbox(settings.kit_home)
-        return sandbox.app_id, sandbox.server_secret
-    assert settings.app_id is not None and settings.server_secret is not None
-    return settings.app_id, settings.server_secret.reveal()
-
-
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import run_doctor
+    from .doctor import print_doctor
 
-    checks = run_doctor()
-    for check in checks:
-        print(check.line())
-    return 0 if all(c.ok for c in checks) else 1
+    return print_doctor()
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from .settings import load_settings
-    from .token04 import generate_token04, privilege_payload
+    from ..connect import signing_credentials
+    from ..settings import load_settings
+    from ..token04 import generate_token04, privilege_payload
 
-    settings = load_settings()
-    app_id, secret = _credentials(settings)
+    app_id, secret = signing_credentials(load_settings())
     payload = privilege_payload(args.room_id) if args.room_id else ""
-    print(generate_token04(app_id, args.user_id, secret, args.ttl, payload))
+    print(generate_token04(app_id, args.user_id, secret.reveal(), args.ttl, payload))
     return 0
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from .connect import connect
-    from .secrets_mask import mask_secrets
+    from ..connect import connect
+    from ..secrets_mask import mask_secrets
 
     with connect() as client:
         agents = list(client.iter_agents())
@@ -85,9 +70,9 @@ def cmd_agents(args: argparse.Namespace) -> int:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
+    from ..connect import connect
+    from ..settings import load_settings
     from .cleanup import cleanup_ledger, cleanup_sandbox, cleanup_scope
-    from .connect import connect
-    from .settings import load_settings
 
     settings = load_settings()
     scope = cleanup_scope(settings.attendee, prefix=args.prefix, all_attendees=args.all_attendees)

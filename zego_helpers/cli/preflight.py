@@ -11,7 +11,7 @@ stopping at the first failure:
    even when a step fails.
 
 With ``--attendees N`` it also prints the capacity plan for the room
-(:func:`zego_helpers.workshop.capacity_plan`).
+(:func:`zego_helpers.capacity.capacity_plan`).
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ import argparse
 import time
 from collections.abc import Callable
 
-from .client import AIAgentClient
-from .connect import connect
-from .doctor import Check, run_doctor
-from .errors import LimitReachedError, ZegoError
-from .ids import make_agent_id, make_call_ids
-from .settings import Settings, load_settings
-from .tutorial import default_agent_config
-from .workflows import AgentSession, ask, ensure_agent
-from .workshop import DEFAULT_INSTANCE_LIMIT, capacity_plan, sandbox_info
+from ..agent_defaults import default_agent_config
+from ..capacity import capacity_plan
+from ..client import AIAgentClient
+from ..connect import connect
+from ..constants import DEFAULT_INSTANCE_LIMIT
+from ..diagnostics import Check, run_doctor
+from ..errors import LimitReachedError, ZegoError
+from ..ids import make_agent_id, make_call_ids
+from ..settings import Settings, load_settings
+from ..workflows import AgentSession, ask, ensure_agent, sandbox_info
 
 PREFLIGHT_NAMESPACE = "preflight"
 QUESTION = "Hello! This is a pre-flight check. Please answer with one short sentence."

@@ -15,8 +15,8 @@ import argparse
 import socket
 import threading
 
-from .config import SandboxConfig, random_app_id, random_secret
-from .embedded import start_sandbox
+from ..sandbox.config import SandboxConfig, random_app_id, random_secret
+from ..sandbox.embedded import start_sandbox
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:

@@ -20,11 +20,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..constants import MAX_APP_ID
 from ..errors import ValidationError
 from ..secrets_mask import mask
-
-#: AppIDs are unsigned 32-bit integers.
-MAX_APP_ID = 2**32 - 1
 
 
 @dataclass

@@ -31,14 +31,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .client import AIAgentClient
-from .errors import LimitReachedError, NotFoundError, ZegoError
-from .ids import make_agent_id, make_call_ids, namespace_prefix
-from .models import to_api_value
+from ..client import AIAgentClient
+from ..errors import LimitReachedError, NotFoundError, ZegoError
+from ..ids import belongs_to, make_agent_id, make_call_ids, namespace_prefix
+from ..models import to_api_value
+from ..settings import Settings, load_settings
+from ..workflows import AgentSession, ask, sandbox_info
 from .progress import tracker_for
-from .settings import Settings, load_settings
-from .workflows import AgentSession, ask
-from .workshop import belongs_to, sandbox_info
 
 #: The sandbox's ``Interrupted`` reason for "a TTS line interrupted the agent".
 INTERRUPTED_BY_TTS = 3

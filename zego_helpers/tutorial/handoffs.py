@@ -14,44 +14,23 @@ creates an instance itself, so every notebook runs top to bottom on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-from .client import AIAgentClient
-from .errors import NotFoundError, ZegoError
+from ..agent_defaults import default_agent_config
+from ..client import AIAgentClient
+from ..connect import signing_credentials
+from ..errors import NotFoundError, ZegoError
+from ..ids import CallIds, belongs_to, make_agent_id, make_call_ids, namespace_prefix
+from ..ledger import LedgerEntry
+from ..settings import Secret, Settings
+from ..workflows import ensure_agent
 from .form_logic import (
     TUTORIAL_MAX_IDLE_TIME,
     instance_form_values_to_models,
-    llm_form_defaults,
-    llm_form_values_to_model,
-    tts_form_defaults,
-    tts_form_values_to_model,
 )
-from .ids import CallIds, make_agent_id, make_call_ids, namespace_prefix
-from .ledger import LedgerEntry
-from .models import LLM, TTS
-from .progress import record_progress
-from .settings import Secret, Settings
-from .workflows import ask, ensure_agent
-from .workshop import belongs_to
-
-if TYPE_CHECKING:  # the widget (and anywidget) load only when call_widget_for is used
-    from .widgets.call_widget import CallWidget
 
 
 def tutorial_agent_id(settings: Settings) -> str:
     """The agent the notebooks share: ``tutorial_agent``, behind your attendee prefix if set."""
     return make_agent_id(settings.attendee)
-
-
-def default_agent_config(settings: Settings) -> tuple[LLM, TTS]:
-    """The LLM and TTS that notebook 01's forms start with (``LLM_*``/``TTS_*``, or the trial)."""
-    llm = llm_form_defaults(settings)
-    tts = tts_form_defaults(settings)
-    return (
-        llm_form_values_to_model(llm.values, secrets=llm.secrets),
-        tts_form_values_to_model(tts.choice, tts.values, secrets=tts.secrets),
-    )
 
 
 def register_if_missing(client: AIAgentClient, settings: Settings) -> bool:
@@ -71,75 +50,9 @@ def server_secret_for(settings: Settings) -> Secret:
 
     Notebooks need it to make a Token04 for the browser. It comes wrapped in a
     :class:`~zego_helpers.settings.Secret`, so printing it shows ``****``.
+    (:func:`~zego_helpers.connect.signing_credentials` decides, for every part of the kit.)
     """
-    if not settings.is_sandbox:
-        assert settings.server_secret is not None  # real mode means both credentials are set
-        return settings.server_secret
-    from .sandbox import ensure_embedded_sandbox
-
-    return Secret(ensure_embedded_sandbox(settings.kit_home).server_secret)
-
-
-def call_widget_for(
-    client: AIAgentClient, settings: Settings, entry: LedgerEntry, *, user_name: str = "You"
-) -> CallWidget:
-    """The call widget for the user of ``entry``, wired for the current mode.
-
-    * **Real mode**: the browser logs into ``entry.room_id`` as ``entry.user_id``
-      with a Token04 the kernel mints from your ServerSecret (at Join, and again
-      whenever the SDK says it is about to expire). The token is pinned to that
-      room and may publish only ``entry.user_stream_id``: the stream the agent
-      listens to. The widget then plays ``entry.agent_stream_id``. When the browser
-      says the user is in the room, *user joined* is ticked off in the progress
-      checklist (:func:`~zego_helpers.progress.record_progress`): nothing about
-      it goes to the API, and ZEGO's API would not tell the kernel.
-    * **Sandbox mode**: there is no RTC room, so the widget runs a simulated
-      call. Join and Leave tell the sandbox that the user entered or left the
-      room (``SandboxSetUserPresence``, which drives LISTENING vs IDLE and the
-      idle rule), and each typed or spoken turn is sent with
-      :func:`~zego_helpers.workflows.ask`; the agent's answer comes back to
-      the browser, which reads it aloud.
-    """
-    from .token04 import generate_token04, privilege_payload
-    from .widgets.call_widget import CallWidget
-
-    ids = call_ids_of(entry)
-    callbacks: dict[str, Callable[..., object]]
-    if settings.is_sandbox:
-
-        def tell_presence(in_room: bool) -> None:
-            body = {"RoomId": ids.room_id, "UserId": ids.user_id, "InRoom": in_room}
-            client.call("SandboxSetUserPresence", body)
-
-        def answer(text: str) -> str:
-            return ask(client, entry.agent_instance_id, text).text
-
-        callbacks = {"presence_callback": tell_presence, "turn_handler": answer}
-    else:
-        secret = server_secret_for(settings)
-        payload = privilege_payload(ids.room_id, [ids.user_stream_id])
-
-        def mint_token() -> str:
-            return generate_token04(entry.app_id, ids.user_id, secret.reveal(), payload=payload)
-
-        def tick_progress(in_room: bool) -> None:
-            if in_room:
-                detail = f"{ids.user_id} in {ids.room_id} (call widget)"
-                record_progress("user joined", detail, settings)
-
-        callbacks = {"token_provider": mint_token, "presence_callback": tick_progress}
-
-    return CallWidget(
-        app_id=entry.app_id,
-        server=settings.web_server,  # ZEGO_WEB_SERVER; "" lets SDK 3.7+ find it itself
-        room_id=ids.room_id,
-        user_id=ids.user_id,
-        user_name=user_name,
-        user_stream_id=ids.user_stream_id,
-        agent_stream_id=ids.agent_stream_id,
-        mode=settings.mode,
-        **callbacks,
-    )
+    return signing_credentials(settings).server_secret
 
 
 def _ledger(client: AIAgentClient):

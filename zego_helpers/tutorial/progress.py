@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .ids import namespace_prefix
-from .settings import Settings, load_settings
+from ..ids import namespace_prefix
+from ..settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from .client import AIAgentClient
+    from ..client import AIAgentClient
 
 log = logging.getLogger("zego_helpers.progress")
 

@@ -11,7 +11,7 @@ needs for that and nothing else:
 * :func:`start_drill_sandbox` starts a private sandbox whose rules the drills
   may change without disturbing anything you made in notebooks 02-04;
 * :func:`reproduce_clock_skew` signs one request as if this machine's clock
-  were 11 minutes fast (:func:`skewed_clock` does the pretending);
+  were 11 minutes fast (a :class:`~zego_helpers.transport.ShiftedClock` does the pretending);
 * :func:`start_rejecting_llm` runs a tiny OpenAI-compatible endpoint on this
   machine that refuses every key with HTTP 401, like a provider does when
   ``LLM.ApiKey`` is wrong;
@@ -27,22 +27,23 @@ import json
 import tempfile
 import textwrap
 import threading
-import types
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import signing
-from .callbacks import CallbackEvent, CallbackSecrets, short_meaning
-from .codes import describe_exception_code
-from .errors import SignatureError, TransportError, ValidationError, ZegoAPIError, ZegoError
+from ..callbacks import CallbackEvent, short_meaning
+from ..callbacks.verify import callback_secrets_for as callback_secrets_for  # moved; kept here
+from ..codes import describe_exception_code
+from ..connect import signing_credentials
+from ..errors import SignatureError, TransportError, ValidationError, ZegoAPIError, ZegoError
+from ..transport import ShiftedClock
 
 if TYPE_CHECKING:
-    from .client import AIAgentClient
-    from .sandbox import RunningSandbox
-    from .settings import Settings
+    from ..client import AIAgentClient
+    from ..sandbox import RunningSandbox
+    from ..settings import Settings
 
 #: What each common failure means, in the words you would use to explain it to a colleague.
 #: The fix comes from the code tables in :mod:`zego_helpers.codes`.
@@ -187,26 +188,10 @@ def sandbox_only(settings: Settings, what: str) -> bool:
 # --- secrets for the callback receiver -----------------------------------------------------
 
 
-def callback_secrets_for(settings: Settings) -> CallbackSecrets:
-    """The secrets a callback for these settings may be signed with.
-
-    Real mode: your ``ZEGO_CALLBACK_SECRET`` (if set) and ``ZEGO_SERVER_SECRET``.
-    Sandbox mode: the sandbox signs its callbacks with its own ServerSecret,
-    kept in ``<kit home>/sandbox-credentials.json`` (made on first use), so
-    that one replaces yours; a callback secret you set is still tried first.
-    """
-    if not getattr(settings, "is_sandbox", False):
-        return CallbackSecrets.from_settings(settings)
-    _, secret = _sandbox_credentials(settings)
-    return CallbackSecrets(settings.callback_secret, secret)
-
-
 def _sandbox_credentials(settings: Settings) -> tuple[int, str]:
-    from .sandbox.embedded import CREDENTIALS_FILE, load_or_create_credentials
-
-    home = Path(settings.kit_home).expanduser()
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return load_or_create_credentials(home / CREDENTIALS_FILE)
+    """The embedded sandbox's AppID and ServerSecret (the drills' sandbox shares them)."""
+    credentials = signing_credentials(replace(settings, mode="sandbox"))
+    return credentials.app_id, credentials.server_secret.reveal()
 
 
 # --- a private sandbox for the drills ------------------------------------------------------
@@ -254,9 +239,9 @@ def start_drill_sandbox(settings: Settings, **config: Any) -> DrillSandbox:
     (``speech_ms_per_char=5``) so the drills take seconds; ``config``
     overrides any :class:`~zego_helpers.sandbox.SandboxConfig` field.
     """
-    from .client import AIAgentClient
-    from .ledger import Ledger
-    from .sandbox import SandboxConfig, start_sandbox
+    from ..client import AIAgentClient
+    from ..ledger import Ledger
+    from ..sandbox import SandboxConfig, start_sandbox
 
     app_id, secret = _sandbox_credentials(settings)
     options = {"speech_ms_per_char": 5.0, **config}
@@ -268,41 +253,23 @@ def start_drill_sandbox(settings: Settings, **config: Any) -> DrillSandbox:
 
 # --- a wrong clock -------------------------------------------------------------------------
 
-_CLOCK_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def skewed_clock(offset_seconds: float) -> Iterator[None]:
-    """Inside the block, requests are signed as if this machine's clock were ``offset_seconds``
-    ahead (negative: behind).
-
-    Only the "now" that :mod:`zego_helpers.signing` reads is shifted; the
-    rest of the process, including a sandbox running in it, keeps the true
-    time. One block at a time.
-    """
-    with _CLOCK_LOCK:
-        real_time = signing.time
-        shifted = types.SimpleNamespace(time=lambda: real_time.time() + offset_seconds)
-        signing.time = shifted  # type: ignore[assignment]
-        try:
-            yield
-        finally:
-            signing.time = real_time
-
 
 def reproduce_clock_skew(client: AIAgentClient, offset_seconds: float = 660) -> SignatureError:
     """Make one read-only call (ListAgents) with a clock ``offset_seconds`` fast; return the
     :class:`~zego_helpers.errors.SignatureError` (100000004) the service answers.
 
-    The client re-signs and retries a 100000004 once (a request can expire on
-    a slow network), but with a wrong clock the retry fails the same way.
+    Only this call is signed with the wrong clock: it goes through a copy of
+    the client's transport on a :class:`~zego_helpers.transport.ShiftedClock`,
+    so the client itself, and the rest of the process, keep the true time.
+    The transport re-signs and retries a 100000004 once (a request can expire
+    on a slow network), but with a wrong clock the retry fails the same way.
     Raises :class:`~zego_helpers.errors.ZegoError` if the call is accepted.
     """
-    with skewed_clock(offset_seconds):
-        try:
-            client.list_agents(limit=1)
-        except SignatureError as error:
-            return error
+    skewed = client.transport.with_clock(ShiftedClock(offset_seconds))
+    try:
+        skewed.call("ListAgents", {"Limit": 1})
+    except SignatureError as error:
+        return error
     raise ZegoError(
         f"A request signed {offset_seconds:.0f} s off was accepted: the server's clock is "
         "probably off by as much as ours pretended to be."

@@ -14,6 +14,7 @@ from typing import Any
 _EXPORTS = {
     "CallWidget": "call_widget",
     "CallWidgetError": "call_widget",
+    "call_widget_for": "tutorial_call",
     "CredentialsForm": "forms",
     "LLMForm": "forms",
     "TTSForm": "forms",

@@ -22,9 +22,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import form_logic
 from ..client import AIAgentClient
 from ..errors import ValidationError, ZegoError
+from ..tutorial import form_logic
 from ..validation import PRIORITIES, SAME_PRIORITY_OPTIONS
 from ..workflows import Reply, ask
 from .forms import error_html, ok_html

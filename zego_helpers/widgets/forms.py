@@ -24,7 +24,6 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import form_logic
 from ..client import AIAgentClient
 from ..errors import ValidationError, ZegoError
 from ..ids import CallIds
@@ -41,6 +40,7 @@ from ..models import (
     MessageHistory,
 )
 from ..settings import Settings, load_settings, save_env_file
+from ..tutorial import form_logic
 from ..workflows import EnsureResult, ensure_agent
 
 ERROR_COLOR = "#b00020"

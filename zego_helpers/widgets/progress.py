@@ -18,7 +18,7 @@ import time
 import ipywidgets as widgets
 
 from ..errors import ConfigError
-from ..progress import ProgressTracker, StepState, tracker_for
+from ..tutorial.progress import ProgressTracker, StepState, tracker_for
 
 _DONE, _TODO = "&#9989;", "&#11036;"  # a green tick, an empty square
 

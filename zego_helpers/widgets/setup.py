@@ -11,7 +11,7 @@ import html
 
 from IPython.display import HTML
 
-from ..doctor import Check
+from ..diagnostics import Check
 from ..settings import Settings
 
 _SANDBOX_WHY = (

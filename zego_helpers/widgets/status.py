@@ -15,9 +15,9 @@ import time
 
 import ipywidgets as widgets
 
-from .. import form_logic
 from ..client import AIAgentClient
 from ..errors import NotFoundError, ZegoError
+from ..tutorial import form_logic
 
 COLOURS = {"IDLE": "#757575", "LISTENING": "#2e7d32", "THINKING": "#f9a825", "SPEAKING": "#1565c0"}
 GONE = "GONE"

@@ -1,0 +1,123 @@
+"""Will a room fit one AppID? Compare attendees x instances with the account's limits.
+
+An account runs 10 agent instances at once and 10 requests per second per
+action by default (reference §7), shared by everyone on one AppID. The
+trainer's notebook and ``preflight`` both print this plan; it is plain
+arithmetic over those documented limits, with no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .constants import DEFAULT_INSTANCE_LIMIT, DEFAULT_REQUESTS_PER_SECOND
+from .errors import ValidationError
+
+#: How often :func:`zego_helpers.workflows.ask` polls for the answer while it waits.
+ASK_POLLS_PER_SECOND = 4
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """What a room needs from one AppID. Build it with :func:`capacity_plan`."""
+
+    attendees: int
+    instances_each: int
+    limit: int
+    requests_per_second: int
+
+    @property
+    def peak_instances(self) -> int:
+        """Instances running at once if everybody is in the same step."""
+        return self.attendees * self.instances_each
+
+    @property
+    def fits(self) -> bool:
+        return self.peak_instances <= self.limit
+
+    @property
+    def attendees_at_once(self) -> int:
+        """How many attendees can hold their instances at the same time."""
+        return self.limit // self.instances_each
+
+    @property
+    def waves(self) -> int:
+        """Groups to run the instance notebooks in, one after the other (0: nobody fits)."""
+        if self.attendees_at_once == 0:
+            return 0
+        return math.ceil(self.attendees / self.attendees_at_once)
+
+    @property
+    def burst_seconds(self) -> float:
+        """If everybody runs the same cell at once: seconds until the last request gets in."""
+        return self.attendees / self.requests_per_second
+
+    @property
+    def attendees_asking_at_once(self) -> int:
+        """Attendees who can wait for an answer (ask polls 4 times a second) within the rate."""
+        return max(1, self.requests_per_second // ASK_POLLS_PER_SECOND)
+
+    def advice(self) -> list[str]:
+        """The plan in plain sentences."""
+        lines = [
+            f"{self.attendees} attendee(s) x {self.instances_each} instance(s) = "
+            f"{self.peak_instances} instance(s) at peak; the account allows {self.limit}."
+        ]
+        if self.fits:
+            lines.append("That fits: everybody can run notebooks 02-04 at the same time.")
+        else:
+            lines.append(
+                f"That does not fit. Ask ZEGO (your account manager or support) well before "
+                f"the day to raise the concurrent-instance limit to at least "
+                f"{self.peak_instances}, or run notebooks 02-04 in {self.waves} wave(s) of "
+                f"{self.attendees_at_once} attendee(s), or use one shared sandbox for the "
+                "hands-on part (its limit is yours to set)."
+                if self.waves
+                else f"Not even one attendee fits: each needs {self.instances_each} instances. "
+                "Ask ZEGO to raise the limit or lower the instances per attendee."
+            )
+        lines.append(
+            f"Requests: {self.requests_per_second}/s per action, shared by the whole AppID. "
+            f"If everybody runs the same cell at once, the last of {self.attendees} requests "
+            f"gets in after about {self.burst_seconds:.1f} s; requests over the rate may be "
+            "refused meanwhile (the kit retries a refused request twice, then reports it)."
+        )
+        if self.attendees > self.attendees_asking_at_once:
+            lines.append(
+                f"Waiting for an answer polls GetAgentInstanceMsgList {ASK_POLLS_PER_SECOND} "
+                f"times a second, so only about {self.attendees_asking_at_once} attendee(s) can "
+                "wait at once within the rate. For a bigger room, ask ZEGO to raise the "
+                "per-action rate too, or stagger the talk exercises."
+            )
+        return lines
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join(f"* {line}" for line in self.advice())
+
+    def __str__(self) -> str:
+        return "\n".join(self.advice())
+
+
+def capacity_plan(
+    attendees: int,
+    instances_each: int = 1,
+    limit: int = DEFAULT_INSTANCE_LIMIT,
+    requests_per_second: int = DEFAULT_REQUESTS_PER_SECOND,
+) -> CapacityPlan:
+    """Compare a room with the account's limits; ``print()`` or display the result.
+
+    >>> capacity_plan(30).fits
+    False
+    >>> capacity_plan(30).waves
+    3
+    """
+    for name, value, low in (
+        ("attendees", attendees, 1),
+        ("instances_each", instances_each, 1),
+        ("limit", limit, 0),
+        ("requests_per_second", requests_per_second, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValidationError(name, f"must be a whole number >= {low}, got {value!r}")
+    return CapacityPlan(attendees, instances_each, limit, requests_per_second)

@@ -1,0 +1,53 @@
+"""The numbers and addresses the kit relies on, in one place.
+
+Every other module imports them from here, so a reader looking for "how long
+do we wait?" or "which AppIDs are valid?" finds one answer. Each value says
+where it comes from.
+"""
+
+from __future__ import annotations
+
+# --- where requests go -----------------------------------------------------------------------
+
+#: ZEGO's default AI Agent endpoint (mainland China); the regions below have their own.
+#: https://www.zegocloud.com/docs/aiagent-server/api-reference/accessing-server-apis
+DEFAULT_API_BASE_URL = "https://aigc-aiagent-api.zegotech.cn"
+#: Region codes with an endpoint of their own: ``https://aigc-aiagent-api-<region>.zegotech.cn``.
+REGIONS = ("sha", "hkg", "fra", "lax", "bom", "sgp")
+#: URL schemes a base URL may use.
+API_URL_SCHEMES = ("http", "https")
+
+# --- credentials -----------------------------------------------------------------------------
+
+#: A ServerSecret is 32 characters (the console shows it as 32 hex digits).
+SERVER_SECRET_LENGTH = 32
+#: AppIDs are unsigned 32-bit numbers, 1 .. 2**32 - 1.
+MIN_APP_ID = 1
+MAX_APP_ID = 2**32 - 1
+#: How far a request's Timestamp may drift from ZEGO's clock before 100000004.
+MAX_CLOCK_SKEW_SECONDS = 600
+
+# --- timeouts and retries --------------------------------------------------------------------
+
+#: (connect, read) seconds for one request. 3.05 s lets a lost SYN be resent once (3 s).
+DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 15.0)
+#: Retries after the first attempt, for requests that are safe to repeat.
+DEFAULT_MAX_RETRIES = 2
+#: Exponential backoff: the n-th retry waits a random time up to
+#: ``min(MAX, INITIAL * 2**n)`` ("full jitter"), or what ``Retry-After`` says.
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 4.0
+#: A ``Retry-After`` longer than this is not waited for; the error is raised instead.
+MAX_RETRY_AFTER_SECONDS = 60.0
+
+# --- the account's limits (reference §7) -----------------------------------------------------
+
+#: Concurrent agent instances per account, by default.
+DEFAULT_INSTANCE_LIMIT = 10
+#: Requests per second per action, by default (shared by everyone on one AppID).
+DEFAULT_REQUESTS_PER_SECOND = 10
+
+# --- codes the kit acts on -------------------------------------------------------------------
+
+#: "Unsupported action": how ZEGO's real service answers a sandbox-only action.
+UNSUPPORTED_ACTION = 100000007

@@ -1,0 +1,78 @@
+"""Notebook 03's call widget, wired for the current mode (Token04 and progress, or the sandbox).
+
+The widget itself (:class:`~zego_helpers.widgets.call_widget.CallWidget`)
+knows nothing of the API; this function gives it the callbacks it needs, from
+the tutorial's hand-offs and the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..client import AIAgentClient
+from ..ledger import LedgerEntry
+from ..settings import Settings
+from ..token04 import generate_token04, privilege_payload
+from ..tutorial.handoffs import call_ids_of, server_secret_for
+from ..tutorial.progress import record_progress
+from ..workflows import ask
+from .call_widget import CallWidget
+
+
+def call_widget_for(
+    client: AIAgentClient, settings: Settings, entry: LedgerEntry, *, user_name: str = "You"
+) -> CallWidget:
+    """The call widget for the user of ``entry``, wired for the current mode.
+
+    * **Real mode**: the browser logs into ``entry.room_id`` as ``entry.user_id``
+      with a Token04 the kernel mints from your ServerSecret (at Join, and again
+      whenever the SDK says it is about to expire). The token is pinned to that
+      room and may publish only ``entry.user_stream_id``: the stream the agent
+      listens to. The widget then plays ``entry.agent_stream_id``. When the browser
+      says the user is in the room, *user joined* is ticked off in the progress
+      checklist (:func:`~zego_helpers.tutorial.progress.record_progress`): nothing about
+      it goes to the API, and ZEGO's API would not tell the kernel.
+    * **Sandbox mode**: there is no RTC room, so the widget runs a simulated
+      call. Join and Leave tell the sandbox that the user entered or left the
+      room (``SandboxSetUserPresence``, which drives LISTENING vs IDLE and the
+      idle rule), and each typed or spoken turn is sent with
+      :func:`~zego_helpers.workflows.ask`; the agent's answer comes back to
+      the browser, which reads it aloud.
+    """
+    ids = call_ids_of(entry)
+    callbacks: dict[str, Callable[..., object]]
+    if settings.is_sandbox:
+
+        def tell_presence(in_room: bool) -> None:
+            body = {"RoomId": ids.room_id, "UserId": ids.user_id, "InRoom": in_room}
+            client.call("SandboxSetUserPresence", body)
+
+        def answer(text: str) -> str:
+            return ask(client, entry.agent_instance_id, text).text
+
+        callbacks = {"presence_callback": tell_presence, "turn_handler": answer}
+    else:
+        secret = server_secret_for(settings)
+        payload = privilege_payload(ids.room_id, [ids.user_stream_id])
+
+        def mint_token() -> str:
+            return generate_token04(entry.app_id, ids.user_id, secret.reveal(), payload=payload)
+
+        def tick_progress(in_room: bool) -> None:
+            if in_room:
+                detail = f"{ids.user_id} in {ids.room_id} (call widget)"
+                record_progress("user joined", detail, settings)
+
+        callbacks = {"token_provider": mint_token, "presence_callback": tick_progress}
+
+    return CallWidget(
+        app_id=entry.app_id,
+        server=settings.web_server,  # ZEGO_WEB_SERVER; "" lets SDK 3.7+ find it itself
+        room_id=ids.room_id,
+        user_id=ids.user_id,
+        user_name=user_name,
+        user_stream_id=ids.user_stream_id,
+        agent_stream_id=ids.agent_stream_id,
+        mode=settings.mode,
+        **callbacks,
+    )
