@@ -28,6 +28,7 @@ lab: venv
 
 test: venv browser
 	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 lint: venv

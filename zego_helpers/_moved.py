@@ -15,6 +15,10 @@ import sys
 import warnings
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:  # importlib.abc costs 20 ms to import; the hook needs only its shape
+    from importlib.abc import Loader
 
 #: old dotted path -> new dotted path
 MOVED = {
@@ -81,7 +85,7 @@ class _MovedModuleFinder:
         new_name = MOVED.get(fullname)
         if new_name is None:
             return None
-        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(new_name))
+        return importlib.machinery.ModuleSpec(fullname, cast("Loader", _AliasLoader(new_name)))
 
 
 def install() -> None:

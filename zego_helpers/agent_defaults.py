@@ -115,7 +115,7 @@ def _tts_setting_overrides(
         plain = {"voice": tts.voice_id}
     return (
         {name: value for name, value in plain.items() if value},
-        {name: pair for name, pair in secret.items() if pair[1]},
+        {name: (variable, value) for name, (variable, value) in secret.items() if value},
     )
 
 

@@ -16,6 +16,7 @@ sandbox (to answer like ZEGO) and the callback view (to explain events).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class CodeInfo:
     retryable: bool = False
 
 
-def _table(rows: list[tuple]) -> dict[int, CodeInfo]:
+def _table(rows: list[tuple[Any, ...]]) -> dict[int, CodeInfo]:
     return {row[0]: CodeInfo(*row) for row in rows}
 
 

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 LEDGER_FILE_NAME = "ledger.json"
 
@@ -58,7 +59,7 @@ class Ledger:
         """The ledger kept in the kit home directory."""
         return cls(Path(kit_home) / LEDGER_FILE_NAME)
 
-    def _read(self) -> dict[str, dict]:
+    def _read(self) -> dict[str, dict[str, Any]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -69,7 +70,7 @@ class Ledger:
             return {}
         return data.get("instances", {}) if isinstance(data, dict) else {}
 
-    def _write(self, instances: dict[str, dict]) -> None:
+    def _write(self, instances: dict[str, dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ledger-", suffix=".tmp")
         try:

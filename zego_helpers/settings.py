@@ -25,9 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .constants import DEFAULT_API_BASE_URL, REGIONS, SERVER_SECRET_LENGTH
-from .constants import MAX_APP_ID as UINT32_MAX
+# The values live in zego_helpers.constants; these names stay importable from here.
+from .constants import DEFAULT_API_BASE_URL as DEFAULT_API_BASE_URL
+from .constants import MAX_APP_ID
+from .constants import REGIONS as REGIONS
+from .constants import SERVER_SECRET_LENGTH as SERVER_SECRET_LENGTH
 from .errors import ConfigError
+
+UINT32_MAX = MAX_APP_ID
 
 
 class Secret:

@@ -39,6 +39,7 @@ import secrets
 import string
 import struct
 import time
+from typing import Any
 
 from .errors import ValidationError
 from .validation import check_room_or_stream_id
@@ -175,7 +176,7 @@ def privilege_payload(
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
-def decode_token04(token: str, server_secret: str) -> dict:
+def decode_token04(token: str, server_secret: str) -> dict[str, Any]:
     """Decrypt a Token04 (GCM or CBC) and return its fields plus ``"mode"``.
 
     Returns ``{"app_id", "user_id", "nonce", "ctime", "expire", "payload",

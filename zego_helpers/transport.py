@@ -481,7 +481,7 @@ class RetryPolicy:
 
     def ceiling(self, attempt: int) -> float:
         """The longest wait before retry number ``attempt`` (0-based): exponential, capped."""
-        return min(self.backoff_seconds * (2**attempt), self.max_backoff_seconds)
+        return min(self.backoff_seconds * 2.0**attempt, self.max_backoff_seconds)
 
     def delay(self, attempt: int, fraction: float) -> float:
         """Full jitter: ``fraction`` (0..1, random) of :meth:`ceiling`.
@@ -614,7 +614,7 @@ class SignedTransport:
                 request_id=header_id,
             )
         try:
-            code = int(envelope.get("Code"))
+            code = int(envelope["Code"])
         except (TypeError, ValueError):
             raise HTTPStatusError(
                 action,

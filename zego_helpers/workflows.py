@@ -39,7 +39,7 @@ def _differs(wanted: Any, stored: Any) -> bool:
             return abs(float(wanted) - float(stored)) > 1e-9
         except (TypeError, ValueError):
             return True
-    return wanted != stored
+    return bool(wanted != stored)
 
 
 def ensure_agent(

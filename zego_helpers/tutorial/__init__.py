@@ -20,9 +20,9 @@ import importlib
 import warnings
 from typing import Any
 
+from ..agent_defaults import default_agent_config
 from .handoffs import (
     call_ids_of,
-    default_agent_config,
     find_or_create_instance,
     instance_status,
     latest_instance,
