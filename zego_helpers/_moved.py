@@ -35,23 +35,6 @@ MOVED = {
 }
 
 
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points the warning at the user's ``import`` line.
-
-    Frames of the import machinery and of this module are skipped, so that
-    Jupyter (which shows deprecation warnings from code in ``__main__``)
-    displays it under the cell that imported the old path.
-    """
-    level = 1
-    frame = sys._getframe(1)
-    while frame is not None and (
-        frame.f_code.co_filename == __file__ or "importlib" in frame.f_code.co_filename
-    ):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
-
-
 class _AliasLoader:
     """Loads an old path by handing out the module at its new path."""
 
@@ -67,7 +50,8 @@ class _AliasLoader:
             f"{old_name} moved to {self.new_name}; import it from there "
             "(the old path goes away in the next release)",
             DeprecationWarning,
-            stacklevel=_caller_stacklevel(),
+            # warnings skips the import machinery's frames: 2 is the user's import line
+            stacklevel=2,
         )
         # The import system hands out whatever sys.modules holds once this returns.
         sys.modules[old_name] = importlib.import_module(self.new_name)

@@ -61,4 +61,6 @@ def __getattr__(name: str) -> Any:
         DeprecationWarning,
         stacklevel=2,
     )
-    return getattr(importlib.import_module(new_home), name)
+    value = getattr(importlib.import_module(new_home), name)
+    globals()[name] = value  # warn once: ``from ... import`` asks twice
+    return value
