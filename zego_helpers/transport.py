@@ -49,7 +49,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -411,6 +410,8 @@ def retry_after_seconds(response: HTTPResponse, clock: Clock) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        from email.utils import parsedate_to_datetime  # rare; email.utils is slow to import
+
         try:
             seconds = parsedate_to_datetime(value).timestamp() - clock.time()
         except (TypeError, ValueError):
