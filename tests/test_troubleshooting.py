@@ -393,3 +393,12 @@ def test_callbacks_command_in_sandbox_mode_verifies_the_kit_sandboxs_callbacks(i
     assert codes == [0]
     assert "SandboxConfigure" in text and "[server_secret]" in text
     assert secret not in text and body["Signature"] not in text
+
+
+def test_a_status_error_and_a_timeout_are_diagnosed_by_their_own_kind():
+    from zego_helpers.errors import APITimeoutError, HTTPStatusError
+
+    status = diagnose(HTTPStatusError("ListAgents", 502, "<html>", "retry later"))
+    assert status.title.startswith("an answer that is not ZEGO's [HTTP 502 from ListAgents]")
+    timeout = diagnose(APITimeoutError("ListAgents", "timed out while connecting", "check VPN"))
+    assert timeout.title == "no answer from the service [ListAgents]"

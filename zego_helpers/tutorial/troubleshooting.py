@@ -37,7 +37,14 @@ from ..callbacks import CallbackEvent, short_meaning
 from ..callbacks.verify import callback_secrets_for as callback_secrets_for  # moved; kept here
 from ..codes import describe_exception_code
 from ..connect import signing_credentials
-from ..errors import SignatureError, TransportError, ValidationError, ZegoAPIError, ZegoError
+from ..errors import (
+    HTTPStatusError,
+    SignatureError,
+    TransportError,
+    ValidationError,
+    ZegoAPIError,
+    ZegoError,
+)
 from ..transport import ShiftedClock
 
 if TYPE_CHECKING:
@@ -150,6 +157,12 @@ def diagnose(problem: BaseException | CallbackEvent | None) -> Diagnosis:
     if isinstance(problem, TransportError):
         return Diagnosis(
             f"no answer from the service [{problem.action}]", problem.problem, problem.hint
+        )
+    if isinstance(problem, HTTPStatusError):
+        return Diagnosis(
+            f"an answer that is not ZEGO's [HTTP {problem.status} from {problem.action}]",
+            problem.problem,
+            problem.hint,
         )
     return Diagnosis(type(problem).__name__, str(problem), "")
 
