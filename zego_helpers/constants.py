@@ -12,8 +12,9 @@ from __future__ import annotations
 #: ZEGO's default AI Agent endpoint (mainland China); the regions below have their own.
 #: https://www.zegocloud.com/docs/aiagent-server/api-reference/accessing-server-apis
 DEFAULT_API_BASE_URL = "https://aigc-aiagent-api.zegotech.cn"
-#: Region codes with an endpoint of their own: ``https://aigc-aiagent-api-<region>.zegotech.cn``.
+#: Region codes with an endpoint of their own (:data:`REGION_API_BASE_URL` filled in).
 REGIONS = ("sha", "hkg", "fra", "lax", "bom", "sgp")
+REGION_API_BASE_URL = "https://aigc-aiagent-api-{region}.zegotech.cn"
 #: URL schemes a base URL may use.
 API_URL_SCHEMES = ("http", "https")
 

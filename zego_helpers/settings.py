@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 # The values live in zego_helpers.constants; these names stay importable from here.
 from .constants import DEFAULT_API_BASE_URL as DEFAULT_API_BASE_URL
-from .constants import MAX_APP_ID
+from .constants import MAX_APP_ID, REGION_API_BASE_URL
 from .constants import REGIONS as REGIONS
 from .constants import SERVER_SECRET_LENGTH as SERVER_SECRET_LENGTH
 from .errors import ConfigError
@@ -64,7 +64,7 @@ class Secret:
 
 def region_base_url(region: str) -> str:
     """The endpoint of one region, e.g. ``"sgp"`` -> ``https://aigc-aiagent-api-sgp.zegotech.cn``."""
-    return f"https://aigc-aiagent-api-{region}.zegotech.cn"
+    return REGION_API_BASE_URL.format(region=region)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ import struct
 import time
 from typing import Any
 
+from .constants import MAX_APP_ID, SERVER_SECRET_LENGTH
 from .errors import ValidationError
 from .validation import check_room_or_stream_id
 
@@ -50,8 +51,8 @@ MODES = ("gcm", "cbc")
 GCM_MODE_BYTE = 1
 GCM_NONCE_BYTES = 12
 CBC_IV_CHARS = 16
-SECRET_LENGTH = 32
-MAX_UINT32 = 2**32 - 1
+SECRET_LENGTH = SERVER_SECRET_LENGTH
+MAX_UINT32 = MAX_APP_ID
 #: JSON ``nonce`` range: positive int32, which every official sample accepts.
 NONCE_RANGE = (1, 2**31 - 1)
 #: Lengths are packed as int16, so the encrypted part must stay below this.
