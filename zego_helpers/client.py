@@ -37,7 +37,7 @@ from .errors import NotFoundError, ValidationError
 from .ledger import Ledger, LedgerEntry
 from .request_bodies import ParamObject
 from .transport import RetryPolicy, SignedTransport
-from .validation import check_bool
+from .validation import check_bool, check_client_arguments
 
 #: Called after each successful request with (action, body, data).
 Observer = Callable[[str, Mapping[str, Any], Mapping[str, Any]], None]
@@ -70,6 +70,9 @@ class AIAgentClient:
         ledger: Ledger | None = None,
         session: Any = None,
     ) -> None:
+        check_client_arguments(
+            app_id, server_secret, base_url, timeout, max_retries, requests_per_second
+        )
         self.transport = SignedTransport(
             app_id,
             server_secret,
@@ -183,7 +186,10 @@ class AIAgentClient:
 
     def iter_agents(self, page_size: int = 10) -> Iterator[dict[str, Any]]:
         """Every registered agent, following ``Cursor`` from page to page."""
-        bodies.list_agents_body(page_size)  # a bad page size fails here, not at first next()
+        bodies.list_agents_body(page_size)  # a bad page size fails here, not at the first next()
+        return self._pages(page_size)
+
+    def _pages(self, page_size: int) -> Iterator[dict[str, Any]]:
         cursor = ""
         while True:
             page = self.list_agents(limit=page_size, cursor=cursor)

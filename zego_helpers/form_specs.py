@@ -73,10 +73,10 @@ def _form_value(spec: FieldSpec, raw: Any) -> Any:
         number = math.nan
     if isinstance(raw, bool) or not math.isfinite(number):
         raise ValidationError(spec.api_path, f"{what} is not a number")
-    if spec.kind == "int":
-        if not number.is_integer():
-            raise ValidationError(spec.api_path, f"{what} must be a whole number")
+    if spec.kind == "int" and number.is_integer():
         return int(number)
+    # Anything else goes to the model as a number, so "1.5" typed into the
+    # integer MiniMax pitch box is refused by the model's own rule and words.
     return int(raw) if isinstance(raw, int) else number
 
 

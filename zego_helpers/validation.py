@@ -322,3 +322,42 @@ def check_trial_llm(url: str, api_key: str, model: str, field: str = "LLM") -> N
             f"{shown(model)} is not a trial model for {url}; "
             f"use one of: {', '.join(allowed_models)}",
         )
+
+
+#: AppID is an unsigned 32-bit number; the ServerSecret is 32 characters
+#: (https://www.zegocloud.com/docs/aiagent-server/api-reference/accessing-server-apis).
+#: The same numbers live in settings.py; a constants module will hold them once.
+APP_ID_RANGE = (1, 2**32 - 1)
+SERVER_SECRET_LENGTH = 32
+MAX_RETRIES_RANGE = (0, 10)
+REQUESTS_PER_SECOND_RANGE = (1, 1000)
+TIMEOUT_RANGE_S = (0.001, 600.0)
+
+
+def check_client_arguments(
+    app_id: object,
+    server_secret: object,
+    base_url: object,
+    timeout: object,
+    max_retries: object,
+    requests_per_second: object,
+) -> None:
+    """``AIAgentClient(...)``'s arguments, checked before any connection (secret never shown)."""
+    check_int_range("app_id", app_id, *APP_ID_RANGE)
+    if not isinstance(server_secret, str) or len(server_secret) != SERVER_SECRET_LENGTH:
+        size = len(server_secret) if isinstance(server_secret, str) else None
+        got = f"{size} characters" if size is not None else f"a {type(server_secret).__name__}"
+        raise ValidationError(
+            "server_secret",
+            f"must be the {SERVER_SECRET_LENGTH}-character ServerSecret from the ZEGO console, "
+            f"got {got} (not the AppSign)",
+        )
+    check_url("base_url", base_url)
+    parts = timeout if isinstance(timeout, tuple) else (timeout,)
+    if not 1 <= len(parts) <= 2:
+        raise ValidationError("timeout", "must be seconds, or a (connect, read) pair of seconds")
+    for part in parts:
+        check_number_range("timeout", part, *TIMEOUT_RANGE_S)
+    check_int_range("max_retries", max_retries, *MAX_RETRIES_RANGE)
+    if requests_per_second is not None:
+        check_int_range("requests_per_second", requests_per_second, *REQUESTS_PER_SECOND_RANGE)
