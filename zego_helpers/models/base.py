@@ -133,7 +133,7 @@ class ApiModel:
         model.validate()
         for path, suggestion in model.unknown_key_hints():
             warnings.warn(
-                f"{name}.{path} is not a field this kit knows; did you mean {suggestion}? "
+                f"{name}.{path} is not a field this kit knows; did you mean {name}.{suggestion}? "
                 "It is sent as is (ZEGO may have added it after this kit was written).",
                 UnknownFieldWarning,
                 stacklevel=3,
