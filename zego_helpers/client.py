@@ -228,7 +228,10 @@ class AIAgentClient:
         Returns ``{"AgentInstanceId": ...}``. The instance is written to the
         ledger. ``user_id`` must be the id the client logs into the room with.
         """
-        options = dict(
+        body = bodies.create_agent_instance_body(
+            agent_id,
+            user_id,
+            rtc,
             llm=llm,
             tts=tts,
             asr=asr,
@@ -237,7 +240,7 @@ class AIAgentClient:
             callback_config=callback_config,
             advanced_config=advanced_config,
         )
-        return self._create("CreateAgentInstance", agent_id, user_id, rtc, options)
+        return self._send_create("CreateAgentInstance", body)
 
     def create_digital_human_agent_instance(
         self,
@@ -255,7 +258,11 @@ class AIAgentClient:
         advanced_config: ParamObject = None,
     ) -> dict[str, Any]:
         """CreateDigitalHumanAgentInstance: like create, with a video digital human."""
-        options = dict(
+        body = bodies.create_digital_human_agent_instance_body(
+            agent_id,
+            user_id,
+            rtc,
+            digital_human,
             llm=llm,
             tts=tts,
             asr=asr,
@@ -263,17 +270,13 @@ class AIAgentClient:
             message_history=message_history,
             callback_config=callback_config,
             advanced_config=advanced_config,
-            digital_human=digital_human,
         )
-        return self._create("CreateDigitalHumanAgentInstance", agent_id, user_id, rtc, options)
+        return self._send_create("CreateDigitalHumanAgentInstance", body)
 
-    def _create(
-        self, action: str, agent_id: str, user_id: str, rtc: ParamObject, args: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Shared by both create actions: build the body, send, record in the ledger."""
-        body = bodies.create_agent_instance_body(agent_id, user_id, rtc, **args)
+    def _send_create(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Shared by both create actions: send the checked body, record it in the ledger."""
         data = self.call(action, body)
-        self._record(data, agent_id, body["RTC"], user_id)
+        self._record(data, body["AgentId"], body["RTC"], body["UserId"])
         return data
 
     def _record(

@@ -207,6 +207,17 @@ def create_agent_instance_body(
     )
 
 
+def create_digital_human_agent_instance_body(
+    agent_id: str, user_id: str, rtc: ParamObject, digital_human: ParamObject, **options: Any
+) -> dict[str, Any]:
+    """CreateDigitalHumanAgentInstance: the CreateAgentInstance body plus a ``DigitalHuman``."""
+    if digital_human is None:
+        raise ValidationError("DigitalHuman", "is required: pass DigitalHuman(...)")
+    return create_agent_instance_body(
+        agent_id, user_id, rtc, digital_human=digital_human, **options
+    )
+
+
 def create_live_digital_human_body(
     agent_id: str,
     digital_human: ParamObject,
