@@ -1,4 +1,4 @@
-"""Error messages: never a pasted key, always a limit with its number; runaway sizes stop locally."""
+"""Error messages never echo a pasted key and give limits with their numbers, before the wire."""
 
 from __future__ import annotations
 
@@ -148,3 +148,21 @@ def test_a_huge_system_prompt_is_refused_locally(client, server):
         client.send_agent_instance_llm("i1", "Hi", system_prompt="x" * 10_000_000)
     assert caught.value.field == "SystemPrompt"
     assert server.requests == []
+
+
+def test_the_kits_own_ids_stay_readable_and_random_tokens_are_hidden():
+    import random
+    import string
+
+    from zego_helpers.ids import make_call_ids
+
+    for _ in range(500):
+        ids = make_call_ids("ada")
+        for value in (ids.room_id, ids.user_id, ids.agent_user_id, ids.agent_stream_id):
+            assert not looks_like_secret(value), value
+    rng = random.Random(11)  # fixed seed: the same tokens every run
+    for alphabet, length in ((string.ascii_letters + string.digits, 32),
+                             (string.ascii_lowercase + string.digits, 32),
+                             ("0123456789abcdef", 32)):  # fmt: skip
+        tokens = ["".join(rng.choice(alphabet) for _ in range(length)) for _ in range(200)]
+        assert all(looks_like_secret(token) for token in tokens)

@@ -72,7 +72,7 @@ TRIAL_LLM_PAIRS: dict[str, tuple[str, ...]] = {
 #: Prefixes of well-known key formats (OpenAI-style ``sk-``, GitHub, Slack, AWS, JWT).
 _SECRET_PREFIXES = ("sk-", "sk_", "pk-", "rk-", "ghp_", "xox", "AKIA", "eyJ")
 _HEX_TOKEN = re.compile(r"^[0-9a-fA-F]{32,}$")
-_TOKEN_PART = re.compile(r"[A-Za-z0-9_\-+/=.]{16,}")
+_TOKEN_PART = re.compile(r"[A-Za-z0-9_\-+=]{16,}")  # URLs split at / and .
 #: Longest text echoed in an error message; longer text is cut.
 MAX_SHOWN_CHARS = 60
 
@@ -87,8 +87,9 @@ def looks_like_secret(text: str) -> bool:
 
     A heuristic that would rather hide too much than too little: a known key
     prefix (``sk-``...), 32 or more hex digits (a ServerSecret), or a run of
-    20+ characters mixing upper case, lower case and digits (or 24+ of high
-    entropy). Model names such as ``doubao-1-5-lite-32k-250115`` stay visible.
+    20+ characters mixing upper case, lower case and digits (or, without
+    ``-``/``_``, letters and digits of high entropy). Model names such as
+    ``doubao-1-5-lite-32k-250115`` and the kit's RTC ids stay visible.
     """
     for token in _TOKEN_PART.findall(text):
         if token.startswith(_SECRET_PREFIXES) or _HEX_TOKEN.match(token):
@@ -97,8 +98,13 @@ def looks_like_secret(text: str) -> bool:
         mixed_case = any(c.isupper() for c in token) and any(c.islower() for c in token)
         if len(token) >= 20 and letters_digits and mixed_case:
             return True
-        if len(token) >= 24 and letters_digits and _entropy_bits_per_char(token) >= 4.0:
-            return True
+        if len(token) >= 24 and mixed_case and _entropy_bits_per_char(token) >= 4.2:
+            return True  # letters only, but random (CamelCase names stay below 4.0)
+        # Word-like ids ("ada_agent_stream_eae4912456a6") split into short parts.
+        for part in re.split(r"[-_]", token):
+            has_both = any(c.isdigit() for c in part) and any(c.isalpha() for c in part)
+            if len(part) >= 20 and has_both and _entropy_bits_per_char(part) >= 3.8:
+                return True
     return False
 
 
