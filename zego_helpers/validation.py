@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ValidationError
@@ -287,7 +288,7 @@ def check_choice(field: str, value: object, choices: Sequence[object]) -> object
     return value
 
 
-def check_messages(field: str, messages: object) -> list[dict]:
+def check_messages(field: str, messages: object) -> list[dict[str, Any]]:
     """A list of ``{"Role": "user"|"assistant", "Content": str}``, at most 100 items."""
     if not isinstance(messages, list):
         raise ValidationError(field, "must be a list of {Role, Content} objects")

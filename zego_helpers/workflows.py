@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import request_bodies
-from .client import AIAgentClient, ParamObject
+from .client import AIAgentClient
 from .errors import AlreadyExistsError, ValidationError, ZegoError
 from .ids import CallIds
 from .models import MessageHistory
+from .request_bodies import ParamObject
 from .validation import check_number_range
 
 EnsureResult = Literal["registered", "updated", "unchanged"]
@@ -69,7 +70,7 @@ def _differs(wanted: Any, stored: Any) -> bool:
             return abs(float(wanted) - float(stored)) > 1e-9
         except (TypeError, ValueError):
             return True
-    return wanted != stored
+    return bool(wanted != stored)
 
 
 def ensure_agent(

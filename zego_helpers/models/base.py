@@ -194,17 +194,17 @@ def close_key_matches(
             yield path, f"{prefix}{lowered[match[0]]}"
 
 
-def _api_fields(cls: type) -> list[Field]:
+def _api_fields(cls: type) -> list[Field[Any]]:
     return [f for f in fields(cls) if "api" in f.metadata]
 
 
-def _set_path(body: dict, path: tuple[str, ...], value: Any) -> None:
+def _set_path(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     for key in path[:-1]:
         body = body.setdefault(key, {})
     body[path[-1]] = value
 
 
-def _pop_path(data: dict, path: tuple[str, ...]) -> Any:
+def _pop_path(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     """Remove and return the value at ``path``; drop parent objects it leaves empty."""
     parents = []
     node = data
@@ -224,7 +224,7 @@ def _pop_path(data: dict, path: tuple[str, ...]) -> Any:
     return value
 
 
-def _add_missing(body: dict, extra: Mapping) -> None:
+def _add_missing(body: dict[str, Any], extra: Mapping[str, Any]) -> None:
     """Copy ``extra`` into ``body`` without overwriting modelled values."""
     for key, value in extra.items():
         if key not in body:
@@ -238,7 +238,7 @@ def _as_flag(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-def _compact(params: dict) -> dict:
+def _compact(params: dict[str, Any]) -> dict[str, Any]:
     """Drop ``None`` values, and objects left empty by that, from builder output."""
     result = {}
     for key, value in params.items():
@@ -266,7 +266,9 @@ def _check_non_empty(field_name: str, value: Any, fix: str = "") -> None:
         )
 
 
-def _check_optional_type(field_name: str, value: Any, kind: type | tuple, what: str) -> None:
+def _check_optional_type(
+    field_name: str, value: Any, kind: type | tuple[type, ...], what: str
+) -> None:
     if value is not None and not isinstance(value, kind):
         raise ValidationError(field_name, f"must be {what}")
 

@@ -74,7 +74,7 @@ class RTC(ApiModel):
 class BroadcastRTC(RTC):
     """The RTC object of CreateLiveDigitalHumanAgentInstance: no user, so no ``UserStreamId``."""
 
-    user_stream_id: str | None = api_field("UserStreamId")
+    user_stream_id: str | None = api_field("UserStreamId")  # type: ignore[assignment]
 
     @classmethod
     def coerce(cls, value: object, field_name: str | None = None) -> BroadcastRTC:
@@ -117,7 +117,7 @@ class Message(ApiModel):
         return self
 
 
-def _dump_messages(messages: list) -> list:
+def _dump_messages(messages: list[Any]) -> list[Any]:
     return [to_api_value(m) for m in messages]
 
 
@@ -145,7 +145,7 @@ class MessageHistory(ApiModel):
     API_NAME: ClassVar[str] = "MessageHistory"
 
     sync_mode: int | None = api_field("SyncMode", default=SYNC_MODE_MESSAGES)
-    messages: list[Message | dict] | None = api_field(
+    messages: list[Message | dict[str, Any]] | None = api_field(
         "Messages", default_factory=list, dump=_dump_messages, load=_load_messages
     )
     #: How many recent messages go to the LLM with each turn (docs recommend 10-30).

@@ -14,7 +14,7 @@ https://www.zegocloud.com/docs/aiagent-server/guides/configuring-tts
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
@@ -329,7 +329,8 @@ class TTS(ApiModel):
         The values are :data:`TTS_TRIAL_ARGS`, which the TTS form starts from too.
         """
         check_tts_vendor(vendor)
-        return TTS_BUILDERS[vendor](**TTS_TRIAL_ARGS[vendor]).validate()
+        trial: TTS = TTS_BUILDERS[vendor](**TTS_TRIAL_ARGS[vendor])
+        return trial.validate()
 
     def validate(self) -> TTS:
         rule = _TTS_RULES[check_tts_vendor(self.vendor)]
@@ -400,7 +401,7 @@ class TTS(ApiModel):
 
 
 #: One builder per vendor, by ``Vendor`` name.
-TTS_BUILDERS: dict[str, Any] = {
+TTS_BUILDERS: dict[str, Callable[..., TTS]] = {
     "ByteDanceV3": TTS.bytedance_v3,
     "ByteDanceFlowing": TTS.bytedance_flowing,
     "MiniMax": TTS.minimax,
