@@ -166,3 +166,19 @@ def test_the_kits_own_ids_stay_readable_and_random_tokens_are_hidden():
                              ("0123456789abcdef", 32)):  # fmt: skip
         tokens = ["".join(rng.choice(alphabet) for _ in range(length)) for _ in range(200)]
         assert all(looks_like_secret(token) for token in tokens)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.send_agent_instance_tts("i1", "a\ud800b"),
+        lambda c: c.send_agent_instance_llm("i1", "a\udfffb"),
+        lambda c: c.send_agent_instance_llm("i1", "Hi", system_prompt="\ud800"),
+        lambda c: c.add_agent_instance_msg("i1", [{"Role": "user", "Content": "\ud800"}]),
+        lambda c: c.register_agent("a1", llm=LLM.trial(system_prompt="be \ud800 nice")),
+    ],
+)
+def test_a_lone_surrogate_never_leaves(client, server, call):
+    with pytest.raises(ValidationError, match="lone surrogate"):
+        call(client)
+    assert server.requests == []

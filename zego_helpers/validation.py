@@ -184,10 +184,23 @@ def check_agent_id(field: str, value: object) -> str:
     return value
 
 
+def check_unicode(field: str, value: str) -> str:
+    """Text that UTF-8 can carry: a lone surrogate (``"\\ud800"``) is not text, and refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValidationError(
+            field,
+            f"has an invalid character at position {error.start} (a lone surrogate such as "
+            "'\\ud800', often from a broken copy/paste or a bad decode); remove it",
+        ) from None
+    return value
+
+
 def check_non_empty_text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, "must be a non-empty string")
-    return value
+    return check_unicode(field, value)
 
 
 def check_text_length(field: str, value: str, limit: int, why: str = "") -> str:
@@ -204,7 +217,7 @@ def check_optional_text(field: str, value: object, limit: int, why: str = "") ->
         return None
     if not isinstance(value, str):
         raise ValidationError(field, f"must be a string, not {type(value).__name__}")
-    return check_text_length(field, value, limit, why)
+    return check_text_length(field, check_unicode(field, value), limit, why)
 
 
 def check_bool(field: str, value: object) -> bool:
@@ -302,7 +315,8 @@ def check_messages(field: str, messages: object) -> list[dict[str, Any]]:
         check_choice(f"{field}[{i}].Role", message.get("Role"), MESSAGE_ROLES)
         if not isinstance(message.get("Content"), str):
             raise ValidationError(f"{field}[{i}].Content", "must be a string")
-        check_text_length(f"{field}[{i}].Content", message["Content"], MAX_LLM_TEXT_CHARS)
+        content = check_unicode(f"{field}[{i}].Content", message["Content"])
+        check_text_length(f"{field}[{i}].Content", content, MAX_LLM_TEXT_CHARS)
     return messages
 
 

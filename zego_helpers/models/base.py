@@ -31,6 +31,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..errors import ValidationError
 from ..secrets_mask import mask, mask_secrets
+from ..validation import check_unicode
 
 
 class UnknownFieldWarning(UserWarning):
@@ -264,6 +265,7 @@ def _check_non_empty(field_name: str, value: Any, fix: str = "") -> None:
         raise ValidationError(
             field_name, "must be a non-empty string" + (f"; {fix}" if fix else "")
         )
+    check_unicode(field_name, value)
 
 
 def _check_optional_type(
