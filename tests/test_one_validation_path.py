@@ -13,6 +13,7 @@ with nothing reaching the fake ZEGO server.
 
 from __future__ import annotations
 
+import copy
 import json
 import warnings
 from typing import Any
@@ -26,6 +27,7 @@ from zego_helpers.errors import ValidationError
 from zego_helpers.ids import make_call_ids
 from zego_helpers.models import LLM, TTS, TTS_BUILDERS, TTS_DOC_URL, TTS_TRIAL_ARGS
 from zego_helpers.models.base import UnknownFieldWarning
+from zego_helpers.workflows import AgentSession, ensure_agent
 
 APP_ID = 1234567890
 SECRET = "fedcba9876543210fedcba9876543210"
@@ -132,9 +134,17 @@ def client(server):
 
 
 def _every_entry_point(client: AIAgentClient, **objects: Any) -> list:
-    """Each client method that takes LLM/TTS objects, as a zero-argument call."""
+    """Each client method and workflow that takes LLM/TTS objects, as a zero-argument call."""
     ids = make_call_ids("ada")
+    live = [
+        lambda: client.create_live_digital_human_agent_instance(
+            "agent_1", {"DigitalHumanId": "dh"}, cdn_url="rtmp://example.com/live", **objects
+        )
+    ]
     return [
+        *(live if "llm" not in objects else []),
+        lambda: ensure_agent(client, "agent_1", **objects),
+        lambda: AgentSession(client, "agent_1", ids, **objects).start(),
         lambda: client.register_agent("agent_1", **objects),
         lambda: client.update_agent("agent_1", **objects),
         lambda: client.create_agent_instance("agent_1", ids.user_id, ids.to_rtc(), **objects),
@@ -223,10 +233,12 @@ def test_unknown_keys_pass_through_and_a_likely_typo_warns(client, server):
 def test_a_valid_dict_is_sent_unchanged(client, server):
     llm = {"Url": OPENAI_URL, "ApiKey": "k", "Model": "m", "Temperature": 0.5}
     tts = TTS.trial("CosyVoice").to_api()
+    copies = copy.deepcopy((llm, tts))
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error")  # a valid dict raises no typo warning
         client.register_agent("agent_1", llm=llm, tts=tts)
     assert server.requests[0].body == {"AgentId": "agent_1", "LLM": llm, "TTS": tts}
+    assert (llm, tts) == copies  # the caller's dicts are not touched
 
 
 def test_the_register_preview_is_the_body_the_client_sends(client, server):
