@@ -4,6 +4,12 @@ ZEGO would reject these requests too (usually with 410000003, "invalid
 parameter"), but a check here names the field and the rule at once, before
 anything is sent. The same functions are used by the sandbox, so it rejects
 exactly what ZEGO documents.
+
+These field rules and the models' ``validate()`` methods are the only place
+rules live: the client, the notebook forms and plain dicts all reach them
+through :meth:`ApiModel.coerce <zego_helpers.models.ApiModel.coerce>` and
+:mod:`zego_helpers.request_bodies`. Error messages show a bad value through
+:func:`shown`, which hides anything that looks like a key.
 """
 
 from __future__ import annotations
