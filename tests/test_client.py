@@ -41,7 +41,11 @@ LLM = {
 }
 TTS = {
     "Vendor": "ByteDanceV3",
-    "Params": {"app": {"appid": "zego_test", "token": "zego_test", "resource_id": "seed-tts-2.0"}},
+    "Params": {
+        "app": {"appid": "zego_test", "token": "zego_test", "resource_id": "seed-tts-2.0"},
+        # A dict meets the model's checks now, so it needs the voice too.
+        "req_params": {"speaker": "zh_female_vv_uranus_bigtts"},
+    },
 }
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from tests.fake_zego import FakeZego, Received, Reply, envelope
 from zego_helpers.client import AIAgentClient
+from zego_helpers.form_specs import TTS_VENDOR_FIELDS
 from zego_helpers.ids import make_call_ids
-from zego_helpers.models import TTS_VENDOR_FIELDS
 from zego_helpers.settings import load_settings
 from zego_helpers.tutorial import form_logic as fl
 from zego_helpers.widgets.forms import (

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from zego_helpers.errors import ValidationError
+from zego_helpers.form_specs import LLM_PRESETS, TTS_VENDOR_FIELDS
 from zego_helpers.ids import make_call_ids
-from zego_helpers.models import LLM_PRESETS, TTS_VENDOR_FIELDS
 from zego_helpers.settings import Secret, load_settings
 from zego_helpers.tutorial import form_logic as fl
 from zego_helpers.validation import TRIAL_LLM_PAIRS

@@ -10,14 +10,18 @@ import inspect
 import pytest
 
 from zego_helpers.errors import ValidationError
+from zego_helpers.form_specs import (
+    LLM_FIELDS,
+    LLM_PRESETS,
+    TTS_VENDOR_FIELDS,
+    llm_from_fields,
+    tts_from_fields,
+)
 from zego_helpers.models import (
     ASR,
     LLM,
-    LLM_FIELDS,
-    LLM_PRESETS,
     RTC,
     TTS,
-    TTS_VENDOR_FIELDS,
     TTS_VENDORS,
     VAD,
     AdvancedConfig,
@@ -25,9 +29,7 @@ from zego_helpers.models import (
     DigitalHuman,
     Message,
     MessageHistory,
-    llm_from_fields,
     to_api_value,
-    tts_from_fields,
 )
 from zego_helpers.secrets_mask import is_secret_key
 from zego_helpers.validation import TRIAL_LLM_PAIRS
@@ -490,7 +492,7 @@ def test_to_api_value():
         {"Role": "user", "Content": "a"},
         {"Role": "assistant", "Content": "b"},
     ]
-    with pytest.raises(TypeError, match="expected a zego_helpers model"):
+    with pytest.raises(ValidationError, match="expected a zego_helpers model"):
         to_api_value("LLM")
 
 
@@ -1012,7 +1014,7 @@ def test_tts_from_fields_missing_optional_uses_the_builder_default():
         ("ByteDanceV3", {"appid": "a", "token": "t"}, "TTS.Params.req_params.speaker"),
         ("ByteDanceV3", {"appid": "a", "token": "t", "speaker": "s", "speech_rate": "fast"},
          "TTS.Params.req_params.audio_params.speech_rate"),
-        ("ByteDanceV3", {"appid": "a", "token": "t", "speaker": "s", "speech_rate": 1.5},
+        ("ByteDanceV3", {"appid": "a", "token": "t", "speaker": "s", "speech_rate": 150},
          "TTS.Params.req_params.audio_params.speech_rate"),
         ("Aliyun", {"app_key": "a", "ak_id": "b", "ak_key": "   "}, "TTS.Params.app.ak_key"),
         ("CosyVoice", {"api_key": 123, "voice": "v"}, "TTS.Params.app.api_key"),

@@ -18,15 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ValidationError
-from .models import (
-    DEFAULT_SYSTEM_PROMPT,
-    LLM,
-    LLM_PRESETS,
-    TTS,
-    TTS_VENDOR_FIELDS,
-    llm_from_fields,
-    tts_from_fields,
-)
+from .form_specs import LLM_PRESETS, TTS_VENDOR_FIELDS, llm_from_fields, tts_from_fields
+from .models import DEFAULT_SYSTEM_PROMPT, LLM, TTS
 from .settings import Secret, Settings
 from .validation import TRIAL_API_KEY, check_choice
 

@@ -18,7 +18,9 @@ Every failure raises a :class:`~zego_helpers.errors.ZegoError` subclass.
 
 Arguments that are parameter objects (``llm``, ``tts``, ``rtc``, ...) take
 either a model from :mod:`zego_helpers.models` or a plain dict with the API's
-own field names.
+own field names; both go through the same checks. Each body is built by one
+function of :mod:`zego_helpers.request_bodies` (``register_agent_body``...),
+the same function a notebook preview calls, so a preview is what is sent.
 
 The client also keeps the :class:`~zego_helpers.ledger.Ledger` up to date:
 each created instance is recorded, each deleted one forgotten.
@@ -30,6 +32,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import request_bodies as bodies
 from .constants import (
     DEFAULT_API_BASE_URL,
     DEFAULT_MAX_RETRIES,
@@ -38,64 +41,17 @@ from .constants import (
 )
 from .errors import NotFoundError, ValidationError
 from .ledger import Ledger, LedgerEntry
-from .models import to_api_value
+from .request_bodies import ParamObject
 from .transport import Clock, RetryPolicy, SignedTransport, Transport
-from .validation import (
-    GRACEFUL_TIMEOUT_RANGE,
-    LIST_AGENTS_LIMIT_RANGE,
-    MAX_QUERY_AGENT_IDS,
-    PRIORITIES,
-    SAME_PRIORITY_OPTIONS,
-    check_agent_id,
-    check_choice,
-    check_int_range,
-    check_messages,
-    check_non_empty_text,
-    check_room_or_stream_id,
-    check_trial_llm,
-    check_tts_text,
-    check_user_id,
-)
+from .validation import check_bool, check_client_arguments
 
 if TYPE_CHECKING:
     import requests
 
-ParamObject = Any  # a model with to_api()/validate(), or a dict in API field names
 #: Called after each successful request with (action, body, data).
 Observer = Callable[[str, Mapping[str, Any], Mapping[str, Any]], None]
 
 log = logging.getLogger(__name__)
-
-
-def _object(field: str, value: ParamObject) -> dict[str, Any] | None:
-    """Validate a parameter object (model or dict) and return it in API form."""
-    if value is None:
-        return None
-    if hasattr(value, "validate"):
-        value.validate()
-    api = to_api_value(value)
-    if not isinstance(api, dict):
-        raise ValidationError(field, "must be a model object or a dict of API fields")
-    if field == "LLM":
-        check_trial_llm(
-            str(api.get("Url", "")), str(api.get("ApiKey", "")), str(api.get("Model", ""))
-        )
-    if field == "RTC":
-        _check_rtc(api)
-    return api
-
-
-def _check_rtc(rtc: Mapping[str, Any], *, needs_user_stream: bool = True) -> None:
-    check_room_or_stream_id("RTC.RoomId", rtc.get("RoomId"))
-    check_room_or_stream_id("RTC.AgentStreamId", rtc.get("AgentStreamId"))
-    check_user_id("RTC.AgentUserId", rtc.get("AgentUserId"))
-    if needs_user_stream:
-        check_room_or_stream_id("RTC.UserStreamId", rtc.get("UserStreamId"))
-
-
-def _body(**fields: Any) -> dict[str, Any]:
-    """A request body without the fields left as ``None``."""
-    return {key: value for key, value in fields.items() if value is not None}
 
 
 class AIAgentClient:
@@ -133,6 +89,9 @@ class AIAgentClient:
         transport: Transport | None = None,
         clock: Clock | None = None,
     ) -> None:
+        check_client_arguments(
+            app_id, server_secret, base_url, timeout, max_retries, requests_per_second
+        )
         self.transport = SignedTransport(
             app_id,
             server_secret,
@@ -153,6 +112,11 @@ class AIAgentClient:
         Returns a function that removes it again. Adding the same observer
         twice has no effect.
         """
+        if not callable(observer):
+            raise ValidationError(
+                "observer",
+                f"must be a function (action, body, data), not {type(observer).__name__}",
+            )
         if observer not in self.observers:
             self.observers.append(observer)
 
@@ -188,7 +152,7 @@ class AIAgentClient:
 
         The named methods below are thin, validating wrappers around this.
         """
-        payload = dict(body or {})
+        payload = bodies.raw_body(action, body)
         data = self.transport.call(action, payload)
         for observer in list(self.observers):
             try:
@@ -213,20 +177,12 @@ class AIAgentClient:
         Registering an id that exists raises ``AlreadyExistsError`` (410001008);
         :func:`ensure_agent` handles that for you.
         """
-        check_agent_id("AgentId", agent_id)
-        body = _body(
-            AgentId=agent_id,
-            Name=name,
-            LLM=_object("LLM", llm),
-            TTS=_object("TTS", tts),
-            ASR=_object("ASR", asr),
-        )
+        body = bodies.register_agent_body(agent_id, name=name, llm=llm, tts=tts, asr=asr)
         return self.call("RegisterAgent", body)
 
     def unregister_agent(self, agent_id: str) -> dict[str, Any]:
         """UnregisterAgent: delete an agent template."""
-        check_agent_id("AgentId", agent_id)
-        return self.call("UnregisterAgent", {"AgentId": agent_id})
+        return self.call("UnregisterAgent", bodies.agent_id_body(agent_id))
 
     def update_agent(
         self,
@@ -238,14 +194,7 @@ class AIAgentClient:
         asr: ParamObject = None,
     ) -> dict[str, Any]:
         """UpdateAgent: each object you send *replaces* the stored one; omitted ones are kept."""
-        check_agent_id("AgentId", agent_id)
-        body = _body(
-            AgentId=agent_id,
-            Name=name,
-            LLM=_object("LLM", llm),
-            TTS=_object("TTS", tts),
-            ASR=_object("ASR", asr),
-        )
+        body = bodies.update_agent_body(agent_id, name=name, llm=llm, tts=tts, asr=asr)
         return self.call("UpdateAgent", body)
 
     def list_agents(self, limit: int = 10, cursor: str = "") -> dict[str, Any]:
@@ -254,11 +203,14 @@ class AIAgentClient:
         Careful: the stored ``ApiKey`` values come back as they are. Don't print
         this in a shared notebook; :func:`zego_helpers.secrets_mask.mask_secrets` helps.
         """
-        check_int_range("Limit", limit, *LIST_AGENTS_LIMIT_RANGE)
-        return self.call("ListAgents", {"Limit": limit, "Cursor": cursor})
+        return self.call("ListAgents", bodies.list_agents_body(limit, cursor))
 
     def iter_agents(self, page_size: int = 10) -> Iterator[dict[str, Any]]:
         """Every registered agent, following ``Cursor`` from page to page."""
+        bodies.list_agents_body(page_size)  # a bad page size fails here, not at the first next()
+        return self._pages(page_size)
+
+    def _pages(self, page_size: int) -> Iterator[dict[str, Any]]:
         cursor = ""
         while True:
             page = self.list_agents(limit=page_size, cursor=cursor)
@@ -269,15 +221,7 @@ class AIAgentClient:
 
     def query_agents(self, agent_ids: list[str]) -> dict[str, Any]:
         """QueryAgents: fetch up to 10 agents by id (unknown ids are simply absent)."""
-        if not isinstance(agent_ids, list) or not agent_ids:
-            raise ValidationError("AgentIds", "must be a non-empty list of agent ids")
-        if len(agent_ids) > MAX_QUERY_AGENT_IDS:
-            raise ValidationError(
-                "AgentIds", f"has {len(agent_ids)} ids; the limit is {MAX_QUERY_AGENT_IDS}"
-            )
-        for i, agent_id in enumerate(agent_ids):
-            check_agent_id(f"AgentIds[{i}]", agent_id)
-        return self.call("QueryAgents", {"AgentIds": agent_ids})
+        return self.call("QueryAgents", bodies.query_agents_body(agent_ids))
 
     def get_agent(self, agent_id: str) -> dict[str, Any] | None:
         """The stored config of one agent, or ``None`` when it is not registered."""
@@ -305,7 +249,10 @@ class AIAgentClient:
         Returns ``{"AgentInstanceId": ...}``. The instance is written to the
         ledger. ``user_id`` must be the id the client logs into the room with.
         """
-        options = dict(
+        body = bodies.create_agent_instance_body(
+            agent_id,
+            user_id,
+            rtc,
             llm=llm,
             tts=tts,
             asr=asr,
@@ -314,7 +261,7 @@ class AIAgentClient:
             callback_config=callback_config,
             advanced_config=advanced_config,
         )
-        return self._create("CreateAgentInstance", agent_id, user_id, rtc, options)
+        return self._send_create("CreateAgentInstance", body)
 
     def create_digital_human_agent_instance(
         self,
@@ -332,7 +279,11 @@ class AIAgentClient:
         advanced_config: ParamObject = None,
     ) -> dict[str, Any]:
         """CreateDigitalHumanAgentInstance: like create, with a video digital human."""
-        options = dict(
+        body = bodies.create_digital_human_agent_instance_body(
+            agent_id,
+            user_id,
+            rtc,
+            digital_human,
             llm=llm,
             tts=tts,
             asr=asr,
@@ -340,37 +291,13 @@ class AIAgentClient:
             message_history=message_history,
             callback_config=callback_config,
             advanced_config=advanced_config,
-            digital_human=digital_human,
         )
-        return self._create("CreateDigitalHumanAgentInstance", agent_id, user_id, rtc, options)
+        return self._send_create("CreateDigitalHumanAgentInstance", body)
 
-    def _create(
-        self, action: str, agent_id: str, user_id: str, rtc: ParamObject, args: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Shared by both create actions: validate, send, record in the ledger."""
-        check_agent_id("AgentId", agent_id)
-        check_user_id("UserId", user_id)
-        rtc_api = _object("RTC", rtc)
-        if rtc_api and rtc_api.get("AgentUserId") == user_id:
-            raise ValidationError("RTC.AgentUserId", "must differ from UserId (the real user)")
-        history = _object("MessageHistory", args.get("message_history"))
-        if history and "Messages" in history:
-            check_messages("MessageHistory.Messages", history["Messages"])
-        body = _body(
-            AgentId=agent_id,
-            UserId=user_id,
-            RTC=rtc_api,
-            LLM=_object("LLM", args.get("llm")),
-            TTS=_object("TTS", args.get("tts")),
-            ASR=_object("ASR", args.get("asr")),
-            VAD=_object("VAD", args.get("vad")),
-            MessageHistory=history,
-            CallbackConfig=_object("CallbackConfig", args.get("callback_config")),
-            AdvancedConfig=_object("AdvancedConfig", args.get("advanced_config")),
-            DigitalHuman=_object("DigitalHuman", args.get("digital_human")),
-        )
+    def _send_create(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Shared by both create actions: send the checked body, record it in the ledger."""
         data = self.call(action, body)
-        self._record(data, agent_id, rtc_api, user_id)
+        self._record(data, body["AgentId"], body["RTC"], body["UserId"])
         return data
 
     def _record(
@@ -411,25 +338,17 @@ class AIAgentClient:
         advanced_config: ParamObject = None,
     ) -> dict[str, Any]:
         """CreateLiveDigitalHumanAgentInstance: a one-way broadcast digital human (RTC or CDN)."""
-        check_agent_id("AgentId", agent_id)
-        if rtc is None and not cdn_url:
-            raise ValidationError(
-                "RTC", "give either rtc (RoomId, AgentStreamId, AgentUserId) or cdn_url"
-            )
-        rtc_api = to_api_value(rtc) if rtc is not None else None
-        if rtc_api is not None:
-            _check_rtc(rtc_api, needs_user_stream=False)
-        body = _body(
-            AgentId=agent_id,
-            DigitalHuman=_object("DigitalHuman", digital_human),
-            RTC=rtc_api,
-            CDN={"Url": cdn_url} if cdn_url else None,
-            TTS=_object("TTS", tts),
-            CallbackConfig=_object("CallbackConfig", callback_config),
-            AdvancedConfig=_object("AdvancedConfig", advanced_config),
+        body = bodies.create_live_digital_human_body(
+            agent_id,
+            digital_human,
+            rtc=rtc,
+            cdn_url=cdn_url,
+            tts=tts,
+            callback_config=callback_config,
+            advanced_config=advanced_config,
         )
         data = self.call("CreateLiveDigitalHumanAgentInstance", body)
-        self._record(data, agent_id, rtc_api)
+        self._record(data, agent_id, body.get("RTC"))
         return data
 
     def update_agent_instance(
@@ -445,15 +364,8 @@ class AIAgentClient:
 
         TTS.Vendor, FilterText, TerminatorText and CharacterFilter cannot change.
         """
-        _check_instance_id(agent_instance_id)
-        if user_stream_id is not None:
-            check_room_or_stream_id("RTC.UserStreamId", user_stream_id)
-        body = _body(
-            AgentInstanceId=agent_instance_id,
-            LLM=_object("LLM", llm),
-            TTS=_object("TTS", tts),
-            ASR=_object("ASR", asr),
-            RTC={"UserStreamId": user_stream_id} if user_stream_id else None,
+        body = bodies.update_agent_instance_body(
+            agent_instance_id, llm=llm, tts=tts, asr=asr, user_stream_id=user_stream_id
         )
         return self.call("UpdateAgentInstance", body)
 
@@ -472,14 +384,10 @@ class AIAgentClient:
         an instance that is already gone (410001002) counts as deleted.
         The ledger forgets the instance either way.
         """
-        _check_instance_id(agent_instance_id)
-        if graceful_timeout is not None:
-            check_int_range("GracefulShutdownTimeout", graceful_timeout, *GRACEFUL_TIMEOUT_RANGE)
-        body = _body(
-            AgentInstanceId=agent_instance_id,
-            GracefulShutdown=True if graceful else None,
-            GracefulShutdownTimeout=graceful_timeout if graceful else None,
+        body = bodies.delete_agent_instance_body(
+            agent_instance_id, graceful=graceful, graceful_timeout=graceful_timeout
         )
+        check_bool("missing_ok", missing_ok)
         try:
             data = self.call("DeleteAgentInstance", body)
         except NotFoundError:
@@ -512,17 +420,14 @@ class AIAgentClient:
         Both history flags are sent explicitly because ZEGO's documents
         disagree on the default of ``AddAnswerToHistory``.
         """
-        _check_instance_id(agent_instance_id)
-        check_non_empty_text("Text", text)
-        _check_priority(priority, same_priority_option)
-        body = _body(
-            AgentInstanceId=agent_instance_id,
-            Text=text,
-            SystemPrompt=system_prompt,
-            AddQuestionToHistory=add_question_to_history,
-            AddAnswerToHistory=add_answer_to_history,
-            Priority=priority,
-            SamePriorityOption=same_priority_option,
+        body = bodies.send_agent_instance_llm_body(
+            agent_instance_id,
+            text,
+            system_prompt=system_prompt,
+            add_question_to_history=add_question_to_history,
+            add_answer_to_history=add_answer_to_history,
+            priority=priority,
+            same_priority_option=same_priority_option,
         )
         return self.call("SendAgentInstanceLLM", body)
 
@@ -536,46 +441,35 @@ class AIAgentClient:
         same_priority_option: str | None = None,
     ) -> dict[str, Any]:
         """SendAgentInstanceTTS: make the agent say ``text`` (at most 300 characters)."""
-        _check_instance_id(agent_instance_id)
-        check_tts_text("Text", text)
-        _check_priority(priority, same_priority_option)
-        body = _body(
-            AgentInstanceId=agent_instance_id,
-            Text=text,
-            AddHistory=add_history,
-            Priority=priority,
-            SamePriorityOption=same_priority_option,
+        body = bodies.send_agent_instance_tts_body(
+            agent_instance_id,
+            text,
+            add_history=add_history,
+            priority=priority,
+            same_priority_option=same_priority_option,
         )
         return self.call("SendAgentInstanceTTS", body)
 
     def query_agent_instance_status(self, agent_instance_id: str) -> dict[str, Any]:
         """QueryAgentInstanceStatus: ``Status`` is IDLE, LISTENING, THINKING or SPEAKING."""
-        _check_instance_id(agent_instance_id)
-        return self.call("QueryAgentInstanceStatus", {"AgentInstanceId": agent_instance_id})
+        return self.call("QueryAgentInstanceStatus", bodies.instance_id_body(agent_instance_id))
 
     def interrupt_agent_instance(self, agent_instance_id: str) -> dict[str, Any]:
         """InterruptAgentInstance: stop what the agent is saying or thinking now."""
-        _check_instance_id(agent_instance_id)
-        return self.call("InterruptAgentInstance", {"AgentInstanceId": agent_instance_id})
+        return self.call("InterruptAgentInstance", bodies.instance_id_body(agent_instance_id))
 
     def get_agent_instance_msg_list(self, agent_instance_id: str) -> dict[str, Any]:
         """GetAgentInstanceMsgList: the LLM context, oldest first (``Total``, ``MessageList``)."""
-        _check_instance_id(agent_instance_id)
-        return self.call("GetAgentInstanceMsgList", {"AgentInstanceId": agent_instance_id})
+        return self.call("GetAgentInstanceMsgList", bodies.instance_id_body(agent_instance_id))
 
     def reset_agent_instance_msg_list(self, agent_instance_id: str) -> dict[str, Any]:
         """ResetAgentInstanceMsgList: forget the conversation so far."""
-        _check_instance_id(agent_instance_id)
-        return self.call("ResetAgentInstanceMsgList", {"AgentInstanceId": agent_instance_id})
+        return self.call("ResetAgentInstanceMsgList", bodies.instance_id_body(agent_instance_id))
 
     def add_agent_instance_msg(self, agent_instance_id: str, messages: list[Any]) -> dict[str, Any]:
         """AddAgentInstanceMsg: append ``{Role, Content}`` messages to the context, no LLM call."""
-        _check_instance_id(agent_instance_id)
-        api_messages = [to_api_value(m) for m in messages]
-        check_messages("Messages", api_messages)
-        return self.call(
-            "AddAgentInstanceMsg", {"AgentInstanceId": agent_instance_id, "Messages": api_messages}
-        )
+        body = bodies.add_agent_instance_msg_body(agent_instance_id, messages)
+        return self.call("AddAgentInstanceMsg", body)
 
     def start_listening(
         self, agent_instance_id: str, *, user_id: str | None = None, sequence: int | None = None
@@ -592,21 +486,5 @@ class AIAgentClient:
     def _listening(
         self, action: str, agent_instance_id: str, user_id: str | None, sequence: int | None
     ) -> dict[str, Any]:
-        _check_instance_id(agent_instance_id)
-        if user_id is not None:
-            check_user_id("UserId", user_id)
-        if sequence is not None:
-            check_int_range("Sequence", sequence, 0, 2**63 - 1)
-        body = _body(AgentInstanceId=agent_instance_id, UserId=user_id, Sequence=sequence)
+        body = bodies.listening_body(agent_instance_id, user_id=user_id, sequence=sequence)
         return self.call(action, body)
-
-
-def _check_instance_id(agent_instance_id: object) -> None:
-    check_non_empty_text("AgentInstanceId", agent_instance_id)
-
-
-def _check_priority(priority: str | None, same_priority_option: str | None) -> None:
-    if priority is not None:
-        check_choice("Priority", priority, PRIORITIES)
-    if same_priority_option is not None:
-        check_choice("SamePriorityOption", same_priority_option, SAME_PRIORITY_OPTIONS)

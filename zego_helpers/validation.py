@@ -4,15 +4,25 @@ ZEGO would reject these requests too (usually with 410000003, "invalid
 parameter"), but a check here names the field and the rule at once, before
 anything is sent. The same functions are used by the sandbox, so it rejects
 exactly what ZEGO documents.
+
+These field rules and the models' ``validate()`` methods are the only place
+rules live: the client, the notebook forms and plain dicts all reach them
+through :meth:`ApiModel.coerce <zego_helpers.models.ApiModel.coerce>` and
+:mod:`zego_helpers.request_bodies`. Error messages show a bad value through
+:func:`shown`, which hides anything that looks like a key.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ValidationError
+from .secrets_mask import mask
 
 #: RTC ids and user ids: digits, ASCII letters, ``_`` and ``-``. (The RTC schema
 #: also allows ``.``, the general rule does not; we use the stricter one.)
@@ -23,7 +33,19 @@ AGENT_ID_PATTERN = re.compile(r"^[0-9A-Za-z!#$%&()+\-:;<=.>?@\[\]^_{}|~,]+$")
 MAX_USER_ID_BYTES = 32  # UserId, AgentUserId
 MAX_ROOM_OR_STREAM_ID_BYTES = 128  # RoomId, AgentStreamId, UserStreamId
 MAX_AGENT_ID_CHARS = 128
-MAX_AGENT_NAME_BYTES = 256
+MAX_AGENT_NAME_BYTES = 256  # RegisterAgent.Name (register-agent API page)
+#: UpdateAgent's spec gives ``Name`` maxLength 64, unlike 256 on Register
+#: (https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-configuration-management/update-agent).
+MAX_UPDATED_AGENT_NAME_CHARS = 64
+#: SendAgentInstanceLLM.Text has no documented limit
+#: (https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-control/send-agent-instance-llm).
+#: Our choice: a spoken user turn is a few sentences; 4000 characters leaves
+#: room for pasted context while refusing a runaway 10 MB string before it is sent.
+#: The same limit applies to history message contents (also undocumented).
+MAX_LLM_TEXT_CHARS = 4000
+#: LLM.SystemPrompt has no documented limit either; our choice, generous for
+#: role-play prompts.
+MAX_SYSTEM_PROMPT_CHARS = 20000
 MAX_STREAM_EXTRA_INFO_BYTES = 1024
 MAX_TTS_TEXT_CHARS = 300
 MAX_HISTORY_MESSAGES = 100
@@ -50,12 +72,93 @@ TRIAL_LLM_PAIRS: dict[str, tuple[str, ...]] = {
 }
 
 
+# ---------------------------------------------------------------------------
+# Showing a bad value without leaking a secret
+# ---------------------------------------------------------------------------
+
+#: Prefixes of well-known key formats (OpenAI-style ``sk-``, GitHub, Slack, AWS, JWT).
+_SECRET_PREFIXES = ("sk-", "sk_", "pk-", "rk-", "ghp_", "xox", "AKIA", "eyJ")
+_HEX_TOKEN = re.compile(r"^[0-9a-fA-F]{32,}$")
+_TOKEN_PART = re.compile(r"[A-Za-z0-9_\-+=]{16,}")  # URLs split at / and .
+#: Longest text echoed in an error message; longer text is cut.
+MAX_SHOWN_CHARS = 60
+
+
+def _entropy_bits_per_char(text: str) -> float:
+    counts = Counter(text)
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+
+
+def looks_like_secret(text: str) -> bool:
+    """True when ``text`` holds something shaped like a key or token.
+
+    A heuristic that would rather hide too much than too little: a known key
+    prefix (``sk-``...), 32 or more hex digits (a ServerSecret), or a run of
+    20+ characters mixing upper case, lower case and digits (or, without
+    ``-``/``_``, letters and digits of high entropy). Model names such as
+    ``doubao-1-5-lite-32k-250115`` and the kit's RTC ids stay visible.
+    """
+    for token in _TOKEN_PART.findall(text):
+        if token.startswith(_SECRET_PREFIXES) or _HEX_TOKEN.match(token):
+            return True
+        letters_digits = any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+        mixed_case = any(c.isupper() for c in token) and any(c.islower() for c in token)
+        if len(token) >= 20 and letters_digits and mixed_case:
+            return True
+        if len(token) >= 24 and mixed_case and _entropy_bits_per_char(token) >= 4.2:
+            return True  # letters only, but random (CamelCase names stay below 4.0)
+        # Word-like ids ("ada_agent_stream_eae4912456a6") split into short parts.
+        for part in re.split(r"[-_]", token):
+            has_both = any(c.isdigit() for c in part) and any(c.isalpha() for c in part)
+            if len(part) >= 20 and has_both and _entropy_bits_per_char(part) >= 3.8:
+                return True
+    return False
+
+
+def shown(value: object) -> str:
+    """``value`` as an error message may show it: ``repr``, masked if it looks secret, cut if long.
+
+    A key pasted into the wrong box must not reappear in an error (and from
+    there in a notebook's saved output), so ``LLM.Temperature`` with a pasted
+    key reads ``'****Xy' (a 51-character value that looks like a key, hidden)``.
+    """
+    if isinstance(value, str):
+        if looks_like_secret(value):
+            return f"{mask(value)!r} (a {len(value)}-character value that looks like a key, hidden)"
+        if len(value) > MAX_SHOWN_CHARS:
+            return f"{value[:MAX_SHOWN_CHARS]!r}... ({len(value)} characters)"
+        return repr(value)
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, (bool, int)) or value is None:
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+def _number(value: object) -> str:
+    """3.0 -> '3', 0.25 -> '0.25': a form's "3" and a script's 3 read the same."""
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:g}"
+    return repr(value)
+
+
+def _see(doc: str | None) -> str:
+    return f" (documented at {doc})" if doc else ""
+
+
+# ---------------------------------------------------------------------------
+# The checks
+# ---------------------------------------------------------------------------
+
+
 def check_rtc_id(field: str, value: object, max_bytes: int) -> str:
     """Check an RTC id (room, user or stream id): charset ``[A-Za-z0-9_-]`` and byte length."""
     if not isinstance(value, str) or not value:
         raise ValidationError(field, "must be a non-empty string")
     if not RTC_ID_PATTERN.match(value):
-        raise ValidationError(field, f"{value!r} may only contain letters, digits, '_' and '-'")
+        raise ValidationError(
+            field, f"{shown(value)} may only contain letters, digits, '_' and '-'"
+        )
     size = len(value.encode("utf-8"))
     if size > max_bytes:
         raise ValidationError(field, f"is {size} bytes long; the limit is {max_bytes}")
@@ -81,14 +184,52 @@ def check_agent_id(field: str, value: object) -> str:
     if not AGENT_ID_PATTERN.match(value):
         raise ValidationError(
             field,
-            f"{value!r} has a character outside letters, digits and !#$%&()+-:;<=.>?@[]^_{{}}|~,",
+            f"{shown(value)} has a character outside letters, digits and "
+            "!#$%&()+-:;<=.>?@[]^_{}|~,",
         )
+    return value
+
+
+def check_unicode(field: str, value: str) -> str:
+    """Text that UTF-8 can carry: a lone surrogate (``"\\ud800"``) is not text, and refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValidationError(
+            field,
+            f"has an invalid character at position {error.start} (a lone surrogate such as "
+            "'\\ud800', often from a broken copy/paste or a bad decode); remove it",
+        ) from None
     return value
 
 
 def check_non_empty_text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, "must be a non-empty string")
+    return check_unicode(field, value)
+
+
+def check_text_length(field: str, value: str, limit: int, why: str = "") -> str:
+    """``value`` has at most ``limit`` characters (``why`` says where the number comes from)."""
+    if len(value) > limit:
+        note = f" ({why})" if why else ""
+        raise ValidationError(field, f"has {len(value)} characters; the limit is {limit}{note}")
+    return value
+
+
+def check_optional_text(field: str, value: object, limit: int, why: str = "") -> str | None:
+    """``None`` or a string of at most ``limit`` characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a string, not {type(value).__name__}")
+    return check_text_length(field, check_unicode(field, value), limit, why)
+
+
+def check_bool(field: str, value: object) -> bool:
+    """``True`` or ``False`` (not ``1``, not ``"yes"``)."""
+    if not isinstance(value, bool):
+        raise ValidationError(field, f"must be True or False, not {shown(value)}")
     return value
 
 
@@ -103,21 +244,41 @@ def check_tts_text(field: str, value: object) -> str:
     return value
 
 
-def check_int_range(field: str, value: object, low: int, high: int) -> int:
+def check_int_range(
+    field: str, value: object, low: int, high: int, *, doc: str | None = None
+) -> int:
     """An integer within ``low..high`` (inclusive). Booleans are refused."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(field, f"must be an integer between {low} and {high}")
+        raise ValidationError(
+            field, f"must be an integer between {low} and {high}, not {shown(value)}{_see(doc)}"
+        )
     if not low <= value <= high:
-        raise ValidationError(field, f"is {value}; it must be between {low} and {high}")
+        raise ValidationError(field, f"is {value}; it must be between {low} and {high}{_see(doc)}")
     return value
 
 
-def check_number_range(field: str, value: object, low: float, high: float) -> float:
-    """A number (int or float) within ``low..high`` (inclusive). Booleans are refused."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError(field, f"must be a number between {low} and {high}")
-    if not low <= value <= high:
-        raise ValidationError(field, f"is {value}; it must be between {low} and {high}")
+def check_number_range(
+    field: str,
+    value: object,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    doc: str | None = None,
+) -> float:
+    """A finite number (int or float) within ``low..high``. Booleans are refused.
+
+    ``low_open`` excludes ``low`` itself, as in MiniMax's volume range (0, 10].
+    """
+    allowed = (
+        f"above {_number(low)} and at most {_number(high)}"
+        if low_open
+        else f"between {_number(low)} and {_number(high)}"
+    )
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValidationError(field, f"must be a number {allowed}, not {shown(value)}{_see(doc)}")
+    if not (low < value if low_open else low <= value) or value > high:
+        raise ValidationError(field, f"is {_number(value)}; it must be {allowed}{_see(doc)}")
     return value
 
 
@@ -129,19 +290,24 @@ def check_url(field: str, value: object, schemes: Sequence[str] = ("http", "http
     if parts.scheme not in schemes or not parts.netloc or value != value.strip():
         allowed = " or ".join(f"{scheme}://" for scheme in schemes)
         raise ValidationError(
-            field, f"{value!r} is not a full URL; it must start with {allowed} and name a host"
+            field, f"{shown(value)} is not a full URL; it must start with {allowed} and name a host"
         )
     return value
 
 
 def check_choice(field: str, value: object, choices: Sequence[object]) -> object:
-    if value not in choices:
+    """``value`` is one of ``choices`` (``True`` never counts as ``1``)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (str, int, float, type(None)))
+        or value not in choices
+    ):
         allowed = ", ".join(repr(c) for c in choices)
-        raise ValidationError(field, f"is {value!r}; use one of {allowed}")
+        raise ValidationError(field, f"is {shown(value)}; use one of {allowed}")
     return value
 
 
-def check_messages(field: str, messages: object) -> list[dict]:
+def check_messages(field: str, messages: object) -> list[dict[str, Any]]:
     """A list of ``{"Role": "user"|"assistant", "Content": str}``, at most 100 items."""
     if not isinstance(messages, list):
         raise ValidationError(field, "must be a list of {Role, Content} objects")
@@ -155,7 +321,15 @@ def check_messages(field: str, messages: object) -> list[dict]:
         check_choice(f"{field}[{i}].Role", message.get("Role"), MESSAGE_ROLES)
         if not isinstance(message.get("Content"), str):
             raise ValidationError(f"{field}[{i}].Content", "must be a string")
+        content = check_unicode(f"{field}[{i}].Content", message["Content"])
+        check_text_length(f"{field}[{i}].Content", content, MAX_LLM_TEXT_CHARS)
     return messages
+
+
+def check_agent_user_differs(user_id: str, rtc: Mapping[str, object]) -> None:
+    """The agent's RTC user must not be the real user: they would log into one room as one."""
+    if rtc.get("AgentUserId") == user_id:
+        raise ValidationError("RTC.AgentUserId", "must differ from UserId (the real user)")
 
 
 def check_trial_llm(url: str, api_key: str, model: str, field: str = "LLM") -> None:
@@ -166,11 +340,51 @@ def check_trial_llm(url: str, api_key: str, model: str, field: str = "LLM") -> N
     if allowed_models is None:
         raise ValidationError(
             f"{field}.Url",
-            f"{url!r} cannot be used with ApiKey 'zego_test' (ZEGO would answer 410001047); "
+            f"{shown(url)} cannot be used with ApiKey 'zego_test' (ZEGO would answer 410001047); "
             f"use one of: {', '.join(TRIAL_LLM_PAIRS)}",
         )
     if model not in allowed_models:
         raise ValidationError(
             f"{field}.Model",
-            f"{model!r} is not a trial model for {url}; use one of: {', '.join(allowed_models)}",
+            f"{shown(model)} is not a trial model for {url}; "
+            f"use one of: {', '.join(allowed_models)}",
         )
+
+
+#: AppID is an unsigned 32-bit number; the ServerSecret is 32 characters
+#: (https://www.zegocloud.com/docs/aiagent-server/api-reference/accessing-server-apis).
+#: The same numbers live in settings.py; a constants module will hold them once.
+APP_ID_RANGE = (1, 2**32 - 1)
+SERVER_SECRET_LENGTH = 32
+MAX_RETRIES_RANGE = (0, 10)
+REQUESTS_PER_SECOND_RANGE = (1, 1000)
+TIMEOUT_RANGE_S = (0.001, 600.0)
+
+
+def check_client_arguments(
+    app_id: object,
+    server_secret: object,
+    base_url: object,
+    timeout: object,
+    max_retries: object,
+    requests_per_second: object,
+) -> None:
+    """``AIAgentClient(...)``'s arguments, checked before any connection (secret never shown)."""
+    check_int_range("app_id", app_id, *APP_ID_RANGE)
+    if not isinstance(server_secret, str) or len(server_secret) != SERVER_SECRET_LENGTH:
+        size = len(server_secret) if isinstance(server_secret, str) else None
+        got = f"{size} characters" if size is not None else f"a {type(server_secret).__name__}"
+        raise ValidationError(
+            "server_secret",
+            f"must be the {SERVER_SECRET_LENGTH}-character ServerSecret from the ZEGO console, "
+            f"got {got} (not the AppSign)",
+        )
+    check_url("base_url", base_url)
+    parts = timeout if isinstance(timeout, tuple) else (timeout,)
+    if not 1 <= len(parts) <= 2:
+        raise ValidationError("timeout", "must be seconds, or a (connect, read) pair of seconds")
+    for part in parts:
+        check_number_range("timeout", part, *TIMEOUT_RANGE_S)
+    check_int_range("max_retries", max_retries, *MAX_RETRIES_RANGE)
+    if requests_per_second is not None:
+        check_int_range("requests_per_second", requests_per_second, *REQUESTS_PER_SECOND_RANGE)

@@ -10,18 +10,50 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .client import AIAgentClient, ParamObject
+from . import request_bodies
+from .client import AIAgentClient
 from .constants import UNSUPPORTED_ACTION
-from .errors import AlreadyExistsError, ZegoAPIError, ZegoError
+from .errors import AlreadyExistsError, ValidationError, ZegoAPIError, ZegoError
 from .ids import CallIds
-from .models import MessageHistory, to_api_value
+from .models import MessageHistory
+from .request_bodies import ParamObject
+from .validation import check_number_range
 
 EnsureResult = Literal["registered", "updated", "unchanged"]
+
+#: Longest wait :func:`ask` and :func:`wait_for_status` accept (an hour), and the
+#: shortest polling interval (ZEGO paces each action at 10 requests/s).
+MAX_WAIT_S = 3600.0
+MIN_INTERVAL_S = 0.0
+
+
+def _check_client(client: object) -> AIAgentClient:
+    if not isinstance(client, AIAgentClient):
+        raise ValidationError(
+            "client", f"must be an AIAgentClient (connect() gives one), not {type(client).__name__}"
+        )
+    return client
+
+
+def _check_options(function: Any, options: Mapping[str, Any], skip: int) -> None:
+    """Refuse a keyword ``function`` does not take (a typo would otherwise be a TypeError)."""
+    parameters = list(inspect.signature(function).parameters)[skip:]
+    for name in options:
+        if name not in parameters:
+            raise ValidationError(
+                name, f"is not an option here; use one of {', '.join(parameters)}"
+            )
+
+
+def _check_wait(timeout: object, interval: object) -> None:
+    check_number_range("timeout", timeout, 0, MAX_WAIT_S)
+    check_number_range("interval", interval, MIN_INTERVAL_S, MAX_WAIT_S)
 
 
 def _differs(wanted: Any, stored: Any) -> bool:
@@ -58,13 +90,10 @@ def ensure_agent(
        (410001008), that counts as success and we go on to compare.
     3. Yes: UpdateAgent only if the stored config differs from what you pass.
     """
-    wanted = {
-        "Name": name,
-        "LLM": to_api_value(llm),
-        "TTS": to_api_value(tts),
-        "ASR": to_api_value(asr),
-    }
-    wanted = {key: value for key, value in wanted.items() if value is not None}
+    _check_client(client)
+    # The very body RegisterAgent would send: everything is checked before QueryAgents.
+    wanted = request_bodies.register_agent_body(agent_id, name=name, llm=llm, tts=tts, asr=asr)
+    del wanted["AgentId"]
     stored = client.get_agent(agent_id)
     if stored is None:
         try:
@@ -100,10 +129,15 @@ class AgentSession:
         message_history: ParamObject = None,
         **create_options: Any,
     ) -> None:
-        self.client = client
-        self.agent_id = agent_id
-        self.ids = ids
+        self.client = _check_client(client)
+        self.agent_id = request_bodies.agent_id_body(agent_id)["AgentId"]
+        if not isinstance(ids, CallIds):
+            raise ValidationError(
+                "ids", f"must be CallIds (from make_call_ids()), not {type(ids).__name__}"
+            )
+        self.ids = ids.validate()
         self.message_history = message_history if message_history is not None else MessageHistory()
+        _check_options(AIAgentClient.create_agent_instance, create_options, skip=4)
         self.create_options = create_options
         self.instance_id: str | None = None
 
@@ -150,6 +184,15 @@ def wait_for_status(
     interval: float = 0.25,
 ) -> str:
     """Poll QueryAgentInstanceStatus until the status is one of ``statuses``; return it."""
+    _check_client(client)
+    request_bodies.check_instance_id(agent_instance_id)
+    if not (
+        isinstance(statuses, (tuple, list))
+        and statuses
+        and all(isinstance(status, str) for status in statuses)
+    ):
+        raise ValidationError("statuses", "must be a tuple of status names such as ('LISTENING',)")
+    _check_wait(timeout, interval)
     deadline = time.monotonic() + timeout
     while True:
         status = str(client.query_agent_instance_status(agent_instance_id).get("Status", ""))
@@ -178,6 +221,11 @@ def ask(
     GetAgentInstanceMsgList, where it appears once the LLM has finished
     (``AddAnswerToHistory`` must stay true, the default here).
     """
+    _check_client(client)
+    _check_wait(timeout, interval)
+    _check_options(request_bodies.send_agent_instance_llm_body, send_options, skip=2)
+    # Every argument is checked before the first request (not only when sending the text).
+    request_bodies.send_agent_instance_llm_body(agent_instance_id, text, **send_options)
     before = client.get_agent_instance_msg_list(agent_instance_id).get("MessageList") or []
     sent = client.send_agent_instance_llm(agent_instance_id, text, **send_options)
     deadline = time.monotonic() + timeout

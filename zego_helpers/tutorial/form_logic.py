@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 # The defaults live in the core (doctor and preflight use them too); re-exported for the forms.
+from .. import request_bodies
 from ..agent_defaults import (  # noqa: F401
     CUSTOM_LLM_PRESET,
     DEFAULT_LLM_PRESET,
@@ -42,17 +43,18 @@ from ..agent_defaults import (  # noqa: F401
 )
 from ..agent_defaults import with_secrets as _with_secrets
 from ..errors import ValidationError
+from ..form_specs import (
+    FieldSpec,
+    llm_from_fields,
+    tts_from_fields,
+)
 from ..ids import CallIds
 from ..models import (
     ASR,
     LLM,
     TTS,
     AdvancedConfig,
-    FieldSpec,
     MessageHistory,
-    llm_from_fields,
-    to_api_value,
-    tts_from_fields,
 )
 from ..secrets_mask import mask_secrets
 from ..settings import (
@@ -65,12 +67,11 @@ from ..settings import (
     region_base_url,
 )
 from ..validation import (
-    MAX_AGENT_NAME_BYTES,
     PRIORITIES,
     SAME_PRIORITY_OPTIONS,
-    check_agent_id,
     check_choice,
     check_tts_text,
+    shown,
 )
 
 # ---------------------------------------------------------------------------
@@ -116,14 +117,14 @@ def llm_form_values_to_model(
 ) -> LLM:
     """The LLM form -> a validated :class:`~zego_helpers.models.LLM`.
 
-    ``values`` uses the names of :data:`~zego_helpers.models.LLM_FIELDS`
+    ``values`` uses the names of :data:`~zego_helpers.form_specs.LLM_FIELDS`
     (numbers may be text; empty optional values are left out, so ZEGO's
     default applies). ``params_json`` is the "extra params" box, passed to
     the vendor as ``LLM.Params``.
     """
     llm = llm_from_fields(_with_secrets(values, secrets))
     llm.params = parse_json_object(params_json, "LLM.Params")
-    return llm.validate()
+    return LLM.coerce(llm)
 
 
 def tts_form_values_to_model(
@@ -218,7 +219,7 @@ def asr_form_values_to_model(
             params[key] = ",".join(f"{word}|{weight}" for word, weight in words.items())
         else:
             params[key] = list(words)
-    return ASR(vendor=vendor, params=params or None).validate()
+    return ASR.coerce(ASR(vendor=vendor, params=params or None))
 
 
 #: Defaults of the instance form in notebook 02. 600 s instead of ZEGO's 120 s
@@ -238,14 +239,20 @@ def instance_form_values_to_models(
     ``greeting`` (optional) starts the history with one assistant message, as if
     the agent had already said it: the LLM then sees it as context.
     """
-    advanced = AdvancedConfig(
-        interrupt_mode=_as_int(interrupt_mode, "AdvancedConfig.InterruptMode"),
-        max_idle_time=_as_int(max_idle_time, "AdvancedConfig.MaxIdleTime"),
-    ).validate()
+    advanced = AdvancedConfig.coerce(
+        AdvancedConfig(
+            interrupt_mode=_as_int(interrupt_mode, "AdvancedConfig.InterruptMode"),
+            max_idle_time=_as_int(max_idle_time, "AdvancedConfig.MaxIdleTime"),
+        )
+    )
+    if not isinstance(greeting, str):
+        raise ValidationError("MessageHistory.Messages[0].Content", "must be text")
     messages = [{"Role": "assistant", "Content": greeting.strip()}] if greeting.strip() else []
-    history = MessageHistory(
-        messages=messages, window_size=_as_int(window_size, "MessageHistory.WindowSize")
-    ).validate()
+    history = MessageHistory.coerce(
+        MessageHistory(
+            messages=messages, window_size=_as_int(window_size, "MessageHistory.WindowSize")
+        )
+    )
     return advanced, history
 
 
@@ -255,8 +262,9 @@ def _as_int(value: Any, field_name: str) -> int:
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    if not text.lstrip("-").isdigit():
-        raise ValidationError(field_name, f"{text!r} is not a whole number")
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValidationError(field_name, f"{shown(text)} is not a whole number")
     return int(text)
 
 
@@ -273,26 +281,19 @@ def build_register_body(
     asr: Any = None,
     name: str | None = None,
 ) -> dict[str, Any]:
-    """The RegisterAgent body for these settings, exactly as the client sends it.
+    """The RegisterAgent body for these settings: the very function the client sends with.
 
-    LLM and TTS are required here: ZEGO's spec marks them optional, but an
-    agent without them cannot talk (reference §3.1).
+    This is :func:`zego_helpers.request_bodies.register_agent_body`, so the
+    preview is byte for byte what ``client.register_agent`` sends. The one
+    rule added here is the tutorial's: LLM and TTS are required (ZEGO's spec
+    marks them optional, but an agent without them cannot talk, reference §3.1).
     """
-    check_agent_id("AgentId", agent_id)
-    if name is not None and len(name.encode("utf-8")) > MAX_AGENT_NAME_BYTES:
-        raise ValidationError("Name", f"must be at most {MAX_AGENT_NAME_BYTES} bytes")
-    body: dict[str, Any] = {"AgentId": agent_id}
-    if name:
-        body["Name"] = name
-    for key, value in (("LLM", llm), ("TTS", tts), ("ASR", asr)):
+    for key, value in (("LLM", llm), ("TTS", tts)):
         if value is None:
-            if key != "ASR":
-                raise ValidationError(key, "is required: an agent needs an LLM and a TTS voice")
-            continue
-        if hasattr(value, "validate"):
-            value.validate()
-        body[key] = to_api_value(value)
-    return body
+            raise ValidationError(key, "is required: an agent needs an LLM and a TTS voice")
+    return request_bodies.register_agent_body(
+        agent_id, name=name or None, llm=llm, tts=tts, asr=asr
+    )
 
 
 def build_create_body(
@@ -302,18 +303,20 @@ def build_create_body(
     advanced_config: Any = None,
     message_history: Any = None,
 ) -> dict[str, Any]:
-    """The CreateAgentInstance body for a tutorial call (for the preview in notebook 02)."""
-    check_agent_id("AgentId", agent_id)
-    body: dict[str, Any] = {
-        "AgentId": agent_id,
-        "UserId": ids.validate().user_id,
-        "RTC": ids.to_rtc().to_api(),
-    }
-    if message_history is not None:
-        body["MessageHistory"] = to_api_value(message_history)
-    if advanced_config is not None:
-        body["AdvancedConfig"] = to_api_value(advanced_config)
-    return body
+    """The CreateAgentInstance body for a tutorial call (the preview in notebook 02).
+
+    Built by :func:`zego_helpers.request_bodies.create_agent_instance_body`, the
+    function ``client.create_agent_instance`` sends with.
+    """
+    if not isinstance(ids, CallIds):
+        raise ValidationError("ids", f"must be CallIds (make_call_ids()), not {type(ids).__name__}")
+    return request_bodies.create_agent_instance_body(
+        agent_id,
+        ids.validate().user_id,
+        ids.to_rtc(),
+        advanced_config=advanced_config,
+        message_history=message_history,
+    )
 
 
 def preview_json(body: Any) -> str:

@@ -26,17 +26,14 @@ import ipywidgets as widgets
 
 from ..client import AIAgentClient
 from ..errors import ValidationError, ZegoError
+from ..form_specs import LLM_FIELDS, LLM_PRESETS, TTS_VENDOR_FIELDS, FieldSpec
 from ..ids import CallIds
 from ..models import (
     ASR,
     ASR_VENDORS,
     LLM,
-    LLM_FIELDS,
-    LLM_PRESETS,
     TTS,
-    TTS_VENDOR_FIELDS,
     AdvancedConfig,
-    FieldSpec,
     MessageHistory,
 )
 from ..settings import Settings, load_settings, save_env_file
@@ -75,7 +72,7 @@ def _describe(error: Exception) -> str:
 
 
 class FieldSet:
-    """Inputs for a list of :class:`~zego_helpers.models.FieldSpec`, each with its error line."""
+    """Inputs for a list of :class:`~zego_helpers.form_specs.FieldSpec`, each with an error line."""
 
     def __init__(
         self,

@@ -1,0 +1,265 @@
+"""The tables behind the notebook forms: which inputs a form shows and how values become models.
+
+A form holds no protocol knowledge of its own: each input (:class:`FieldSpec`)
+names the builder argument it fills and the API path it lands on, and the
+plain functions :func:`llm_from_fields` and :func:`tts_from_fields` turn the
+values into models through the same builders and ``validate()`` a script uses.
+
+The TTS form starts from :data:`~zego_helpers.models.TTS_TRIAL_ARGS`, the
+same data :meth:`TTS.trial() <zego_helpers.models.TTS.trial>` uses, so a form
+left untouched and ``TTS.trial(vendor)`` are the same voice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from .errors import ValidationError
+from .models import (
+    BYTEDANCE_LEGACY_CLUSTERS,
+    BYTEDANCE_RESOURCE_IDS,
+    DEFAULT_SYSTEM_PROMPT,
+    DEFAULT_TRIAL_MODEL,
+    LLM,
+    LLM_VENDORS,
+    TTS,
+    TTS_BUILDERS,
+    TTS_TRIAL_ARGS,
+    check_tts_vendor,
+)
+from .validation import TRIAL_API_KEY, TRIAL_LLM_PAIRS, shown
+
+
+class FieldSpec(NamedTuple):
+    """One input of a notebook form: which builder argument it fills and how to show it.
+
+    ``required`` means the user must fill it in; an optional input left empty
+    gets the builder's default (e.g. ``resource_id`` -> ``"seed-tts-2.0"``),
+    which ``default`` also shows. ``kind`` is ``"text"``, ``"multiline"``,
+    ``"int"`` or ``"float"``; ``choices`` lists suggested values; ``api_path``
+    is where the value lands in the request, so a ``ValidationError`` naming
+    that path can be shown next to this input.
+    """
+
+    name: str
+    label: str
+    required: bool
+    secret: bool
+    default: Any
+    api_path: str
+    kind: str = "text"
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+def _form_value(spec: FieldSpec, raw: Any) -> Any:
+    """Turn what a form widget gives (``""``, ``"1.5"``, ``1.5``) into a builder argument."""
+    if isinstance(raw, str):
+        raw = raw.strip()  # a pasted key often carries a space or newline
+        if raw == "":
+            return None
+    if raw is None:
+        return None
+    what = "the value" if spec.secret else shown(raw)
+    if spec.kind in ("text", "multiline"):
+        if not isinstance(raw, str):
+            raise ValidationError(spec.api_path, f"{what} must be text")
+        return raw
+    try:
+        number = float(raw) if isinstance(raw, (str, int, float)) else math.nan
+    except ValueError:
+        number = math.nan
+    if isinstance(raw, bool) or not math.isfinite(number):
+        raise ValidationError(spec.api_path, f"{what} is not a number")
+    if spec.kind == "int" and number.is_integer():
+        return int(number)
+    # Anything else goes to the model as a number, so "1.5" typed into the
+    # integer MiniMax pitch box is refused by the model's own rule and words.
+    return int(raw) if isinstance(raw, int) else number
+
+
+def _values_for(specs: list[FieldSpec], values: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """Builder keyword arguments from form values; missing required values become ``""``."""
+    known = {spec.name for spec in specs}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValidationError(
+            what, f"unknown field(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}"
+        )
+    kwargs: dict[str, Any] = {}
+    for spec in specs:
+        value = _form_value(spec, values.get(spec.name))
+        if value is None and spec.required:
+            value = ""  # the builder accepts it; validate() then names the empty field
+        if value is not None:
+            kwargs[spec.name] = value
+    return kwargs
+
+
+#: The inputs of the LLM form (names are :class:`LLM` field names).
+LLM_FIELDS: list[FieldSpec] = [
+    FieldSpec("url", "Endpoint URL", True, False, "", "LLM.Url",
+              help="Full chat-completions URL, reachable from ZEGO's cloud"),
+    FieldSpec("api_key", "API key", True, True, "", "LLM.ApiKey",
+              help="'zego_test' works with the trial URLs during the first 2 weeks"),
+    FieldSpec("model", "Model", True, False, "", "LLM.Model"),
+    FieldSpec("system_prompt", "System prompt", False, False, DEFAULT_SYSTEM_PROMPT,
+              "LLM.SystemPrompt", kind="multiline"),
+    FieldSpec("temperature", "Temperature", False, False, None, "LLM.Temperature",
+              kind="float", help="0 to 2; ZEGO's default is 0.7"),
+    FieldSpec("top_p", "Top P", False, False, None, "LLM.TopP",
+              kind="float", help="0 to 1; ZEGO's default is 0.9"),
+    FieldSpec("vendor", "API style", False, False, None, "LLM.Vendor",
+              choices=LLM_VENDORS, help="Empty means OpenAIChat (Chat Completions)"),
+]  # fmt: skip
+
+_TRIAL_MODEL_LABELS = {
+    "doubao-1-5-lite-32k-250115": "Doubao lite",
+    "doubao-1-5-pro-32k-250115": "Doubao pro",
+    "MiniMax-Text-01": "MiniMax",
+    "qwen-plus": "Qwen plus",
+    "step-2-16k": "StepFun",
+}
+
+
+def _trial_presets() -> dict[str, dict[str, str]]:
+    presets = {}
+    for url, models in TRIAL_LLM_PAIRS.items():
+        for model in models:
+            name = f"ZEGO trial ({_TRIAL_MODEL_LABELS.get(model, model)})"
+            presets[name] = {"url": url, "api_key": TRIAL_API_KEY, "model": model}
+    # The reference backend's default goes first.
+    default = f"ZEGO trial ({_TRIAL_MODEL_LABELS[DEFAULT_TRIAL_MODEL]})"
+    return {default: presets.pop(default), **presets}
+
+
+#: Starting values for the LLM form, by name. Each value is a dict of
+#: :data:`LLM_FIELDS` names, so ``llm_from_fields({**preset, "api_key": key})`` works.
+#: "Local (Ollama)" needs the local sandbox or a public tunnel: ZEGO's cloud
+#: cannot reach your ``localhost``. Ollama ignores the key, but the API needs one.
+LLM_PRESETS: dict[str, dict[str, str]] = {
+    **_trial_presets(),
+    "OpenAI": {
+        "url": "https://api.openai.com/v1/chat/completions",
+        "api_key": "",
+        "model": "gpt-4o-mini",
+    },
+    "Local (Ollama)": {
+        "url": "http://localhost:11434/v1/chat/completions",
+        "api_key": "ollama",
+        "model": "llama3.2",
+    },
+    "Custom": {"url": "", "api_key": "", "model": ""},
+}
+
+
+def llm_from_fields(values: Mapping[str, Any]) -> LLM:
+    """The LLM form's values (keys from :data:`LLM_FIELDS`) -> a validated :class:`LLM`.
+
+    Text is stripped, empty optional values are left out and numbers may be
+    given as text. Raises ``ValidationError`` naming the API field.
+    """
+    return LLM.coerce(LLM(**_values_for(LLM_FIELDS, values, "LLM")))
+
+
+
+def _bytedance_fields() -> list[FieldSpec]:
+    return [
+        FieldSpec("appid", "App ID", True, False, None, "TTS.Params.app.appid"),
+        FieldSpec("token", "Access token", True, True, None, "TTS.Params.app.token"),
+        FieldSpec("speaker", "Voice (speaker)", True, False, None,
+                  "TTS.Params.req_params.speaker", help="Must suit the resource ID"),
+        FieldSpec("resource_id", "Resource ID", False, False, None,
+                  "TTS.Params.app.resource_id", choices=BYTEDANCE_RESOURCE_IDS),
+        FieldSpec("speech_rate", "Speech rate", False, False, None,
+                  "TTS.Params.req_params.audio_params.speech_rate", kind="float",
+                  help="-50..100 (100 = twice as fast)"),
+        FieldSpec("loudness_rate", "Loudness", False, False, None,
+                  "TTS.Params.req_params.audio_params.loudness_rate", kind="float",
+                  help="-50..100 (100 = twice as loud)"),
+    ]  # fmt: skip
+
+
+def _with_trial_defaults(vendor: str, specs: list[FieldSpec]) -> list[FieldSpec]:
+    """Each input's default from :data:`TTS_TRIAL_ARGS` (the trial voice), where it has one."""
+    trial = TTS_TRIAL_ARGS[vendor]
+    return [spec._replace(default=trial.get(spec.name, spec.default)) for spec in specs]
+
+
+#: The inputs of the TTS form, per vendor; ``name`` is the builder's argument name.
+#: Defaults are the trial configuration of :data:`TTS_TRIAL_ARGS` ("zego_test" credentials).
+_TTS_FORM_FIELDS: dict[str, list[FieldSpec]] = {
+    "ByteDanceV3": _bytedance_fields(),
+    "ByteDanceFlowing": _bytedance_fields(),
+    "MiniMax": [
+        FieldSpec("api_key", "API key", True, True, None, "TTS.Params.app.api_key"),
+        FieldSpec("voice_id", "Voice ID", True, False, None,
+                  "TTS.Params.voice_setting.voice_id"),
+        FieldSpec("model", "Model", False, False, None, "TTS.Params.model",
+                  choices=("speech-02-turbo", "speech-02-hd", "speech-2.5-turbo-preview")),
+        FieldSpec("speed", "Speed", False, False, None, "TTS.Params.voice_setting.speed",
+                  kind="float", help="0.5..2"),
+        FieldSpec("vol", "Volume", False, False, None, "TTS.Params.voice_setting.vol",
+                  kind="float", help="above 0, up to 10"),
+        FieldSpec("pitch", "Pitch", False, False, None, "TTS.Params.voice_setting.pitch",
+                  kind="int", help="-12..12"),
+        FieldSpec("group_id", "Group ID", False, False, None, "TTS.Params.app.group_id",
+                  help="Only for older MiniMax accounts"),
+    ],
+    "CosyVoice": [
+        FieldSpec("api_key", "API key", True, True, None, "TTS.Params.app.api_key"),
+        FieldSpec("voice", "Voice", True, False, None,
+                  "TTS.Params.payload.parameters.voice", help="Must match the model version"),
+        FieldSpec("model", "Model", False, False, None, "TTS.Params.payload.model",
+                  choices=("cosyvoice-v2", "cosyvoice-v1")),
+        FieldSpec("volume", "Volume", False, False, None,
+                  "TTS.Params.payload.parameters.volume", kind="int", help="0..100"),
+        FieldSpec("rate", "Speed", False, False, None, "TTS.Params.payload.parameters.rate",
+                  kind="float", help="0.5..2"),
+        FieldSpec("pitch", "Pitch", False, False, None, "TTS.Params.payload.parameters.pitch",
+                  kind="float", help="0.5..2"),
+    ],
+    "Aliyun": [
+        FieldSpec("app_key", "App key", True, True, None, "TTS.Params.app.app_key"),
+        FieldSpec("ak_id", "AccessKey ID", True, True, None, "TTS.Params.app.ak_id"),
+        FieldSpec("ak_key", "AccessKey secret", True, True, None,
+                  "TTS.Params.app.ak_key"),
+        FieldSpec("voice", "Voice", False, False, None, "TTS.Params.voice"),
+        FieldSpec("volume", "Volume", False, False, None, "TTS.Params.volume", kind="int",
+                  help="0..100"),
+        FieldSpec("speech_rate", "Speech rate", False, False, None, "TTS.Params.speech_rate",
+                  kind="int", help="-500..500"),
+        FieldSpec("pitch_rate", "Pitch", False, False, None, "TTS.Params.pitch_rate",
+                  kind="int", help="-500..500"),
+    ],
+    "ByteDance": [
+        FieldSpec("appid", "App ID", True, False, None, "TTS.Params.app.appid"),
+        FieldSpec("token", "Access token", True, True, None, "TTS.Params.app.token"),
+        FieldSpec("voice_type", "Voice type", True, False, None,
+                  "TTS.Params.audio.voice_type"),
+        FieldSpec("cluster", "Cluster", False, False, None, "TTS.Params.app.cluster",
+                  choices=BYTEDANCE_LEGACY_CLUSTERS),
+        FieldSpec("speed_ratio", "Speed", False, False, None, "TTS.Params.audio.speed_ratio",
+                  kind="float", help="0.8..2"),
+        FieldSpec("loudness_ratio", "Loudness", False, False, None,
+                  "TTS.Params.audio.loudness_ratio", kind="float", help="0.5..2"),
+    ],
+}  # fmt: skip
+TTS_VENDOR_FIELDS: dict[str, list[FieldSpec]] = {
+    vendor: _with_trial_defaults(vendor, specs) for vendor, specs in _TTS_FORM_FIELDS.items()
+}
+
+
+def tts_from_fields(vendor: str, values: Mapping[str, Any]) -> TTS:
+    """The TTS form's values for ``vendor`` -> a validated :class:`TTS`, through the builder.
+
+    Keys are the names in ``TTS_VENDOR_FIELDS[vendor]``. Text is stripped,
+    numbers may be text, empty optional values are left out (the builder's
+    default applies). Raises ``ValidationError`` naming the API field.
+    """
+    check_tts_vendor(vendor)  # the same refusal as TTS(vendor=...).validate()
+    kwargs = _values_for(TTS_VENDOR_FIELDS[vendor], values, f"TTS ({vendor})")
+    return TTS.coerce(TTS_BUILDERS[vendor](**kwargs))
+
