@@ -29,12 +29,16 @@ SANDBOX_ARGS := --host 0.0.0.0 --port 8123 --instance-limit 100 --rate-limit 0
 
 venv: $(STAMP) $(LAB_OVERRIDES) $(LAB_SERVER_CONFIG)
 
+# The editable install maps the name zego_helpers to this folder with an import hook, and
+# keeps the folder itself off sys.path (a venv running another checkout never sees this one).
+# setuptools adds a note about that hook, shown by pip as a "BuildBackendWarning: Editable
+# installation" banner: purely informational (setuptools' InformationOnly), so it is off.
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.x"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (zego kit)" >/dev/null
 	touch $(STAMP)
 
