@@ -48,10 +48,12 @@ $(LAB_OVERRIDES): lab-settings/overrides.json | $(STAMP)
 $(LAB_SERVER_CONFIG): lab-settings/jupyter_server_config.py | $(STAMP)
 	mkdir -p $(@D) && cp lab-settings/jupyter_server_config.py $@
 
-# JupyterLab refuses to run as root unless told; containers often run as root.
+# JupyterLab refuses to run as root unless told; containers often run as root. It starts
+# without make's own variables, so `make ...` typed in its Terminal is a make of its own.
 lab: venv
 	@echo "JupyterLab from $(VENV), with $(BIN) first on PATH"
-	@PATH='$(LAB_PATH)' $(BIN)/jupyter lab --notebook-dir=notebooks \
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL PATH='$(LAB_PATH)' \
+	  $(BIN)/jupyter lab --notebook-dir=notebooks \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 # The commands trainers run most, as thin wrappers over `.venv/bin/zego-kit`.
