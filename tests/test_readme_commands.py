@@ -34,6 +34,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -243,15 +244,25 @@ def lab(kit_installed, tmp_path_factory) -> Iterator[Lab]:
 
 
 class Terminal:
-    """A JupyterLab Terminal, driven through its websocket as the browser does."""
+    """A JupyterLab Terminal, driven through its websocket as the browser does.
+
+    The websocket runs on an event loop of its own, in a thread of its own: the test's
+    thread may already hold a running loop (left by an earlier in-process test).
+    """
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
         self.name = lab.api("/api/terminals", {})["name"]
         self.output = ""
-        self.loop = asyncio.new_event_loop()
-        self.socket = self.loop.run_until_complete(self._connect())
         self.counter = 0
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.socket = self._run(self._connect(), LAB_START_TIMEOUT)
+
+    def _run(self, coroutine, timeout: float):
+        """Run ``coroutine`` on the Terminal's loop; its result, or its exception."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout + 5)
 
     async def _connect(self):
         from tornado.websocket import websocket_connect
@@ -270,7 +281,7 @@ class Terminal:
         # The markers are computed by the shell, so the echo of the typed line never matches.
         begin, end = f"__begin_{n}__", rf"__end_{n}_(\d+)__"
         keys = f'echo "__begin_$(({n}))__"\r{line}\recho "__end_$(({n}))_$?__"\r'
-        found = self.loop.run_until_complete(self._send(keys, re.compile(end), timeout))
+        found = self._run(self._send(keys, re.compile(end), timeout), timeout)
         text = ANSI.sub("", self.output)
         output = text[text.index(begin) + len(begin) : found.start()] if begin in text else text
         return int(found.group(1)), output.replace(line, "", 1)  # not the echo of the typing
@@ -290,7 +301,12 @@ class Terminal:
         return found
 
     def close(self) -> None:
-        self.socket.close()
+        async def close_socket() -> None:
+            self.socket.close()
+
+        self._run(close_socket(), 5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
         self.loop.close()
 
 
