@@ -3,28 +3,68 @@
 #   make test  set everything up and run the whole test suite
 # Everything lives in .venv; nothing is installed system-wide except Chromium
 # for the browser tests (Debian's package, installed by `make browser`).
+# The kit's own commands are then `.venv/bin/zego-kit ...` (see the README).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-requirements
+KIT    := $(BIN)/zego-kit
 
-.PHONY: lab test venv lint bench browser clean
+# JupyterLab settings kept in the venv, not in your home (sources in lab-settings/):
+# no "fetch Jupyter news?" popup over the forms, and a Terminal with the kit's venv active.
+LAB_OVERRIDES     := $(VENV)/share/jupyter/lab/settings/overrides.json
+LAB_SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.py
+# The PATH `make lab` gives JupyterLab, and so its kernels (`!zego-kit ...` in a cell) and
+# its Terminal: the kit's python and zego-kit come first, nothing to activate.
+LAB_PATH := $(abspath $(BIN)):$(PATH)
+# Extra options for `jupyter lab`, e.g. make lab LAB_ARGS="--port 8890 --no-browser".
+LAB_ARGS ?=
+# Options for the kit's commands: make cleanup ARGS=--dry-run, make sandbox ARGS="--port 9000".
+ARGS ?=
+# `make sandbox` is the room sandbox of the README (later options in ARGS win).
+SANDBOX_ARGS := --host 0.0.0.0 --port 8123 --instance-limit 100 --rate-limit 0
 
-venv: $(STAMP)
+.PHONY: lab test venv lint bench browser clean doctor sandbox cleanup
 
+venv: $(STAMP) $(LAB_OVERRIDES) $(LAB_SERVER_CONFIG)
+
+# The editable install maps the name zego_helpers to this folder with an import hook, and
+# keeps the folder itself off sys.path (a venv running another checkout never sees this one).
+# setuptools adds a note about that hook, shown by pip as a "BuildBackendWarning: Editable
+# installation" banner: purely informational (setuptools' InformationOnly), so it is off.
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.x"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (zego kit)" >/dev/null
 	touch $(STAMP)
 
-# JupyterLab refuses to run as root unless told; containers often run as root.
+$(LAB_OVERRIDES): lab-settings/overrides.json | $(STAMP)
+	mkdir -p $(@D) && cp lab-settings/overrides.json $@
+
+$(LAB_SERVER_CONFIG): lab-settings/jupyter_server_config.py | $(STAMP)
+	mkdir -p $(@D) && cp lab-settings/jupyter_server_config.py $@
+
+# JupyterLab refuses to run as root unless told; containers often run as root. It starts
+# without make's own variables, so `make ...` typed in its Terminal is a make of its own.
 lab: venv
-	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	@echo "JupyterLab from $(VENV), with $(BIN) first on PATH"
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL PATH='$(LAB_PATH)' \
+	  $(BIN)/jupyter lab --notebook-dir=notebooks \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+
+# The commands trainers run most, as thin wrappers over `.venv/bin/zego-kit`.
+doctor: venv
+	$(KIT) doctor $(ARGS)
+
+cleanup: venv
+	$(KIT) cleanup $(ARGS)
+
+sandbox: venv
+	$(KIT) sandbox $(SANDBOX_ARGS) $(ARGS)
 
 test: venv browser
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 
 Leave nothing running: delete every instance of yours the ledger remembers
 and, in a sandbox, every live one in your namespace (the sandbox can list
-them; ZEGO cannot). The same as ``python -m zego_helpers cleanup``.
+them; ZEGO cannot). The same as ``.venv/bin/zego-kit cleanup``.
 
 ``python solutions/04_delete_instance.py``
 """

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-KNOWN_ANSWERS = REPO_ROOT.parent / "shared" / "reference" / "known-answers.json"
+#: ZEGO's worked examples (signatures), each with the doc page it comes from. Kept in the
+#: repository so a plain clone tests itself: no test reads anything beside the checkout.
+KNOWN_ANSWERS = REPO_ROOT / "tests" / "data" / "known_answers.json"
 
 _SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
 
@@ -29,10 +31,5 @@ def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="session")
 def known_answers() -> dict[str, dict]:
-    """The official worked examples from shared/reference/known-answers.json, by id."""
-    if not KNOWN_ANSWERS.is_file():
-        pytest.fail(
-            f"{KNOWN_ANSWERS} is missing: the repository must sit beside the shared/ folder "
-            "that holds the API reference"
-        )
-    return {item["id"]: item for item in json.loads(KNOWN_ANSWERS.read_text())}
+    """The official worked examples from ``tests/data/known_answers.json``, by id."""
+    return {item["id"]: item for item in json.loads(KNOWN_ANSWERS.read_text(encoding="utf-8"))}

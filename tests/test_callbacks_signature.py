@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from zego_helpers.callbacks.verify import CallbackRejected, CallbackSecrets, CallbackVerifier
 from zego_helpers.errors import ConfigError
 from zego_helpers.signing import callback_signature
 
-# CI runs a fresh clone with a copy of shared/ beside it: <clone>/../shared/
-KNOWN_ANSWERS = Path(__file__).resolve().parents[2] / "shared/reference/known-answers.json"
-
 NOW_MS = 1_745_502_313_000
-
-
-def known_answer(answer_id: str) -> dict:
-    if not KNOWN_ANSWERS.is_file():
-        pytest.fail(
-            f"{KNOWN_ANSWERS} is missing: the tests expect the shared reference folder beside "
-            "the repository (<clone>/../shared/reference/known-answers.json)."
-        )
-    answers = {a["id"]: a for a in json.loads(KNOWN_ANSWERS.read_text(encoding="utf-8"))}
-    return answers[answer_id]
 
 
 def signed(secret: str, timestamp: int = NOW_MS, nonce: str = "7450231", **extra) -> dict:
@@ -38,8 +22,8 @@ def verifier(callback_secret=None, server_secret=None, **kwargs) -> CallbackVeri
     return CallbackVerifier(CallbackSecrets(callback_secret, server_secret), **kwargs)
 
 
-def test_known_answer_from_the_official_docs():
-    ka = known_answer("zego-callback-signature-sha1")
+def test_known_answer_from_the_official_docs(known_answers):
+    ka = known_answers["zego-callback-signature-sha1"]
     inputs = ka["inputs"]
     sig = callback_signature(inputs["callbacksecret"], inputs["timestamp"], inputs["nonce"])
     assert sig == ka["expected"]
@@ -49,8 +33,8 @@ def test_known_answer_from_the_official_docs():
     assert check.verify(body) == "callback_secret"
 
 
-def test_known_answer_accepted_as_server_secret_when_that_is_the_secret_used():
-    ka = known_answer("zego-callback-signature-sha1")
+def test_known_answer_accepted_as_server_secret_when_that_is_the_secret_used(known_answers):
+    ka = known_answers["zego-callback-signature-sha1"]
     inputs = ka["inputs"]
     body = {"Timestamp": inputs["timestamp"], "Nonce": inputs["nonce"], "Signature": ka["expected"]}
     check = verifier("not-the-one", inputs["callbacksecret"], max_age_seconds=None)

@@ -80,3 +80,9 @@ def test_callback_millisecond_timestamps_are_used_as_received():
     # AI Agent callbacks carry 13-digit millisecond timestamps; the string is sorted as is.
     expected = hashlib.sha1("".join(sorted(["s3cret", "1745502313000", "99"])).encode()).hexdigest()
     assert callback_signature("s3cret", 1745502313000, 99) == expected
+
+
+def test_every_known_answer_names_the_zego_doc_page_it_comes_from(known_answers):
+    for answer_id, answer in known_answers.items():
+        assert answer["source_url"].startswith("https://www.zegocloud.com/docs/"), answer_id
+        assert answer["inputs"] and answer["expected"], answer_id

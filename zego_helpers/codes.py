@@ -97,7 +97,7 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
         (
             410000011,
             "Concurrent-instance limit reached (default 10 per account)",
-            "Delete instances you no longer need: `python -m zego_helpers cleanup` deletes what "
+            "Delete instances you no longer need: `.venv/bin/zego-kit cleanup` deletes what "
             "the ledger holds. Ask ZEGO sales to raise the quota.",
         ),
         (410000014, "Invalid digital-human parameter", "Check the DigitalHuman object."),

@@ -3,7 +3,7 @@
 ZEGO has no "list my instances" call, and an account may run only 10 instances
 at once. If a kernel crashes between create and delete, the instance keeps
 running (until the 120 s idle rule catches it) and keeps a slot busy. The
-ledger lets ``python -m zego_helpers cleanup`` delete what was left behind.
+ledger lets ``.venv/bin/zego-kit cleanup`` delete what was left behind.
 
 It is a JSON file under the kit home (``~/.zego_kit/ledger.json`` by default),
 written atomically (write a temporary file, then rename it over the old one),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
+
+from tests.child_process import kit_command, sigint_ignored_as_in_a_background_job
 
 from .helpers import Api
 
@@ -15,18 +16,25 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str) -> subprocess.Popen:
+    """``python -m zego_helpers sandbox *args``, in its own session, reading nothing."""
     return subprocess.Popen(
-        [sys.executable, "-m", "zego_helpers", "sandbox", *args],
+        kit_command("sandbox", *args),
         cwd=REPO_ROOT,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # only the test's own SIGINT reaches it, not a terminal's
     )
 
 
 def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> None:
-    process = run_cli("--app-id", "1234567", "--secret", "workshop-secret", "--rate-limit", "0")
+    # Started as in `make test &`, where the child inherits SIGINT ignored: it must still stop.
+    with sigint_ignored_as_in_a_background_job():
+        process = run_cli(
+            "--app-id", "1234567", "--secret", "workshop-secret", "--rate-limit", "0"
+        )  # fmt: skip
     watchdog = threading.Timer(30, process.kill)  # a hung command ends the test, not the suite
     watchdog.start()
     try:

@@ -11,7 +11,7 @@ and above all ``Exception`` events, the only clue when an agent stays silent
 * ``event_log.py``   :class:`EventLog`: de-duplicated, bounded, with live listeners
 * ``receiver.py``    :class:`CallbackReceiver`: the HTTP endpoint, in a background thread
 * ``exception_table.py``  every exception code with its meaning and fix
-* ``cli.py``         ``python -m zego_helpers callbacks``
+* ``cli.py``         ``.venv/bin/zego-kit callbacks``
 
 The receiver loads Tornado, so it is imported only when first used.
 """

@@ -1,6 +1,6 @@
-"""``python -m zego_helpers callbacks``: receive ZEGO callbacks and print one line per event.
+"""``.venv/bin/zego-kit callbacks``: receive ZEGO callbacks and print one line per event.
 
-    python -m zego_helpers callbacks --port 8787
+    .venv/bin/zego-kit callbacks --port 8787
     # then expose it, e.g. with a tunnel, and register https://<public-host>/zego/callback
 
 The secrets come from the settings (``.env`` / environment): the callback

@@ -146,7 +146,7 @@ def cleanup_scope(
                 f"ZEGO_ATTENDEE is set ({attendee!r}), so cleanup only deletes your own "
                 f"instances (ids starting with '{own}_'). Deleting other attendees' instances is "
                 "the trainer's job: run it where ZEGO_ATTENDEE is not set, e.g. "
-                "`ZEGO_ATTENDEE= python -m zego_helpers cleanup --all-attendees`"
+                "`ZEGO_ATTENDEE= .venv/bin/zego-kit cleanup --all-attendees`"
             )
         return CleanupScope(
             own,

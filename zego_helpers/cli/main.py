@@ -1,4 +1,4 @@
-"""Command line: ``python -m zego_helpers <command>``.
+"""Command line: ``.venv/bin/zego-kit <command>`` (the same as ``python -m zego_helpers``).
 
 Commands:
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -99,9 +100,15 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def _program_name() -> str:
+    """How the user started the kit, for usage lines: ``zego-kit`` or ``python -m ...``."""
+    script = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return "zego-kit" if script.startswith("zego-kit") else "python -m zego_helpers"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m zego_helpers",
+        prog=_program_name(),
         description="Tools for ZEGO's AI Agent server API (sandbox mode without credentials).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")

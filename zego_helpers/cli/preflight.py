@@ -1,4 +1,4 @@
-"""``python -m zego_helpers preflight``: the trainer's check, the day before a workshop.
+"""``.venv/bin/zego-kit preflight``: the trainer's check, the day before a workshop.
 
 It answers one question: will the room's AppID work tomorrow? In order,
 stopping at the first failure:
@@ -117,7 +117,7 @@ def _step(add: Callable[[Check], bool], name: str, action: Callable[[], str], fi
                 name,
                 False,
                 f"code {error.code}: every instance slot of the account is busy",
-                "delete leftovers (`python -m zego_helpers cleanup --all-attendees`) or wait "
+                "delete leftovers (`.venv/bin/zego-kit cleanup --all-attendees`) or wait "
                 "until idle instances expire, then run preflight again",
             )
         )
@@ -166,7 +166,7 @@ def _round_trip(
                 session.stop()
                 return "deleted"
 
-            fix = "run `python -m zego_helpers cleanup --all-attendees`"
+            fix = "run `.venv/bin/zego-kit cleanup --all-attendees`"
             _step(add, "Delete instance", delete, fix)
     finally:
         try:

@@ -1,8 +1,8 @@
-"""``python -m zego_helpers sandbox``: a standalone sandbox for a workshop room.
+"""``.venv/bin/zego-kit sandbox``: a standalone sandbox for a workshop room.
 
 A trainer runs it on one laptop; every attendee points their kit at it::
 
-    python -m zego_helpers sandbox --host 0.0.0.0 --port 8080
+    .venv/bin/zego-kit sandbox --host 0.0.0.0 --port 8080
 
 It prints the base URL, AppID and secret to use, as lines to paste into each
 attendee's ``.env``, then serves until Ctrl-C. The state stays in memory;

@@ -19,7 +19,7 @@ Three ways to use it::
     sandbox.stop()
 
     # 3. For a workshop room, from a terminal:
-    #    python -m zego_helpers sandbox --host 0.0.0.0 --port 8080
+    #    .venv/bin/zego-kit sandbox --host 0.0.0.0 --port 8080
 
 The modules, one job each: ``config`` (settings), ``gateway`` (query and
 signature checks), ``actions`` (body checks, one function per action),

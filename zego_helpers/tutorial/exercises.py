@@ -83,7 +83,7 @@ def _never_raises(check: Callable[..., CheckResult]) -> Callable[..., CheckResul
             return _failed(
                 "All instance slots are busy (410000011), so the check could not start its own "
                 "short instance. Delete an instance you no longer need (notebook 04, or "
-                "`python -m zego_helpers cleanup`) and run the check again."
+                "`.venv/bin/zego-kit cleanup`) and run the check again."
             )
         except ZegoError as error:
             return _failed(f"The check could not finish: {error}")
@@ -416,7 +416,7 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
         return _failed(
             f"{len(left)} instance(s) of yours still run: {shown}{more}. Each takes one of the "
             "account's slots. Delete them: run the cleanup cell above, or "
-            "`python -m zego_helpers cleanup` in a terminal."
+            "`.venv/bin/zego-kit cleanup` in a terminal."
         )
     whose = f"attendee {settings.attendee!r}" if namespace else "you"
     return _passed(
