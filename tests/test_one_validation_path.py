@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.fake_zego import FakeZego, Reply, envelope
-from zego_helpers import form_logic
+from zego_helpers.tutorial import form_logic
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import ValidationError
 from zego_helpers.ids import make_call_ids

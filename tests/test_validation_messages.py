@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fake_zego import FakeZego, Reply, envelope
-from zego_helpers import form_logic
+from zego_helpers.tutorial import form_logic
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import ValidationError
 from zego_helpers.models import LLM, TTS, MessageHistory
