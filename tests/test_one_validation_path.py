@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 
 from tests.fake_zego import FakeZego, Reply, envelope
-from zego_helpers.tutorial import form_logic
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import ValidationError
 from zego_helpers.ids import make_call_ids
 from zego_helpers.models import LLM, TTS, TTS_BUILDERS, TTS_DOC_URL, TTS_TRIAL_ARGS
 from zego_helpers.models.base import UnknownFieldWarning
+from zego_helpers.tutorial import form_logic
 from zego_helpers.workflows import AgentSession, ensure_agent
 
 APP_ID = 1234567890

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.fake_zego import FakeZego, Reply, envelope
-from zego_helpers.tutorial import form_logic
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import ValidationError
 from zego_helpers.models import LLM, TTS, MessageHistory
+from zego_helpers.tutorial import form_logic
 from zego_helpers.validation import (
     MAX_AGENT_NAME_BYTES,
     MAX_LLM_TEXT_CHARS,
