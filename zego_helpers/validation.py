@@ -379,7 +379,8 @@ def check_client_arguments(
             f"must be the {SERVER_SECRET_LENGTH}-character ServerSecret from the ZEGO console, "
             f"got {got} (not the AppSign)",
         )
-    check_url("base_url", base_url)
+    if not isinstance(base_url, str):  # its form is checked by the transport (ConfigError)
+        raise ValidationError("base_url", f"must be a URL string, not {type(base_url).__name__}")
     parts = timeout if isinstance(timeout, tuple) else (timeout,)
     if not 1 <= len(parts) <= 2:
         raise ValidationError("timeout", "must be seconds, or a (connect, read) pair of seconds")

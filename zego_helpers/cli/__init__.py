@@ -10,6 +10,6 @@ the core imports them.
 
 from __future__ import annotations
 
-from .main import main
+from .main import build_parser, main
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
