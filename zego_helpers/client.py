@@ -33,6 +33,7 @@ from typing import Any
 from .errors import NotFoundError, ValidationError
 from .ledger import Ledger, LedgerEntry
 from .models import to_api_value
+from .secrets_mask import mask_url
 from .transport import RetryPolicy, SignedTransport
 from .validation import (
     GRACEFUL_TIMEOUT_RANGE,
@@ -150,7 +151,7 @@ class AIAgentClient:
         return self.transport.base_url
 
     def __repr__(self) -> str:
-        return f"AIAgentClient(app_id={self.app_id}, base_url={self.base_url!r})"
+        return f"AIAgentClient(app_id={self.app_id}, base_url={mask_url(self.base_url)!r})"
 
     def __enter__(self) -> AIAgentClient:
         return self

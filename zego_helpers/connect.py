@@ -26,11 +26,12 @@ def connect(settings: Settings | None = None, **client_options: object) -> AIAge
     imports this module to expose ``connect``, stays fast.)
     """
     from .client import AIAgentClient
+    from .kit_home import ensure_kit_home
     from .ledger import Ledger
     from .settings import load_settings
 
     settings = settings or load_settings()
-    ledger = Ledger.in_home(settings.kit_home)
+    ledger = Ledger.in_home(ensure_kit_home(settings.kit_home))
     if settings.is_sandbox:
         from .sandbox import ensure_embedded_sandbox
 

@@ -31,6 +31,7 @@ from typing import Any
 import requests
 
 from .errors import HTTPStatusError, TransportError, ZegoAPIError, api_error
+from .secrets_mask import mask_url
 from .signing import signed_query
 
 log = logging.getLogger("zego_helpers.client")
@@ -123,6 +124,7 @@ def describe_request_failure(
     exc: requests.RequestException, base_url: str
 ) -> tuple[str, str, bool]:
     """(problem, hint, certainly_not_sent) for a ``requests`` failure."""
+    base_url = mask_url(base_url)  # a password inside the URL must not reach the message
     text = str(exc)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return (
@@ -200,7 +202,7 @@ class SignedTransport:
         self.session.headers.setdefault("Content-Type", "application/json")
 
     def __repr__(self) -> str:
-        return f"SignedTransport(app_id={self.app_id}, base_url={self.base_url!r})"
+        return f"SignedTransport(app_id={self.app_id}, base_url={mask_url(self.base_url)!r})"
 
     def close(self) -> None:
         self.session.close()

@@ -38,6 +38,7 @@ from . import signing
 from .callbacks import CallbackEvent, CallbackSecrets, short_meaning
 from .codes import describe_exception_code
 from .errors import SignatureError, TransportError, ValidationError, ZegoAPIError, ZegoError
+from .kit_home import ensure_kit_home
 
 if TYPE_CHECKING:
     from .client import AIAgentClient
@@ -204,8 +205,7 @@ def callback_secrets_for(settings: Settings) -> CallbackSecrets:
 def _sandbox_credentials(settings: Settings) -> tuple[int, str]:
     from .sandbox.embedded import CREDENTIALS_FILE, load_or_create_credentials
 
-    home = Path(settings.kit_home).expanduser()
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    home = ensure_kit_home(settings.kit_home)
     return load_or_create_credentials(home / CREDENTIALS_FILE)
 
 
