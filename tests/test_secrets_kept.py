@@ -243,7 +243,14 @@ def test_an_open_kit_home_of_ours_is_tightened_and_one_of_others_warns(tmp_path,
 # --- a .env readable by others -----------------------------------------------------------
 
 
+def real_settings_from(env_file: Path, base_url: str):
+    """Real-mode settings whose .env is ``env_file`` (the service: a FakeZego)."""
+    env = {"ZEGO_APP_ID": str(APP_ID), "ZEGO_SERVER_SECRET": unique_server_secret()}
+    return load_settings(env={**env, "ZEGO_API_BASE_URL": base_url}, dotenv_path=env_file)
+
+
 def test_doctor_and_settings_warn_about_an_env_readable_by_others(tmp_path):
+    service = FakeZego(FakeService())
     env_file = tmp_path / ".env"
     env_file.write_text(f"ZEGO_ATTENDEE=ada\nZEGO_KIT_HOME={tmp_path / 'kit'}\n")
     env_file.chmod(0o644)  # what `cp .env.example .env` gives
@@ -255,6 +262,10 @@ def test_doctor_and_settings_warn_about_an_env_readable_by_others(tmp_path):
     check = env_file_check(settings)
     assert check is not None and not check.ok
     assert str(env_file) in check.detail and check.fix == f"chmod 600 {env_file}"
+    with service:
+        lines = [c.line() for c in run_doctor(real_settings_from(env_file, service.url))]
+    assert f"[FAIL] .env file: {env_file} holds your secrets" in "\n".join(lines)
+    assert f"Fix: chmod 600 {env_file}" in "\n".join(lines)
 
     env_file.chmod(0o600)
     with warnings.catch_warnings():
