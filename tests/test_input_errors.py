@@ -251,3 +251,12 @@ def test_a_value_dotenv_would_expand_is_refused_before_writing(tmp_path):
         save_env_file(env_file, {"ZEGO_ATTENDEE": "Ada", "LLM_SYSTEM_PROMPT": "Hi ${USER}"})
     assert caught.value.variable == "LLM_SYSTEM_PROMPT" and "remove" in caught.value.fix
     assert env_file.read_bytes() == b"A=1\n"
+
+
+def test_a_linked_env_is_edited_where_it_points(tmp_path):
+    real = private_file(tmp_path / "secrets.env", b"# mine\nA=1\n")
+    link = tmp_path / ".env"
+    link.symlink_to(real)
+    save_env_file(link, {"ZEGO_ATTENDEE": "Ada"})
+    assert link.is_symlink() and real.read_bytes() == b"# mine\nA=1\nZEGO_ATTENDEE='Ada'\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env", "secrets.env"]

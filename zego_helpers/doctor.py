@@ -75,13 +75,13 @@ def run_doctor(settings: Settings | None = None, *, check_agent: bool = True) ->
     echoed back and in whatever letter case.
     """
     checks = _connectivity_checks(settings)
-    if check_agent and checks and checks[0].ok:
-        settings = settings or load_settings()
+    if not (checks and checks[0].ok):
+        return checks  # the settings did not load: the one check says why
+    settings = settings or load_settings()
+    if check_agent:
         checks.extend(check_agent_config(settings))
-    if checks and checks[0].ok:
-        secrets = secret_values(settings or load_settings())
-        checks = [_masked(check, secrets) for check in checks]
-    return checks
+    secrets = secret_values(settings)
+    return [_masked(check, secrets) for check in checks]
 
 
 def _masked(check: Check, secrets: list[object]) -> Check:

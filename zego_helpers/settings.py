@@ -217,7 +217,7 @@ def _warn_if_readable_by_others(path: Path) -> None:
         f"{path} holds your secrets and is readable by other users (mode {mode:04o}); "
         f"fix: chmod 600 {path}",
         EnvFileWarning,
-        stacklevel=3,
+        stacklevel=4,  # the line that called load_settings
     )
 
 
@@ -409,7 +409,8 @@ def save_env_file(path: str | Path, values: Mapping[str, str | Secret | int | No
     ``unset_key`` change the lines of the keys given and copy every other
     line byte for byte, so your comments, blank lines, ``${HOME}``
     references and lines dotenv cannot parse all stay as they were. A value
-    of ``None`` or ``""`` removes the key.
+    of ``None`` or ``""`` removes the key. A ``.env`` that is a symbolic
+    link is edited where it points.
 
     A new file is created with owner-only permissions (0600) before any
     secret is written to it; an existing one loses any group/other bits.
@@ -433,10 +434,11 @@ def save_env_file(path: str | Path, values: Mapping[str, str | Secret | int | No
     _create_private(target)
     present = {binding.key for binding in parse_stream(io.StringIO(read_env_text(target)))}
     for key, text in texts.items():
+        # follow_symlinks: a .env linked to a file elsewhere is edited there, the link kept.
         if text:
-            set_key(target, key, text, quote_mode="always")
+            set_key(target, key, text, quote_mode="always", follow_symlinks=True)
         elif key in present:
-            unset_key(target, key)
+            unset_key(target, key, follow_symlinks=True)
     return target
 
 
