@@ -98,6 +98,7 @@ def test_llm_and_tts_defaults_use_the_sample_server_names():
 def test_dotenv_file_is_read_and_environment_wins(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text(f"ZEGO_APP_ID=7\nZEGO_SERVER_SECRET={SECRET}\nLLM_MODEL=from-file\n")
+    env_file.chmod(0o600)  # as the kit would write it (a 0644 .env gives a warning)
     settings = load_settings(env={"LLM_MODEL": "from-env"}, dotenv_path=env_file)
     assert settings.mode == "real" and settings.app_id == 7
     assert settings.llm.model == "from-env"
@@ -127,8 +128,10 @@ def test_values_with_spaces_round_trip(tmp_path):
 def test_env_file_variable_picks_or_disables_the_dotenv(tmp_path, monkeypatch):
     env_file = tmp_path / "workshop.env"
     env_file.write_text(f"ZEGO_APP_ID=9\nZEGO_SERVER_SECRET={SECRET}\n")
+    env_file.chmod(0o600)
     assert load_settings(env={"ZEGO_ENV_FILE": str(env_file)}).app_id == 9
     (tmp_path / ".env").write_text(f"ZEGO_APP_ID=9\nZEGO_SERVER_SECRET={SECRET}\n")
+    (tmp_path / ".env").chmod(0o600)
     monkeypatch.chdir(tmp_path)
     assert load_settings(env={}).mode == "real"
     assert load_settings(env={"ZEGO_ENV_FILE": "none"}).mode == "sandbox"

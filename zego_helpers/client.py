@@ -42,6 +42,7 @@ from .constants import (
 from .errors import NotFoundError, ValidationError
 from .ledger import Ledger, LedgerEntry
 from .request_bodies import ParamObject
+from .secrets_mask import mask_url
 from .transport import Clock, RetryPolicy, SignedTransport, Transport
 from .validation import check_bool, check_client_arguments
 
@@ -135,7 +136,7 @@ class AIAgentClient:
         return self.transport.base_url
 
     def __repr__(self) -> str:
-        return f"AIAgentClient(app_id={self.app_id}, base_url={self.base_url!r})"
+        return f"AIAgentClient(app_id={self.app_id}, base_url={mask_url(self.base_url)!r})"
 
     def __enter__(self) -> AIAgentClient:
         return self

@@ -16,7 +16,6 @@ of the call widget and the callback receiver all ask it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .settings import Secret
@@ -49,10 +48,10 @@ def signing_credentials(settings: Settings) -> Credentials:
                 "set both, or neither to use the sandbox",
             )
         return Credentials(settings.app_id, settings.server_secret)
+    from .kit_home import ensure_kit_home
     from .sandbox.embedded import CREDENTIALS_FILE, load_or_create_credentials
 
-    home = Path(settings.kit_home).expanduser()
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    home = ensure_kit_home(settings.kit_home)
     app_id, secret = load_or_create_credentials(home / CREDENTIALS_FILE)
     return Credentials(app_id, Secret(secret))
 
@@ -64,11 +63,12 @@ def connect(settings: Settings | None = None, **client_options: Any) -> AIAgentC
     imports this module to expose ``connect``, stays fast.)
     """
     from .client import AIAgentClient
+    from .kit_home import ensure_kit_home
     from .ledger import Ledger
     from .settings import load_settings
 
     settings = settings or load_settings()
-    ledger = Ledger.in_home(settings.kit_home)
+    ledger = Ledger.in_home(ensure_kit_home(settings.kit_home))
     base_url = settings.api_base_url
     if settings.is_sandbox:  # started first: it makes the credentials file on first use
         from .sandbox import ensure_embedded_sandbox

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .agent_defaults import default_llm, default_tts
 from .constants import MAX_CLOCK_SKEW_SECONDS
@@ -40,7 +40,8 @@ from .errors import (
     ZegoAPIError,
 )
 from .models import LLM
-from .settings import Settings, load_settings
+from .secrets_mask import mask_text, mask_url, secret_values
+from .settings import Settings, env_file_is_private, load_settings
 from .transport import describe_request_failure
 from .validation import TRIAL_API_KEY
 
@@ -77,11 +78,45 @@ def clock_skew_seconds(base_url: str, timeout: float = 5.0) -> float | None:
 
 
 def run_doctor(settings: Settings | None = None, *, check_agent: bool = True) -> list[Check]:
-    """Run the connectivity checks (stopping at the first failure), then the agent checks."""
+    """Run the connectivity checks (stopping at the first failure), then the agent checks.
+
+    Every line is passed through :func:`~zego_helpers.secrets_mask.mask_text`
+    with all the secrets of the settings, so no key shows, whatever a server
+    echoed back and in whatever letter case.
+    """
     checks = _connectivity_checks(settings)
-    if check_agent and checks and checks[0].ok:
-        checks.extend(check_agent_config(settings or load_settings()))
-    return checks
+    if not (checks and checks[0].ok):
+        return checks  # the settings did not load: the one check says why
+    settings = settings or load_settings()
+    if check_agent:
+        checks.extend(check_agent_config(settings))
+    secrets = secret_values(settings)
+    return [_masked(check, secrets) for check in checks]
+
+
+def _masked(check: Check, secrets: list[object]) -> Check:
+    return replace(
+        check, detail=mask_text(check.detail, *secrets), fix=mask_text(check.fix, *secrets)
+    )
+
+
+def env_file_check(settings: Settings) -> Check | None:
+    """Whether the ``.env`` file holding your secrets is private (``None``: no ``.env`` used).
+
+    ``cp .env.example .env`` gives the new file the usual mode 0644, which
+    lets every user of the machine read your ServerSecret.
+    """
+    path = settings.dotenv_path
+    if path is None:
+        return None
+    if env_file_is_private(path):
+        return Check(".env file", True, f"{path} is readable by you only")
+    return Check(
+        ".env file",
+        False,
+        f"{path} holds your secrets and is readable by other users of this machine",
+        f"chmod 600 {path}",
+    )
 
 
 def _connectivity_checks(settings: Settings | None) -> list[Check]:
@@ -94,6 +129,9 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
         checks.append(Check("Settings", False, f"{error.variable}: {error.problem}", error.fix))
         return checks
     checks.append(Check("Settings", True, "loaded and valid"))
+    private = env_file_check(settings)
+    if private is not None:
+        checks.append(private)
     checks.append(Check("Mode", True, settings.summary()))
 
     client = connect(settings, max_retries=0)
@@ -175,7 +213,7 @@ def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> li
     llm = None
     try:
         llm = default_llm(settings)
-        where = "ZEGO trial" if llm.api_key == TRIAL_API_KEY else llm.url
+        where = "ZEGO trial" if llm.api_key == TRIAL_API_KEY else mask_url(llm.url)
         checks.append(Check("LLM settings", True, f"{llm.model} at {where}"))
     except ValidationError as error:
         checks.append(Check("LLM settings", False, str(error), "fix the LLM_* variable named"))
@@ -215,9 +253,12 @@ def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
     try:
         response = requests.post(llm.url, json=body, headers=headers, timeout=timeout)
     except requests.RequestException as error:
-        problem, hint, _ = describe_request_failure(error, llm.url)
+        problem, hint, _ = describe_request_failure(error, mask_url(llm.url))
         return Check(
-            name, False, f"{llm.url}: {problem}", hint.replace("ZEGO_API_BASE_URL", "LLM_BASE_URL")
+            name,
+            False,
+            f"{mask_url(llm.url)}: {problem}",
+            hint.replace("ZEGO_API_BASE_URL", "LLM_BASE_URL"),
         )
     status = response.status_code
     if status in (401, 403):
@@ -235,11 +276,7 @@ def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
             "check LLM_MODEL and that LLM_BASE_URL ends in /chat/completions",
         )
     if not response.ok:
-        excerpt = mask_text(response.text[:160], llm.api_key)
+        # Mask before cutting: a cut through the key would leave a piece of it unmasked.
+        excerpt = mask_text(response.text, llm.api_key)[:160]
         return Check(name, False, f"HTTP {status}: {excerpt}", "read the LLM provider's message")
     return Check(name, True, f"{llm.model} answered (HTTP {status})")
-
-
-def mask_text(text: str, secret: str) -> str:
-    """``text`` with every occurrence of ``secret`` replaced, for echoing server messages."""
-    return text.replace(secret, "****") if secret else text

@@ -1,6 +1,6 @@
 """Hide secrets before anything is printed, logged or shown in a notebook.
 
-Two functions:
+This module is the one place where the kit hides secrets. Four functions:
 
 * :func:`mask` hides one value.
 * :func:`mask_secrets` returns a deep copy of a request body (or any nest of
@@ -10,6 +10,16 @@ Two functions:
 
       >>> mask_secrets({"LLM": {"ApiKey": "sk-live-1234567890ab", "Model": "gpt-4o-mini"}})
       {'LLM': {'ApiKey': '****ab', 'Model': 'gpt-4o-mini'}}
+
+* :func:`mask_url` hides the credentials a URL may carry: ``user:password@``
+  and secret-looking query parameters (``?api_key=...``, ``?key=...``).
+* :func:`mask_text` hides known secrets inside free text, such as an error
+  page an LLM sent back, *in any letter case* and URL-encoded, because a
+  server that echoes your key often changes it on the way (``SK-ABC...``,
+  ``sk%2Dabc``). It applies :func:`mask_url` too::
+
+      >>> mask_text("bad key SK-LIVE-1234567890AB at https://bob:pw@x.io", "sk-live-1234567890ab")
+      'bad key **** at https://****@x.io'
 
 How a value is masked (``mask``):
 
@@ -25,7 +35,9 @@ How a value is masked (``mask``):
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 #: Values that are public and stay readable. ``zego_test`` is the trial key.
 PUBLIC_VALUES = frozenset({"zego_test"})
@@ -76,6 +88,76 @@ def mask(value: str) -> str:
     if len(value) >= MIN_LENGTH_TO_SHOW_TAIL:
         return MASK + value[-VISIBLE_TAIL:]
     return MASK
+
+
+#: ``scheme://userinfo@``: the userinfo (``user:password``) is hidden whole.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]+@")
+#: ``?name=value`` / ``&name=value`` in a URL.
+_QUERY_PARAMETER = re.compile(r"([?&;])([^=&#\s]+)=([^&#\s]*)")
+#: Query parameter names that carry a key though :func:`is_secret_key` says no.
+SECRET_QUERY_NAMES = frozenset({"key", "sig"})
+#: Shorter known secrets are not searched for in text: they would hide ordinary
+#: words, and a value that short protects nothing anyway.
+MIN_LENGTH_TO_SEARCH = 6
+
+
+def mask_url(text: str) -> str:
+    """``text`` with URL credentials hidden: ``https://u:p@h`` -> ``https://****@h``, and
+    the values of secret-looking query parameters (``?api_key=...`` -> ``?api_key=****``)."""
+
+    def query(match: re.Match[str]) -> str:
+        sep, name, value = match.groups()
+        if value and (is_secret_key(name) or name.lower() in SECRET_QUERY_NAMES):
+            return f"{sep}{name}={MASK}"
+        return match.group(0)
+
+    text = _URL_USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+    return _QUERY_PARAMETER.sub(query, text)
+
+
+def _reveal(secret: object) -> str:
+    value = secret.reveal() if hasattr(secret, "reveal") else secret
+    return value if isinstance(value, str) else ""
+
+
+def text_variants(secret: str) -> set[str]:
+    """The forms of ``secret`` that :func:`mask_text` looks for (each in any letter case)."""
+    variants = {secret, secret.casefold(), quote(secret, safe=""), quote_plus(secret)}
+    return {variant for variant in variants if variant}
+
+
+def mask_text(text: str, *secrets: object) -> str:
+    """``text`` with every occurrence of each secret replaced by ``****``, then :func:`mask_url`.
+
+    A secret is a string or anything with ``reveal()`` (a
+    :class:`~zego_helpers.settings.Secret`); ``None`` and ``""`` are skipped,
+    and so are public values (``zego_test``) and values shorter than
+    :data:`MIN_LENGTH_TO_SEARCH`. Matching ignores letter case and also
+    finds the URL-encoded forms; the longest forms are replaced first.
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    forms: set[str] = set()
+    for secret in secrets:
+        value = _reveal(secret)
+        if len(value) >= MIN_LENGTH_TO_SEARCH and value not in PUBLIC_VALUES:
+            forms |= text_variants(value)
+    if forms:
+        pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+        text = re.sub(pattern, MASK, text, flags=re.IGNORECASE)
+    return mask_url(text)
+
+
+def secret_values(settings: Any) -> list[object]:
+    """Every secret a :class:`~zego_helpers.settings.Settings` holds, for :func:`mask_text`."""
+    llm, tts = getattr(settings, "llm", None), getattr(settings, "tts", None)
+    return [
+        getattr(settings, "server_secret", None),
+        getattr(settings, "callback_secret", None),
+        getattr(llm, "api_key", None),
+        getattr(tts, "api_key", None),
+        getattr(tts, "bytedance_token", None),
+    ]
 
 
 def mask_secrets(obj: Any) -> Any:

@@ -18,10 +18,12 @@ the value: printing settings in a notebook is safe.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,6 +33,8 @@ from .constants import MAX_APP_ID, REGION_API_BASE_URL
 from .constants import REGIONS as REGIONS
 from .constants import SERVER_SECRET_LENGTH as SERVER_SECRET_LENGTH
 from .errors import ConfigError
+from .kit_home import check_kit_home
+from .secrets_mask import mask_url
 
 UINT32_MAX = MAX_APP_ID
 
@@ -67,8 +71,20 @@ def region_base_url(region: str) -> str:
     return REGION_API_BASE_URL.format(region=region)
 
 
-@dataclass(frozen=True)
-class LLMDefaults:
+class _MaskedRepr:
+    """A dataclass ``repr`` with URL credentials hidden (``https://u:p@h`` -> ``https://****@h``).
+
+    Secrets are :class:`Secret` and hide themselves; a password inside a URL
+    setting (``LLM_BASE_URL``, ``ZEGO_API_BASE_URL``) is a plain string and needs this.
+    """
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
+        return mask_url(f"{type(self).__name__}({parts})")
+
+
+@dataclass(frozen=True, repr=False)
+class LLMDefaults(_MaskedRepr):
     """LLM settings from ``LLM_*`` variables; empty strings mean "not set"."""
 
     base_url: str = ""
@@ -77,8 +93,8 @@ class LLMDefaults:
     system_prompt: str = ""
 
 
-@dataclass(frozen=True)
-class TTSDefaults:
+@dataclass(frozen=True, repr=False)
+class TTSDefaults(_MaskedRepr):
     """TTS settings from ``TTS_*`` variables (and the legacy ``TTS_BYTEDANCE_*`` ones)."""
 
     vendor: str = ""
@@ -92,8 +108,8 @@ class TTSDefaults:
     bytedance_voice_type: str = ""
 
 
-@dataclass(frozen=True)
-class Settings:
+@dataclass(frozen=True, repr=False)
+class Settings(_MaskedRepr):
     """Validated settings. Build them with :func:`load_settings`."""
 
     mode: str
@@ -117,7 +133,7 @@ class Settings:
 
     def summary(self) -> str:
         """One readable line: the mode, why, and where requests go. Safe to print."""
-        where = "the embedded sandbox" if self.is_sandbox else self.api_base_url
+        where = "the embedded sandbox" if self.is_sandbox else mask_url(self.api_base_url)
         app = f", AppID {self.app_id}" if self.app_id is not None else ""
         return f"Mode: {self.mode} ({self.mode_reason}); requests go to {where}{app}"
 
@@ -126,11 +142,21 @@ def _clean(value: str | None) -> str:
     return (value or "").strip()
 
 
+def is_ascii_number(text: str) -> bool:
+    """True for one or more of the ASCII digits 0-9 and nothing else.
+
+    ``str.isdigit()`` alone is not enough: it accepts ``"12²"`` (which
+    ``int()`` then refuses) and ``"١٢٣"`` (Arabic-Indic digits, which
+    ``int()`` silently reads as 123). ZEGO's numbers are plain ASCII.
+    """
+    return text.isascii() and text.isdigit()
+
+
 def _parse_app_id(raw: str, variable: str) -> int:
-    if not raw.isdigit():
+    if not is_ascii_number(raw):
         raise ConfigError(
             variable,
-            f"{raw!r} is not a number",
+            f"{raw!r} is not a number from 1 to {UINT32_MAX} written with the digits 0-9",
             "copy the numeric AppID from the ZEGO console (Project > Basic information)",
         )
     value = int(raw)
@@ -159,7 +185,7 @@ def _check_url(raw: str, variable: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(
             variable,
-            f"{raw!r} is not a well-formed http(s) URL",
+            f"{mask_url(raw)!r} is not a well-formed http(s) URL",
             f"use e.g. {DEFAULT_API_BASE_URL} or http://127.0.0.1:8123 for a local sandbox",
         )
     return raw.rstrip("/")
@@ -167,6 +193,72 @@ def _check_url(raw: str, variable: str) -> str:
 
 def _flag(value: str) -> bool:
     return value.lower() in ("1", "true", "yes", "on")
+
+
+class EnvFileWarning(UserWarning):
+    """The ``.env`` file holding your secrets is readable by other users."""
+
+
+_WARNED_ABOUT: set[Path] = set()
+
+
+def env_file_is_private(path: Path) -> bool:
+    """False when group or others may read or write ``path`` (always True on Windows)."""
+    if os.name == "nt":
+        return True
+    return not stat.S_IMODE(path.stat().st_mode) & 0o077
+
+
+def _warn_if_readable_by_others(path: Path) -> None:
+    """One Python warning per file and process when ``.env`` is open to others."""
+    if path in _WARNED_ABOUT or env_file_is_private(path):
+        return
+    _WARNED_ABOUT.add(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    warnings.warn(
+        f"{path} holds your secrets and is readable by other users (mode {mode:04o}); "
+        f"fix: chmod 600 {path}",
+        EnvFileWarning,
+        stacklevel=4,  # the line that called load_settings
+    )
+
+
+def read_env_text(path: Path) -> str:
+    """The text of a ``.env`` file, or a :class:`ConfigError` saying where it is not UTF-8.
+
+    python-dotenv would raise a bare ``UnicodeDecodeError``; this names the
+    file, the line and the byte so you can find the culprit (typically a
+    name typed in an editor that saved as Latin-1 or UTF-16). A UTF-8 byte
+    order mark, as some Windows editors write, is accepted.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(
+            str(path), f"cannot be read ({reason})", f"check the file's permissions (ls -l {path})"
+        ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError(
+            str(path),
+            f"is not UTF-8: byte 0x{data[error.start]:02x} on line {line}, column {column} "
+            f"(byte offset {error.start}) cannot be decoded",
+            "open the file in your editor and save it with the UTF-8 encoding "
+            "(or retype that line)",
+        ) from None
+
+
+def _read_env_values(path: Path) -> dict[str, str]:
+    from dotenv import dotenv_values
+
+    text = read_env_text(path)
+    _warn_if_readable_by_others(path)
+    values = dotenv_values(stream=io.StringIO(text))
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def find_dotenv_file(start: Path | None = None) -> Path | None:
@@ -190,15 +282,23 @@ def load_settings(
     to ignore ``.env`` files entirely. The variable ``ZEGO_ENV_FILE`` does
     the same from the environment (a path, or ``none``).
     Raises :class:`~zego_helpers.errors.ConfigError` naming the variable and
-    the fix when a value is malformed.
+    the fix when a value is malformed, when ``ZEGO_ENV_FILE`` names a file
+    that does not exist, or when the ``.env`` file is not UTF-8.
+    A ``.env`` readable by other users gives an :class:`EnvFileWarning` (once).
     """
-    from dotenv import dotenv_values
-
     source = dict(os.environ if env is None else env)
-    if dotenv_path is None and source.get("ZEGO_ENV_FILE"):
+    if dotenv_path is None and source.get("ZEGO_ENV_FILE", "").strip():
         # ZEGO_ENV_FILE picks the .env file; "none" turns .env reading off (tests do).
         chosen = source["ZEGO_ENV_FILE"].strip()
         dotenv_path = "" if chosen.lower() == "none" else chosen
+        if dotenv_path and not Path(dotenv_path).expanduser().is_file():
+            # A typo here used to be ignored silently: sandbox mode, everything green.
+            raise ConfigError(
+                "ZEGO_ENV_FILE",
+                f"{dotenv_path} is not a file",
+                "correct the path, or set ZEGO_ENV_FILE=none to read no .env file",
+            )
+        dotenv_path = Path(dotenv_path).expanduser() if dotenv_path else ""
     path: Path | None
     if dotenv_path == "":
         path = None
@@ -207,9 +307,8 @@ def load_settings(
     else:
         path = find_dotenv_file()
     if path is not None and path.is_file():
-        for key, value in dotenv_values(path).items():
-            if value is not None:
-                source.setdefault(key, value)
+        for key, value in _read_env_values(path).items():
+            source.setdefault(key, value)
 
     def get(*names: str) -> tuple[str, str]:
         """The first variable that is set among ``names``, with its name."""
@@ -258,6 +357,7 @@ def load_settings(
 
     _, home_raw = get("ZEGO_KIT_HOME")
     kit_home = Path(home_raw).expanduser() if home_raw else Path.home() / ".zego_kit"
+    check_kit_home(kit_home)
     _, attendee = get("ZEGO_ATTENDEE")
     _, web_server = get("ZEGO_WEB_SERVER")
     if web_server and not web_server.startswith(("wss://", "ws://")):
@@ -305,38 +405,60 @@ def load_settings(
 
 
 def save_env_file(path: str | Path, values: Mapping[str, str | Secret | int | None]) -> Path:
-    """Write or update ``KEY=value`` lines in a ``.env`` file with mode 0600.
+    """Set or remove ``KEY=value`` lines in a ``.env`` file, editing it in place (mode 0600).
 
-    Existing lines for other keys are kept. A value of ``None`` or ``""``
-    removes the key. The file is created with owner-only permissions before
-    any secret is written to it, and the secret is never printed.
+    The file is *edited*, not rewritten: python-dotenv's ``set_key`` and
+    ``unset_key`` change the lines of the keys given and copy every other
+    line byte for byte, so your comments, blank lines, ``${HOME}``
+    references and lines dotenv cannot parse all stay as they were. A value
+    of ``None`` or ``""`` removes the key. A ``.env`` that is a symbolic
+    link is edited where it points.
+
+    A new file is created with owner-only permissions (0600) before any
+    secret is written to it; an existing one loses any group/other bits.
+    The secret is never printed. Raises :class:`ConfigError` when the file
+    is not UTF-8 (it is then left untouched) or a value cannot be stored.
     """
-    from dotenv import dotenv_values
+    from dotenv import set_key, unset_key
+    from dotenv.parser import parse_stream
 
+    texts = {
+        key: value.reveal() if isinstance(value, Secret) else ("" if value is None else str(value))
+        for key, value in values.items()
+    }
+    for key, text in texts.items():
+        if "${" in text:
+            # dotenv expands ${NAME} when reading, even in quotes: the value would change.
+            raise ConfigError(
+                key, "contains '${', which python-dotenv would expand when reading", "remove it"
+            )
     target = Path(path)
-    current = (
-        {k: v for k, v in dotenv_values(target).items() if v is not None} if target.exists() else {}
-    )
-    for key, value in values.items():
-        text = (
-            value.reveal() if isinstance(value, Secret) else ("" if value is None else str(value))
-        )
+    _create_private(target)
+    present = {binding.key for binding in parse_stream(io.StringIO(read_env_text(target)))}
+    for key, text in texts.items():
+        # follow_symlinks: a .env linked to a file elsewhere is edited there, the link kept.
         if text:
-            current[key] = text
-        else:
-            current.pop(key, None)
-    lines = [f"{key}={_quote(value)}\n" for key, value in current.items()]
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(target, flags, stat.S_IRUSR | stat.S_IWUSR)
-    os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)  # also tighten a file that existed before
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.writelines(lines)
+            set_key(target, key, text, quote_mode="always", follow_symlinks=True)
+        elif key in present:
+            unset_key(target, key, follow_symlinks=True)
     return target
 
 
-def _quote(value: str) -> str:
-    """Quote a value for a .env line when it has spaces, quotes or a '#'."""
-    if any(ch in value for ch in " #'\"\\\n"):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'"{escaped}"'
-    return value
+def _create_private(target: Path) -> None:
+    """Create ``target`` empty with mode 0600, or take group/other bits off an existing one."""
+    owner_only = stat.S_IRUSR | stat.S_IWUSR
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, owner_only)
+    except FileExistsError:
+        mode = stat.S_IMODE(target.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(target, mode & 0o700)
+        return
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(
+            str(target),
+            f"cannot be created ({reason})",
+            "check that the folder exists and is yours",
+        ) from None
+    os.close(fd)

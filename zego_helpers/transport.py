@@ -70,6 +70,7 @@ from .errors import (
     ZegoAPIError,
     api_error,
 )
+from .secrets_mask import mask_url
 from .signing import signed_query
 
 if TYPE_CHECKING:  # requests loads on the first real request, not on import
@@ -283,6 +284,7 @@ def describe_request_failure(
     """(problem, hint, certainly_not_sent) for a ``requests`` failure."""
     import requests
 
+    base_url = mask_url(base_url)  # a password inside the URL must not reach the message
     text = str(exc)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return (
@@ -525,7 +527,7 @@ class SignedTransport:
         self.http: Transport = http if http is not None else RequestsTransport(session)
 
     def __repr__(self) -> str:
-        return f"SignedTransport(app_id={self.app_id}, base_url={self.base_url!r})"
+        return f"SignedTransport(app_id={self.app_id}, base_url={mask_url(self.base_url)!r})"
 
     def close(self) -> None:
         self.http.close()

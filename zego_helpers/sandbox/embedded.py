@@ -33,6 +33,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from ..errors import ConfigError
+from ..kit_home import ensure_kit_home
 from .config import MAX_APP_ID, SandboxConfig, random_app_id, random_secret
 from .server import SandboxServer
 
@@ -183,7 +184,7 @@ def ensure_embedded_sandbox(kit_home: Path) -> RunningSandbox:
         sandbox = _EMBEDDED.get(home)
         if sandbox is not None and sandbox.running:
             return sandbox
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_kit_home(home)
         app_id, secret = load_or_create_credentials(home / CREDENTIALS_FILE)
         config = SandboxConfig(app_id=app_id, server_secret=secret, state_path=home / STATE_FILE)
         sandbox = start_sandbox(config)

@@ -56,7 +56,7 @@ from ..models import (
     AdvancedConfig,
     MessageHistory,
 )
-from ..secrets_mask import mask_secrets
+from ..secrets_mask import mask_secrets, mask_url
 from ..settings import (
     DEFAULT_API_BASE_URL,
     REGIONS,
@@ -64,11 +64,13 @@ from ..settings import (
     UINT32_MAX,
     Secret,
     Settings,
+    is_ascii_number,
     region_base_url,
 )
 from ..validation import (
     PRIORITIES,
     SAME_PRIORITY_OPTIONS,
+    TRIAL_API_KEY,
     check_choice,
     check_tts_text,
     shown,
@@ -82,6 +84,28 @@ from ..validation import (
 # FormDefaults, the presets and the settings -> defaults functions live in the
 # core (:mod:`zego_helpers.agent_defaults`), because doctor and preflight use
 # them too; the forms import them from there.
+
+#: Where a key typed in a form comes from once the form has moved it out of its box.
+TYPED_SECRET_SOURCE = "the key you typed earlier (kept in this kernel only)"
+
+
+def keep_typed_secrets(
+    typed: Mapping[str, str], secrets: Mapping[str, tuple[str, Secret]] | None
+) -> dict[str, tuple[str, Secret]]:
+    """``secrets`` plus the keys typed in a form's password boxes, for the kernel to keep.
+
+    After Register the forms empty their password boxes (a box's value is
+    widget state, which travels to the browser and is saved inside the
+    ``.ipynb``) and keep what was typed here instead, in the kernel's memory,
+    so a second Register still sends the same key. The public trial key
+    (``zego_test``) stays in its box: it is no secret.
+    """
+    kept = dict(secrets or {})
+    for name, value in typed.items():
+        value = (value or "").strip()
+        if value and value != TRIAL_API_KEY:
+            kept[name] = (TYPED_SECRET_SOURCE, Secret(value))
+    return kept
 
 
 # ---------------------------------------------------------------------------
@@ -172,7 +196,7 @@ def parse_hot_words(text: str) -> dict[str, int]:
             continue
         word, _, weight = item.replace(":", "|").partition("|")
         word, weight = word.strip(), weight.strip() or "10"
-        if not weight.isdigit():
+        if not is_ascii_number(weight):
             raise ValidationError(
                 "ASR.Params.hotword_list", f"the weight of {word!r} must be a whole number 1..11"
             )
@@ -262,8 +286,7 @@ def _as_int(value: Any, field_name: str) -> int:
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    digits = text[1:] if text.startswith("-") else text
-    if not (digits.isascii() and digits.isdigit()):
+    if not is_ascii_number(text.removeprefix("-")):
         raise ValidationError(field_name, f"{shown(text)} is not a whole number")
     return int(text)
 
@@ -365,7 +388,7 @@ def credentials_env_values(
     app_text = (app_id or "").strip()
     if not app_text:
         raise ValidationError("ZEGO_APP_ID", "is empty; copy the AppID from the ZEGO console")
-    if not app_text.isdigit() or not 0 < int(app_text) <= UINT32_MAX:
+    if not is_ascii_number(app_text) or not 0 < int(app_text) <= UINT32_MAX:
         raise ValidationError(
             "ZEGO_APP_ID", f"{app_text!r} is not an AppID (a number from 1 to {UINT32_MAX})"
         )
@@ -427,9 +450,10 @@ def endpoint_note(settings: Settings) -> str:
     """A sentence about where requests go, for the credentials form."""
     if settings.api_base_url not in (DEFAULT_API_BASE_URL, region_base_url(region_of(settings))):
         return (
-            f"ZEGO_API_BASE_URL is set ({settings.api_base_url}); it wins over the region choice."
+            f"ZEGO_API_BASE_URL is set ({mask_url(settings.api_base_url)}); "
+            "it wins over the region choice."
         )
-    return f"Requests go to {settings.api_base_url}."
+    return f"Requests go to {mask_url(settings.api_base_url)}."
 
 
 # ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..ids import namespace_prefix
+from ..kit_home import ensure_kit_home
 from ..settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class ProgressTracker:
     def _write(self, data: dict[str, Any]) -> None:
         data["version"] = 1
         data["attendee"] = self.attendee
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_kit_home(self.path.parent)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".progress-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

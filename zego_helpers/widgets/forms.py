@@ -12,7 +12,9 @@ test can drive a form without a browser.
 
 Secrets: password boxes never start with a secret from your settings (a
 widget's value travels to the browser and may be saved in the notebook).
-They stay empty and say which variable the secret comes from.
+They stay empty and say which variable the secret comes from. A key you type
+is moved out of its box once used (credentials: after Save; LLM and TTS:
+after Register) and kept in the kernel only.
 """
 
 from __future__ import annotations
@@ -114,6 +116,19 @@ class FieldSet:
     def observe(self, handler: Callable[[Any], None]) -> None:
         for box in self.inputs.values():
             box.observe(handler, names="value")
+
+    def secret_values(self) -> dict[str, str]:
+        """What the password boxes hold now."""
+        return {spec.name: self.inputs[spec.name].value for spec in self.specs if spec.secret}
+
+    def empty_secret_boxes(self, kept: dict[str, tuple[str, Any]]) -> None:
+        """Empty each password box whose key ``kept`` now holds, saying where it went."""
+        for name in self.secret_values():
+            source = kept.get(name, ("", None))[0]
+            if source == form_logic.TYPED_SECRET_SOURCE:
+                box = self.inputs[name]
+                box.placeholder = f"from {source}; type a new one to replace it"
+                box.value = ""
 
 
 def _input_for(spec: FieldSpec, value: Any, secret_source: str | None) -> widgets.ValueWidget:
@@ -234,6 +249,11 @@ class LLMForm(_Form):
     def _on_preset(self, change: dict) -> None:
         self.fields.set_values(form_logic.llm_preset_values(change["new"]))
 
+    def forget_typed_secrets(self) -> None:
+        """Empty the key box; the kernel keeps the key for the next Register."""
+        self.secrets = form_logic.keep_typed_secrets(self.fields.secret_values(), self.secrets)
+        self.fields.empty_secret_boxes(self.secrets)
+
     def observe_values(self, handler: Callable[[Any], None]) -> None:
         """Call ``handler`` whenever an input changes (the register preview uses it)."""
         self.fields.observe(handler)
@@ -293,6 +313,11 @@ class TTSForm(_Form):
     def observe_values(self, handler: Callable[[Any], None]) -> None:
         self._handlers.append(handler)
         self.fields.observe(handler)
+
+    def forget_typed_secrets(self) -> None:
+        """Empty the key/token boxes; the kernel keeps them for the next Register."""
+        self.secrets = form_logic.keep_typed_secrets(self.fields.secret_values(), self.secrets)
+        self.fields.empty_secret_boxes(self.secrets)
 
     def model(self) -> TTS:
         """The validated TTS; a problem is shown next to its input and raised."""
@@ -396,8 +421,15 @@ class RegisterPanel(_Form):
         self.preview_box.value = f"<b>RegisterAgent body</b> (secrets masked)<pre>{shown}</pre>"
 
     def register(self) -> EnsureResult:
-        """Register (or update) the agent with the forms' settings: what the button does."""
+        """Register (or update) the agent with the forms' settings: what the button does.
+
+        Once the body is built, the LLM and TTS forms empty their password
+        boxes (the key stays in the kernel), so the key is not saved with
+        the notebook's widget state.
+        """
         body = self.body()
+        self.llm_form.forget_typed_secrets()
+        self.tts_form.forget_typed_secrets()
         result = ensure_agent(
             self.client,
             self.agent_id,
