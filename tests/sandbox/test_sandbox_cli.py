@@ -13,6 +13,7 @@ from tests.child_process import kit_command, sigint_ignored_as_in_a_background_j
 from .helpers import Api
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKSHOP_SECRET = "workshop-secret-0123456789abcdef"  # 32 characters, as every kit requires
 
 
 def run_cli(*args: str) -> subprocess.Popen:
@@ -32,9 +33,7 @@ def run_cli(*args: str) -> subprocess.Popen:
 def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> None:
     # Started as in `make test &`, where the child inherits SIGINT ignored: it must still stop.
     with sigint_ignored_as_in_a_background_job():
-        process = run_cli(
-            "--app-id", "1234567", "--secret", "workshop-secret", "--rate-limit", "0"
-        )  # fmt: skip
+        process = run_cli("--app-id", "1234567", "--secret", WORKSHOP_SECRET, "--rate-limit", "0")
     watchdog = threading.Timer(30, process.kill)  # a hung command ends the test, not the suite
     watchdog.start()
     try:
@@ -46,8 +45,8 @@ def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> N
             lines.append(line.strip())
         settings = dict(line.split("=", 1) for line in lines if line.startswith("ZEGO_"))
         assert settings["ZEGO_APP_ID"] == "1234567"
-        assert settings["ZEGO_SERVER_SECRET"] == "workshop-secret"
-        api = Api(settings["ZEGO_API_BASE_URL"], 1234567, "workshop-secret")
+        assert settings["ZEGO_SERVER_SECRET"] == WORKSHOP_SECRET
+        api = Api(settings["ZEGO_API_BASE_URL"], 1234567, WORKSHOP_SECRET)
         info = api.ok("SandboxInfo")
         assert info["AppId"] == 1234567 and info["Config"]["RateLimitPerAction"] is None
         process.send_signal(signal.SIGINT)

@@ -23,6 +23,7 @@ from ..callbacks.events import format_line
 from ..callbacks.receiver import DEFAULT_PATH, CallbackReceiver
 from ..callbacks.verify import DEFAULT_MAX_AGE_SECONDS, callback_secrets_for
 from ..errors import ZegoError
+from . import args as cli_args
 
 DEFAULT_PORT = 8787
 
@@ -36,7 +37,9 @@ def add_cli(subparsers: Any) -> argparse.ArgumentParser:
         "event as one line. Ctrl+C stops.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    parser.add_argument(
+        "--port", type=cli_args.port, default=DEFAULT_PORT, help="0 picks a free port"
+    )
     parser.add_argument("--path", default=DEFAULT_PATH, help="URL path ZEGO posts to")
     parser.add_argument(
         "--max-age",

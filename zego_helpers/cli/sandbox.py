@@ -17,6 +17,7 @@ import threading
 
 from ..sandbox.config import SandboxConfig, random_app_id, random_secret
 from ..sandbox.embedded import start_sandbox
+from . import args as cli_args
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:
@@ -27,9 +28,17 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
         description="Serve a local emulator of ZEGO's AI Agent API until Ctrl-C.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve the whole room")
-    parser.add_argument("--port", type=int, default=0, help="0 (default) picks a free port")
-    parser.add_argument("--app-id", type=int, help="AppID to accept (random if not given)")
-    parser.add_argument("--secret", help="ServerSecret to accept (random if not given)")
+    parser.add_argument(
+        "--port", type=cli_args.port, default=0, help="0 (default) picks a free port"
+    )
+    parser.add_argument(
+        "--app-id", type=cli_args.app_id, help="AppID to accept (random if not given)"
+    )
+    parser.add_argument(
+        "--secret",
+        type=cli_args.server_secret,
+        help="32-character ServerSecret to accept (random if not given)",
+    )
     parser.add_argument(
         "--instance-limit", type=int, default=10, help="live instances allowed (ZEGO: 10)"
     )
@@ -72,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"ZEGO_API_BASE_URL={url}")
     print(f"ZEGO_APP_ID={config.app_id}")
     print(f"ZEGO_SERVER_SECRET={config.server_secret}\n")
-    print("Press Ctrl-C to stop.", flush=True)
-    try:
+    try:  # a Ctrl-C right after the line below still stops the sandbox cleanly
+        print("Press Ctrl-C to stop.", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("\nStopping the sandbox.")
