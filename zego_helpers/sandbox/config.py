@@ -103,6 +103,10 @@ class SandboxConfig:
             raise ValidationError("app_id", f"must be between 1 and {MAX_APP_ID}")
         if not isinstance(self.server_secret, str) or not self.server_secret:
             raise ValidationError("server_secret", "must be a non-empty string")
+        if isinstance(self.port, bool) or not isinstance(self.port, int):
+            raise ValidationError("port", "must be an integer (0 = any free port)")
+        if not 0 <= self.port <= 65535:
+            raise ValidationError("port", f"is {self.port}; use 1 to 65535, or 0 for any free port")
         if self.state_path is not None:
             self.state_path = Path(self.state_path)
         for name, value in self.runtime_settings().items():

@@ -35,7 +35,7 @@ from tornado.netutil import bind_sockets
 from ..errors import ConfigError
 from ..kit_home import ensure_kit_home
 from .config import MAX_APP_ID, SandboxConfig, random_app_id, random_secret
-from .server import SandboxServer
+from .server import MAX_BODY_BYTES, SandboxServer
 
 CREDENTIALS_FILE = "sandbox-credentials.json"
 STATE_FILE = "sandbox-state.json"
@@ -133,7 +133,9 @@ def start_sandbox(config: SandboxConfig) -> RunningSandbox:
 
         async def setup() -> None:
             server = SandboxServer(config)
-            http_server = HTTPServer(server.application())
+            # max_body_size bounds what Tornado buffers for any path; the API endpoint
+            # checks the same limit itself, to answer with a clear message.
+            http_server = HTTPServer(server.application(), max_body_size=MAX_BODY_BYTES)
             http_server.add_sockets(sockets)
             server.start()
             started.update(server=server, http_server=http_server)

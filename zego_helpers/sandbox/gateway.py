@@ -18,20 +18,30 @@ Problem                                     Code
 ``AppId`` is not this sandbox's             100000010
 ``Timestamp`` more than 10 minutes off      100000004
 ``Signature`` wrong                         100000005
+``SignatureNonce`` used before (replay)     100000004
 ``Action`` unknown                          100000007
 ==========================================  ==========
+
+Numbers are ASCII digits only: ``str.isdigit`` also accepts ``"12²"`` and
+``"١٢٣"`` (and :func:`int` turns the latter into 123), which ZEGO's gateway
+would not read as a number.
 
 The signature is ``md5(AppId + SignatureNonce + ServerSecret + Timestamp)`` in
 lowercase hex (:func:`zego_helpers.signing.request_signature`). It covers
 neither the Action nor the body.
 
 :class:`RateLimiter` enforces ZEGO's documented default of 10 requests per
-second per action.
+second per action, and :class:`ReplayGuard` refuses a signed query string
+sent a second time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import hmac
+import logging
+import re
 from collections import deque
 from collections.abc import Collection, Mapping
 
@@ -39,8 +49,13 @@ from ..signing import MAX_CLOCK_SKEW_SECONDS, SIGNATURE_VERSION, request_signatu
 from .config import MAX_APP_ID
 from .envelope import SandboxError
 
+log = logging.getLogger("zego_helpers.sandbox")
+
 #: Timestamps above this are not seconds (10**11 s is the year 5138): most likely milliseconds.
 _MAX_PLAUSIBLE_SECONDS = 10**11
+#: A number is ASCII digits, and short enough to convert without effort (a uint32 has 10
+#: digits; a millisecond Timestamp 13).
+_ASCII_NUMBER = re.compile(r"[0-9]{1,20}", re.ASCII)
 
 #: (parameter, code when it is missing), in the order the gateway checks them.
 _REQUIRED = (
@@ -53,6 +68,30 @@ _REQUIRED = (
 )
 
 
+def decode_query(arguments: Mapping[str, list[bytes]]) -> dict[str, str]:
+    """The query parameters as text (the last value of each), decoded as strict UTF-8.
+
+    A required parameter that is not UTF-8 is refused with the code of a missing
+    one (the gateway cannot read it); any other such parameter is left out.
+    """
+    query: dict[str, str] = {}
+    codes = dict(_REQUIRED)
+    for name, values in arguments.items():
+        try:
+            query[name] = values[-1].decode("utf-8")
+        except UnicodeDecodeError:
+            if name in codes:
+                raise SandboxError(
+                    codes[name],
+                    f"{name} is not UTF-8 text: percent-encode the UTF-8 bytes of its value",
+                ) from None
+    return query
+
+
+def _is_number(raw: str) -> bool:
+    return _ASCII_NUMBER.fullmatch(raw) is not None
+
+
 def authenticate(
     query: Mapping[str, str],
     *,
@@ -60,6 +99,7 @@ def authenticate(
     server_secret: str,
     now: float,
     known_actions: Collection[str],
+    replay_guard: ReplayGuard | None = None,
 ) -> str:
     """Check the query string of one request; return its Action or raise :class:`SandboxError`."""
     for name, code in _REQUIRED:
@@ -67,12 +107,20 @@ def authenticate(
             raise SandboxError(code, f"{name} is missing from the query string")
 
     raw_app_id = query["AppId"]
-    if not raw_app_id.isdigit() or not 0 < int(raw_app_id) <= MAX_APP_ID:
-        raise SandboxError(100000001, f"AppId {raw_app_id!r} is not a uint32 number")
+    if not _is_number(raw_app_id) or not 0 < int(raw_app_id) <= MAX_APP_ID:
+        raise SandboxError(
+            100000001,
+            f"AppId {raw_app_id[:40]!r} is not a uint32 number (ASCII digits 0-9, at most "
+            f"{MAX_APP_ID})",
+        )
 
     raw_ts = query["Timestamp"]
-    if not raw_ts.isdigit():
-        raise SandboxError(100000003, f"Timestamp {raw_ts!r} is not an integer of Unix seconds")
+    if not _is_number(raw_ts):
+        raise SandboxError(
+            100000003,
+            f"Timestamp {raw_ts[:40]!r} is not an integer of Unix seconds in ASCII digits "
+            "(int(time.time()))",
+        )
     timestamp = int(raw_ts)
     if timestamp > _MAX_PLAUSIBLE_SECONDS:
         raise SandboxError(
@@ -100,13 +148,17 @@ def authenticate(
         )
 
     expected = request_signature(app_id, query["SignatureNonce"], server_secret, timestamp)
-    if not hmac.compare_digest(expected, query["Signature"]):
+    # Bytes, not str: compare_digest refuses str with non-ASCII characters (a TypeError).
+    if not hmac.compare_digest(expected.encode(), query["Signature"].encode()):
         raise SandboxError(
             100000005,
             "Signature does not match: it must be lowercase hex "
             "md5(AppId + SignatureNonce + ServerSecret + Timestamp), computed with the same "
             "nonce and timestamp as in the query and this sandbox's ServerSecret",
         )
+
+    if replay_guard is not None:
+        replay_guard.check(app_id, query["SignatureNonce"], timestamp, now)
 
     action = query["Action"]
     if action not in known_actions:
@@ -134,3 +186,68 @@ class RateLimiter:
             return False
         recent.append(now)
         return True
+
+
+class ReplayGuard:
+    """Refuses a ``SignatureNonce`` that already came with a valid signature (a replay).
+
+    ZEGO documents no such check (its docs only ask clients for a fresh nonce
+    per request), so here the sandbox is **stricter than ZEGO**: the signature
+    covers neither the Action nor the body, so one captured query string would
+    otherwise sign *any* request for 10 minutes, RegisterAgent and
+    SandboxConfigure included.
+
+    A replay is answered with **100000004** ("signature expired"): the nonce is
+    spent, and the fix is the same as for an expired signature, sign afresh.
+    The kit's client re-signs and retries once on that code, so a client that
+    reused a nonce by mistake recovers; a replayed query string cannot be
+    re-signed without the secret.
+
+    Memory stays bounded: a nonce is remembered only while its Timestamp is
+    within the accepted window (``Timestamp + MAX_CLOCK_SKEW_SECONDS``; later the
+    Timestamp check refuses the request anyway), as a 16-byte digest, and at most
+    :attr:`max_entries` of them (an AppID holder flooding the sandbox with signed
+    requests past that makes the oldest nonces forgettable, with a warning).
+    The memory is per sandbox process: two kernels sharing a state file each
+    keep their own.
+    """
+
+    def __init__(self, window_seconds: int = MAX_CLOCK_SKEW_SECONDS, max_entries: int = 200_000):
+        self.window_seconds = window_seconds
+        self.max_entries = max_entries
+        self._expiry: dict[bytes, float] = {}
+        self._by_expiry: list[tuple[float, bytes]] = []  # a heap of (expiry, key)
+        self._warned = False
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def check(self, app_id: int, nonce: str, timestamp: int, now: float) -> None:
+        """Remember ``nonce`` for ``app_id``, or raise 100000004 if it is remembered already."""
+        self._forget_expired(now)
+        key = hashlib.blake2b(f"{app_id}:{nonce}".encode(), digest_size=16).digest()
+        if key in self._expiry:
+            raise SandboxError(
+                100000004,
+                f"SignatureNonce {nonce[:40]!r} was already used with a valid signature in "
+                f"the last {self.window_seconds} s: a replayed request is refused (the sandbox "
+                "is stricter than ZEGO here). Sign every request with a fresh nonce and "
+                "timestamp",
+            )
+        if len(self._expiry) >= self.max_entries:
+            if not self._warned:
+                log.warning(
+                    "sandbox replay guard full (%d nonces): forgetting the oldest early",
+                    self.max_entries,
+                )
+                self._warned = True
+            _, oldest = heapq.heappop(self._by_expiry)
+            del self._expiry[oldest]
+        expiry = timestamp + self.window_seconds  # after that, the Timestamp check refuses it
+        self._expiry[key] = expiry
+        heapq.heappush(self._by_expiry, (expiry, key))
+
+    def _forget_expired(self, now: float) -> None:
+        while self._by_expiry and self._by_expiry[0][0] < now:
+            _, key = heapq.heappop(self._by_expiry)
+            del self._expiry[key]

@@ -32,6 +32,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from ..validation import TRIAL_API_KEY
 from .state import LLMJob
+from .strict_json import StrictJSONError, loads_strict
 
 SANDBOX_LABEL = "(sandbox reply)"
 #: The built-in responder answers at once; LatencyData reports this simulated LLM speed.
@@ -237,8 +238,10 @@ def _sse_content(line: str) -> str:
     if payload == "[DONE]":
         return ""
     try:
-        chunk = json.loads(payload)
-    except ValueError:
+        # Strict: a chunk with a lone surrogate, NaN or absurd nesting is skipped, so
+        # nothing an LLM sends can make the state unsaveable.
+        chunk = loads_strict(payload)
+    except StrictJSONError:
         return ""
     if not isinstance(chunk, dict) or not chunk.get("choices"):
         return ""

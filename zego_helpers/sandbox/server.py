@@ -2,7 +2,11 @@
 
 What happens to one request (:meth:`SandboxServer.handle`):
 
-1. **Gateway checks** (:mod:`.gateway`): query parameters and signature.
+0. **Body size** (:class:`ApiHandler`): at most :data:`MAX_BODY_BYTES`, checked
+   on ``Content-Length`` before a byte of the body is read (and counted while
+   reading a chunked one); a bigger body gets HTTP 413 and code 100000012.
+1. **Gateway checks** (:mod:`.gateway`): query parameters (strict UTF-8, ASCII
+   digits), signature, and a nonce never used before.
 2. **Rate limit** (documented actions only). ZEGO allows 10 requests per
    second per action but documents no code for going over. The sandbox's
    choice: HTTP **429** with a ``Retry-After: 1`` header and an envelope with
@@ -13,7 +17,8 @@ What happens to one request (:meth:`SandboxServer.handle`):
 3. **Fault injection** (documented actions only): ``latency_ms`` waits before
    answering; ``failure_rate`` answers Code 100000015 (HTTP 200) to that share
    of requests without executing them.
-4. **Body**: JSON object or ``410000004``.
+4. **Body**: a strict JSON object (:mod:`.strict_json`: UTF-8, at most 64
+   levels deep, no NaN, no lone surrogate) or ``410000004``.
 5. **Action** (:mod:`.actions`) inside a state transaction (:mod:`.store`),
    after applying whatever time made due (:meth:`SandboxState.advance`).
 6. **Afterwards**, without holding up the answer: LLM turns are answered
@@ -27,29 +32,42 @@ shutdown completing, or another kernel's changes to a shared state file.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+from tornado.http1connection import HTTP1Connection
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import PeriodicCallback
-from tornado.web import Application, RequestHandler
+from tornado.web import Application, RequestHandler, stream_request_body
 
 from .actions import ACTIONS, PUBLIC_ACTIONS, ActionContext, run_action
 from .callbacks import CallbackSender, signed_callback
 from .config import SandboxConfig
 from .envelope import SUCCESS_MESSAGE, SandboxError, envelope, new_numeric_id
-from .gateway import RateLimiter, authenticate
+from .gateway import RateLimiter, ReplayGuard, authenticate, decode_query
 from .responder import BuiltinResponder, answer_turn
 from .state import LLMJob, SandboxState
 from .store import StateStore
+from .strict_json import StrictJSONError, loads_strict
 
 log = logging.getLogger("zego_helpers.sandbox")
 
 T = TypeVar("T")
+
+#: The largest request body the sandbox reads: 1 MiB. ZEGO documents no limit. The
+#: biggest real bodies (a 100-message MessageHistory, a long SystemPrompt, vendor Params)
+#: are tens of kB, so 1 MiB refuses no real request, while a peer can no longer make the
+#: sandbox hold more than that per connection: Tornado's own default is 100 MB per request,
+#: buffered in full before any check (20 such bodies at once took the sandbox to 2.3 GB).
+MAX_BODY_BYTES = 1 << 20
+#: A body over the limit but not over this size is still read to its end, and dropped, so
+#: that the client gets the answer: most clients (requests included) send the whole body
+#: before they read, and would otherwise see only a connection reset. A bigger body is
+#: answered at once and its connection closed, without reading it.
+DRAIN_BYTES = 16 << 20
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -57,9 +75,9 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except ValueError as error:  # includes UnicodeDecodeError
-        raise SandboxError(410000004, f"the body is not valid JSON: {error}") from None
+        body = loads_strict(raw)
+    except StrictJSONError as error:
+        raise SandboxError(410000004, f"the body is not accepted: {error}") from None
     if not isinstance(body, dict):
         raise SandboxError(410000004, f"the body must be a JSON object, not {type(body).__name__}")
     return body
@@ -71,9 +89,12 @@ class SandboxServer:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.store = StateStore(
-            config.state_path, lambda: SandboxState(config.app_id, config.runtime_settings())
+            config.state_path,
+            lambda: SandboxState(config.app_id, config.runtime_settings()),
+            server_secret=config.server_secret,
         )
         self.limiter = RateLimiter()
+        self.replay_guard = ReplayGuard()
         self.random = random.Random(config.random_seed)
         self.builtin = BuiltinResponder()
         self.http: AsyncHTTPClient | None = None
@@ -114,16 +135,21 @@ class SandboxServer:
 
     # --- one request ------------------------------------------------------------------------
 
-    async def handle(self, query: dict[str, str], raw_body: bytes) -> tuple[int, dict[str, Any]]:
-        """Answer one request: (HTTP status, envelope)."""
+    async def handle(
+        self, arguments: Mapping[str, list[bytes]], raw_body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer one request (its raw query arguments and body): (HTTP status, envelope)."""
         request_id = new_numeric_id()
+        query: dict[str, str] = {}
         try:
+            query = decode_query(arguments)
             action = authenticate(
                 query,
                 app_id=self.config.app_id,
                 server_secret=self.config.server_secret,
                 now=time.time(),
                 known_actions=ACTIONS,
+                replay_guard=self.replay_guard,
             )
             if action in PUBLIC_ACTIONS:
                 await self._gateway_effects(action)
@@ -136,7 +162,7 @@ class SandboxServer:
         except SandboxError as error:
             return error.http_status, envelope(error.code, error.message, request_id)
         except Exception:  # a sandbox bug: answer like ZEGO's "system error", keep the trace
-            log.exception("sandbox error while handling %s", query.get("Action"))
+            log.exception("sandbox error while handling %s", query.get("Action", "?")[:64])
             message = "sandbox internal error (a bug in the sandbox; its log has the details)"
             return 200, envelope(410000001, message, request_id)
 
@@ -256,15 +282,66 @@ class SandboxServer:
             log.error("sandbox background task failed", exc_info=task.exception())
 
 
+@stream_request_body
 class ApiHandler(RequestHandler):
-    """``POST /?Action=...``: the one endpoint of the AI Agent API."""
+    """``POST /?Action=...``: the one endpoint of the AI Agent API.
+
+    The body is streamed in (``@stream_request_body``) so that its size is
+    checked before it is kept. The ``Content-Length`` decides before a byte is
+    read: up to :data:`MAX_BODY_BYTES` the body is kept; up to
+    :data:`DRAIN_BYTES` it is read and dropped, then answered (HTTP 413, code
+    100000012); beyond, it is answered at once and not read. A chunked body (no
+    length announced) is counted while it arrives and dropped past the limit.
+    Either way the sandbox holds at most the limit plus one 64 kB chunk.
+    """
 
     def initialize(self, server: SandboxServer) -> None:
         self.server = server
+        self._body = bytearray()
+        self._oversized = False
+
+    def _set_max_body_size(self, size: int) -> None:
+        connection = self.request.connection
+        assert isinstance(connection, HTTP1Connection)  # the only kind Tornado's HTTPServer makes
+        connection.set_max_body_size(size)
+
+    def prepare(self) -> None:
+        declared = self.request.headers.get("Content-Length")
+        if declared is None:  # chunked: Tornado cuts it off past DRAIN_BYTES
+            self._set_max_body_size(DRAIN_BYTES)
+        elif declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            # Lift Tornado's own limit (the HTTPServer's max_body_size) for this request:
+            # otherwise it would answer a bare "400 Bad Request" instead of ours.
+            self._set_max_body_size(int(declared))
+            self._oversized = True
+            if int(declared) > DRAIN_BYTES:
+                self._refuse_body(f"is {int(declared)} bytes")
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._oversized:
+            return  # dropped
+        self._body += chunk
+        if len(self._body) > MAX_BODY_BYTES:
+            self._body, self._oversized = bytearray(), True
+
+    def _refuse_body(self, size: str) -> None:
+        self.set_status(413)
+        message = (
+            f"the request body {size}; this sandbox reads at most {MAX_BODY_BYTES} bytes "
+            "(1 MiB) per request, a limit of its own (ZEGO documents none). Nothing was "
+            "executed: send a smaller body"
+        )
+        self.finish(envelope(100000012, message, new_numeric_id()))
 
     async def post(self) -> None:
-        query = {name: self.get_query_argument(name) for name in self.request.query_arguments}
-        status, answer = await self.server.handle(query, self.request.body)
+        if self._finished:  # refused in prepare()
+            return
+        if self._oversized:
+            size = self.request.headers.get("Content-Length")
+            self._refuse_body(f"is {size} bytes" if size else "grew past the limit")
+            return
+        body, self._body = bytes(self._body), bytearray()
+        status, answer = await self.server.handle(self.request.query_arguments, body)
         self.set_status(status)
         if status == 429:
             self.set_header("Retry-After", "1")
