@@ -94,13 +94,15 @@ def test_a_fresh_session_starts_with_its_own_config(kernels) -> None:
     assert third.ok("SandboxInfo")["Config"]["LatencyMs"] == 7
 
 
-def test_a_corrupt_state_file_is_replaced_by_a_fresh_state(kernels, caplog) -> None:
+def test_an_unreadable_state_file_is_set_aside_and_the_state_starts_afresh(kernels, caplog) -> None:
     [first] = kernels(1)
     first.register()
     kernels.path.write_text("{ this is not json")
     [second] = kernels(1)
     assert second.ok("QueryAgents", {"AgentIds": ["agent_1"]})["Agents"] == []
-    assert "starting afresh" in caplog.text
+    [copy] = kernels.path.parent.glob("sandbox-state.json.damaged-*")
+    assert copy.read_text() == "{ this is not json"
+    assert "was damaged" in caplog.text and copy.name in caplog.text
 
 
 def test_a_state_file_of_another_app_id_is_ignored(start, tmp_path: Path) -> None:

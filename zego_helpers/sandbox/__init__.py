@@ -24,9 +24,12 @@ Three ways to use it::
 The modules, one job each: ``config`` (settings), ``gateway`` (query and
 signature checks), ``actions`` (body checks, one function per action),
 ``state`` (the rules: agents, instances, status, history, events), ``store``
-(keeping the state in memory or in a shared file), ``responder`` (LLM calls
-and the built-in responder), ``callbacks`` (signed callback delivery),
-``server`` (the Tornado endpoint) and ``embedded`` (running it in a thread).
+(keeping the state in memory or in a shared file), ``recovery`` (reading
+damaged files, keeping a copy), ``sealing`` (API keys never in plain text in
+the file), ``strict_json`` (JSON a hostile peer may have written),
+``responder`` (LLM calls and the built-in responder), ``callbacks`` (signed
+callback delivery), ``server`` (the Tornado endpoint) and ``embedded``
+(running it in a thread).
 """
 
 from .config import SandboxConfig
