@@ -123,6 +123,8 @@ class ZegoAPIError(ZegoError):
         self.request_id = request_id
         self.hint = info.hint if hint is None else hint
         self.retryable = info.retryable
+        #: Seconds the server asked us to wait (a ``Retry-After`` header), if it said.
+        self.retry_after: float | None = None
         text = f"{action} failed with code {code} ({info.meaning})"
         if message:
             text += f": {message}"

@@ -637,7 +637,10 @@ class SignedTransport:
             elapsed_ms,
         )
         if code != 0:
-            raise api_error(action, code, message, request_id)
+            error = api_error(action, code, message, request_id)
+            # A gateway that throttles (HTTP 429) says how long to wait: honour it.
+            error.retry_after = retry_after_seconds(response, self.clock)
+            raise error
         if not response.ok:
             raise HTTPStatusError(
                 action,
