@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from zego_helpers.tutorial.workshop import set_attendee
 
-from zego_helpers.tutorial import form_logic as fl
 from zego_helpers.errors import ConfigError, ValidationError
 from zego_helpers.kit_home import ensure_kit_home
 from zego_helpers.settings import UINT32_MAX, load_settings, save_env_file
+from zego_helpers.tutorial import form_logic as fl
+from zego_helpers.tutorial.workshop import set_attendee
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SECRET = "0123456789abcdef0123456789abcdef"

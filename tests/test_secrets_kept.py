@@ -19,19 +19,19 @@ from urllib.parse import quote, quote_plus
 
 import ipywidgets as widgets
 import pytest
-from zego_helpers.diagnostics import check_agent_config, env_file_check, run_doctor
-from zego_helpers.tutorial.workshop import set_attendee
 
 from tests.fake_zego import FakeZego, Received, Reply, envelope
-from zego_helpers.tutorial import form_logic as fl
 from zego_helpers import kit_home
 from zego_helpers.client import AIAgentClient
 from zego_helpers.connect import connect
+from zego_helpers.diagnostics import check_agent_config, env_file_check, run_doctor
 from zego_helpers.errors import TransportError
 from zego_helpers.ids import make_call_ids
 from zego_helpers.kit_home import KitHomeWarning, ensure_kit_home
 from zego_helpers.secrets_mask import mask_text, mask_url
 from zego_helpers.settings import EnvFileWarning, load_settings
+from zego_helpers.tutorial import form_logic as fl
+from zego_helpers.tutorial.workshop import set_attendee
 from zego_helpers.widgets.forms import CredentialsForm, LLMForm, RegisterPanel, TTSForm
 
 APP_ID = 1234567890
