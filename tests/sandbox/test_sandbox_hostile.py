@@ -11,7 +11,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.child_process import kit_command, sigint_ignored_as_in_a_background_job
 from zego_helpers.sandbox.server import DRAIN_BYTES, MAX_BODY_BYTES
 from zego_helpers.sandbox.strict_json import MAX_JSON_DEPTH
 
@@ -251,15 +251,18 @@ def test_twenty_unsigned_99_mb_bodies_at_once_leave_memory_bounded() -> None:
 
     Before the limit, the same 20 bodies took it from 36 MB to 2.3 GB (peak).
     """
-    process = subprocess.Popen(
-        [sys.executable, "-m", "zego_helpers", "sandbox", "--rate-limit", "0"],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Started as in `make test &` (SIGINT inherited ignored): the Ctrl-C at the end must still
+    # stop it, so the child gets SIGINT's default handler back, as in a terminal.
+    with sigint_ignored_as_in_a_background_job():
+        process = subprocess.Popen(
+            kit_command("sandbox", "--rate-limit", "0"),
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     watchdog = threading.Timer(120, process.kill)
     watchdog.start()
     try:
