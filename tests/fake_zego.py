@@ -32,6 +32,7 @@ class Reply:
     body: Any = field(default_factory=lambda: {"Code": 0, "Message": "Succeed", "RequestId": "1"})
     delay: float = 0.0
     raw: bytes | None = None  # send these bytes instead of JSON
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. {"Retry-After": "1"}
 
 
 Responder = Callable[[Received], Reply]
@@ -88,6 +89,8 @@ class FakeZego:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
 

@@ -144,7 +144,7 @@ ACTION_CASES = [
         {
             "AgentInstanceId": "i1",
             "Text": "Hi",
-            "AddQuestionToHistory": True,
+            "AddQuestionToHistory": False,  # ZEGO's documented default, sent explicitly
             "AddAnswerToHistory": True,
             "Priority": "High",
         },
@@ -285,15 +285,42 @@ def test_transient_gateway_error_is_retried_with_a_fresh_signature(server):
     clock = FakeClock(time.time())
     server.script = [
         Reply(body=envelope(code=100000015, message="busy")),
-        Reply(body=envelope({"AgentInstanceId": "i9"})),
+        Reply(body=envelope({"Total": 0, "Agents": [], "Cursor": ""})),
     ]
     with make_client(server, clock=clock) as client:
-        data = client.create_agent_instance("agent_1", "user_1", RTC)
-    assert data == {"AgentInstanceId": "i9"}
+        data = client.list_agents()
+    assert data["Total"] == 0
     assert len(clock.slept) == 1 and 0 <= clock.slept[0] <= 0.5  # full jitter, first retry
     first, second = server.requests
     assert first.query["SignatureNonce"] != second.query["SignatureNonce"]
-    assert_signed(second, "CreateAgentInstance")
+    assert_signed(second, "ListAgents")
+
+
+def test_a_create_is_not_repeated_after_an_internal_gateway_error(server):
+    """100000015 is "internal gateway error, contact support": nothing says the create did
+    not run, so repeating it could start a second instance (return-codes page)."""
+    clock = FakeClock(time.time())
+    server.script = [
+        Reply(body=envelope(code=100000015, message="internal error")),
+        Reply(body=envelope({"AgentInstanceId": "second"})),
+    ]
+    with make_client(server, clock=clock) as client, pytest.raises(ZegoAPIError) as caught:
+        client.create_agent_instance("agent_1", "user_1", RTC)
+    assert caught.value.code == 100000015 and "safe to repeat" in str(caught.value)
+    assert len(server.requests) == 1 and clock.slept == []
+
+
+def test_a_create_refused_with_http_429_is_retried_after_retry_after(server):
+    """HTTP 429 says "too many requests": refused, so even a create may be sent again."""
+    clock = FakeClock(time.time())
+    server.script = [
+        Reply(status=429, body=envelope(code=100000015, message="rate limit exceeded"),
+              headers={"Retry-After": "1"}),
+        Reply(body=envelope({"AgentInstanceId": "i9"})),
+    ]  # fmt: skip
+    with make_client(server, clock=clock) as client:
+        assert client.create_agent_instance("agent_1", "user_1", RTC) == {"AgentInstanceId": "i9"}
+    assert clock.slept == [1.0] and len(server.requests) == 2
 
 
 def test_create_is_never_repeated_after_a_read_timeout(server):

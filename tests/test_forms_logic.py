@@ -194,7 +194,9 @@ def test_tencent_language_and_hot_words():
 
 def test_other_vendors_get_their_own_params_shape():
     paraformer = fl.asr_form_values_to_model(True, "AliyunParaformer", "en")
-    assert paraformer.params == {"payload": {"parameters": {"language_hints": ["en"]}}}
+    assert paraformer.params == {  # the model of the guide's example, and the hint
+        "payload": {"model": "paraformer-realtime-v2", "parameters": {"language_hints": ["en"]}}
+    }
     microsoft = fl.asr_form_values_to_model(True, "Microsoft", "en-US", "ZEGO, Jupyter")
     assert microsoft.params == {"language": "en-US", "phrase_list": ["ZEGO", "Jupyter"]}
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from . import request_bodies as bodies
 from .constants import (
@@ -38,13 +39,15 @@ from .constants import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_REQUESTS_PER_SECOND,
     DEFAULT_TIMEOUT,
+    ZEGO_API_HOST_SUFFIX,
 )
+from .docs import doc_page, warn_docs
 from .errors import NotFoundError, ValidationError
 from .ledger import Ledger, LedgerEntry
 from .request_bodies import ParamObject
 from .secrets_mask import mask_url
 from .transport import Clock, RetryPolicy, SignedTransport, Transport
-from .validation import check_bool, check_client_arguments
+from .validation import check_bool, check_client_arguments, private_url_problem
 
 if TYPE_CHECKING:
     import requests
@@ -154,6 +157,7 @@ class AIAgentClient:
         The named methods below are thin, validating wrappers around this.
         """
         payload = bodies.raw_body(action, body)
+        self._warn_if_zego_cannot_reach(payload)
         data = self.transport.call(action, payload)
         for observer in list(self.observers):
             try:
@@ -161,6 +165,32 @@ class AIAgentClient:
             except Exception:  # an observer must never break the request it watches
                 log.exception("observer %r failed after %s", observer, action)
         return data
+
+    @property
+    def talks_to_zego(self) -> bool:
+        """True when ``base_url`` is one of ZEGO's own endpoints (not a sandbox)."""
+        return (urlsplit(self.base_url).hostname or "").endswith(ZEGO_API_HOST_SUFFIX)
+
+    def _warn_if_zego_cannot_reach(self, payload: Mapping[str, Any]) -> None:
+        """ZEGO's cloud calls ``LLM.Url`` itself: a loopback or private URL can never work.
+
+        Warned (not refused) because the address may be right for a sandbox or a
+        test double; only requests to ZEGO's own endpoints are checked. See
+        https://www.zegocloud.com/docs/aiagent-server/guides/configuring-llm.
+        """
+        llm = payload.get("LLM")
+        url = llm.get("Url") if isinstance(llm, Mapping) else None
+        if not isinstance(url, str) or not self.talks_to_zego:
+            return
+        problem = private_url_problem(url)
+        if problem:
+            warn_docs(
+                "LLM.Url",
+                f"{problem}. Expose your LLM server on a public https URL (a tunnel such as "
+                "cloudflared or ngrok, or a server) and register that URL",
+                doc_page("guides/configuring-llm"),
+                stacklevel=4,
+            )
 
     # ----- Agent configuration ------------------------------------------------
 
@@ -411,15 +441,19 @@ class AIAgentClient:
         text: str,
         *,
         system_prompt: str | None = None,
-        add_question_to_history: bool = True,
+        add_question_to_history: bool = False,
         add_answer_to_history: bool = True,
         priority: str | None = None,
         same_priority_option: str | None = None,
     ) -> dict[str, Any]:
         """SendAgentInstanceLLM: a user turn in text; the agent answers by voice. Returns ``Round``.
 
-        Both history flags are sent explicitly because ZEGO's documents
-        disagree on the default of ``AddAnswerToHistory``.
+        Both history flags are sent explicitly. ``add_question_to_history``
+        defaults to ZEGO's documented ``false``: the text is a prompt for one
+        answer, not part of the conversation (:func:`zego_helpers.workflows.ask`,
+        a chat turn, passes ``True``). ``add_answer_to_history`` defaults to
+        ``True``; ZEGO's documents disagree on its default (see
+        :func:`zego_helpers.request_bodies.send_agent_instance_llm_body`).
         """
         body = bodies.send_agent_instance_llm_body(
             agent_instance_id,

@@ -11,6 +11,12 @@ Two families of numbers reach you:
 
 Both tables are plain data, shared by the client (to explain errors), the
 sandbox (to answer like ZEGO) and the callback view (to explain events).
+Sources: https://www.zegocloud.com/docs/aiagent-server/api-reference/return-codes
+and https://www.zegocloud.com/docs/aiagent-server/callbacks/exception-codes (with
+https://doc-zh.zego.im/aiagent-server/api-reference/return-codes, which also has
+410001016). ``tests/data/zego_docs_enums.json`` pins both lists to the docs
+revision in :mod:`zego_helpers.docs`. A *meaning* is ZEGO's; a *hint* is the kit's
+advice, and says so where it goes beyond what the docs state.
 """
 
 from __future__ import annotations
@@ -72,7 +78,9 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
         (
             100000015,
             "Gateway internal error",
-            "Retry later; contact ZEGO support if it lasts.",
+            "Retry later; contact ZEGO support if it lasts. The docs do not say whether the "
+            "request ran, so the kit retries only actions that are safe to repeat: after a "
+            "create, check (ListAgents / your ledger) before creating again.",
             True,
         ),
         (
@@ -127,13 +135,20 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
         (
             410001013,
             "Agent is in the listening state",
-            "In walkie-talkie mode, call StopListening before sending LLM or TTS requests.",
+            "ZEGO: while the agent is listening you cannot trigger LLM or TTS. The kit's "
+            "reading (the docs do not name the mode): listening is the walkie-talkie state "
+            "after StartListening, so call StopListening first.",
         ),
         (410001016, "User does not exist", "The user is not in the instance's room."),
         (410001022, "Get context failed", "Contact ZEGO support."),
         (410001023, "Reset context failed", "Contact ZEGO support."),
         (410001024, "Interrupt failed", "Contact ZEGO support."),
-        (410001025, "Digital-human resources insufficient", "Fall back to a voice-only instance."),
+        (
+            410001025,
+            "Digital-human resources insufficient",
+            "ZEGO's service is short of digital-human capacity (not your quota): retry later, "
+            "or fall back to a voice-only instance as ZEGO's sample server does.",
+        ),
         (410001026, "Digital-human ConfigId unsupported", "Use ConfigId 'mobile' or 'web'."),
         (410001027, "DigitalHumanId wrong", "Check DigitalHumanId."),
         (410001028, "Digital-human instance creation failed", "Contact ZEGO support."),
@@ -142,7 +157,9 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
         (
             410001031,
             "Digital-human concurrency limit reached",
-            "Delete instances or raise the quota.",
+            "Your account's digital-human instances (10 by default) are all running: delete "
+            "one, or ask ZEGO support to raise the limit. A fallback written for 410001025 "
+            "only (as in ZEGO's sample server) does not catch this one.",
         ),
         (410001032, "Digital-human system error", "Contact ZEGO support."),
         (410001033, "LLM trial (zego_test) expired", "Use your own LLM URL, key and model."),

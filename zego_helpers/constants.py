@@ -17,6 +17,9 @@ REGIONS = ("sha", "hkg", "fra", "lax", "bom", "sgp")
 REGION_API_BASE_URL = "https://aigc-aiagent-api-{region}.zegotech.cn"
 #: URL schemes a base URL may use.
 API_URL_SCHEMES = ("http", "https")
+#: Every endpoint of ZEGO's own service ends with this host name suffix: a client
+#: talking to one of them talks to ZEGO's cloud (and not to a sandbox).
+ZEGO_API_HOST_SUFFIX = ".zegotech.cn"
 
 # --- credentials -----------------------------------------------------------------------------
 

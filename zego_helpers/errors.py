@@ -125,6 +125,8 @@ class ZegoAPIError(ZegoError):
         self.retryable = info.retryable
         #: Seconds the server asked us to wait (a ``Retry-After`` header), if it said.
         self.retry_after: float | None = None
+        #: The HTTP status the envelope came with (ZEGO answers errors with 200, usually).
+        self.http_status: int = 200
         text = f"{action} failed with code {code} ({info.meaning})"
         if message:
             text += f": {message}"

@@ -2,8 +2,9 @@
 
 A form holds no protocol knowledge of its own: each input (:class:`FieldSpec`)
 names the builder argument it fills and the API path it lands on, and the
-plain functions :func:`llm_from_fields` and :func:`tts_from_fields` turn the
-values into models through the same builders and ``validate()`` a script uses.
+plain functions :func:`llm_from_fields`, :func:`tts_from_fields` and
+:func:`asr_from_fields` turn the values into models through the same builders
+and ``validate()`` a script uses.
 
 The TTS form starts from :data:`~zego_helpers.models.TTS_TRIAL_ARGS`, the
 same data :meth:`TTS.trial() <zego_helpers.models.TTS.trial>` uses, so a form
@@ -18,18 +19,23 @@ from typing import Any, NamedTuple
 
 from .errors import ValidationError
 from .models import (
+    ASR,
+    ASR_BUILDERS,
+    ASR_VENDORS,
     BYTEDANCE_LEGACY_CLUSTERS,
     BYTEDANCE_RESOURCE_IDS,
+    COSYVOICE_MODELS,
     DEFAULT_SYSTEM_PROMPT,
     DEFAULT_TRIAL_MODEL,
     LLM,
     LLM_VENDORS,
+    MINIMAX_MODELS,
     TTS,
     TTS_BUILDERS,
     TTS_TRIAL_ARGS,
     check_tts_vendor,
 )
-from .validation import TRIAL_API_KEY, TRIAL_LLM_PAIRS, shown
+from .validation import TRIAL_API_KEY, TRIAL_LLM_PAIRS, check_choice, shown
 
 
 class FieldSpec(NamedTuple):
@@ -198,7 +204,7 @@ _TTS_FORM_FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("voice_id", "Voice ID", True, False, None,
                   "TTS.Params.voice_setting.voice_id"),
         FieldSpec("model", "Model", False, False, None, "TTS.Params.model",
-                  choices=("speech-02-turbo", "speech-02-hd", "speech-2.5-turbo-preview")),
+                  choices=MINIMAX_MODELS),
         FieldSpec("speed", "Speed", False, False, None, "TTS.Params.voice_setting.speed",
                   kind="float", help="0.5..2"),
         FieldSpec("vol", "Volume", False, False, None, "TTS.Params.voice_setting.vol",
@@ -213,7 +219,7 @@ _TTS_FORM_FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("voice", "Voice", True, False, None,
                   "TTS.Params.payload.parameters.voice", help="Must match the model version"),
         FieldSpec("model", "Model", False, False, None, "TTS.Params.payload.model",
-                  choices=("cosyvoice-v2", "cosyvoice-v1")),
+                  choices=COSYVOICE_MODELS),
         FieldSpec("volume", "Volume", False, False, None,
                   "TTS.Params.payload.parameters.volume", kind="int", help="0..100"),
         FieldSpec("rate", "Speed", False, False, None, "TTS.Params.payload.parameters.rate",
@@ -247,8 +253,15 @@ _TTS_FORM_FIELDS: dict[str, list[FieldSpec]] = {
                   "TTS.Params.audio.loudness_ratio", kind="float", help="0.5..2"),
     ],
 }  # fmt: skip
+#: ``TTS.Url``, the last input of every vendor: "defaulting to the domestic cluster address
+#: of the corresponding vendor" (https://www.zegocloud.com/docs/aiagent-server/guides/configuring-tts).
+_TTS_URL_FIELD = FieldSpec(
+    "url", "Vendor endpoint", False, False, None, "TTS.Url",
+    help="Empty: the vendor's mainland-China cluster. Set it for another region's cluster",
+)  # fmt: skip
 TTS_VENDOR_FIELDS: dict[str, list[FieldSpec]] = {
-    vendor: _with_trial_defaults(vendor, specs) for vendor, specs in _TTS_FORM_FIELDS.items()
+    vendor: _with_trial_defaults(vendor, [*specs, _TTS_URL_FIELD])
+    for vendor, specs in _TTS_FORM_FIELDS.items()
 }
 
 
@@ -263,3 +276,107 @@ def tts_from_fields(vendor: str, values: Mapping[str, Any]) -> TTS:
     kwargs = _values_for(TTS_VENDOR_FIELDS[vendor], values, f"TTS ({vendor})")
     return TTS.coerce(TTS_BUILDERS[vendor](**kwargs))
 
+
+
+# --- ASR ---------------------------------------------------------------------------------------
+
+
+class ASRFormHints(NamedTuple):
+    """What the ASR form's two text boxes mean for one vendor (``None``: not settable)."""
+
+    language: str | None
+    hot_words: str | None
+    note: str
+
+
+#: Per vendor, from https://www.zegocloud.com/docs/aiagent-server/guides/configuring-asr.
+ASR_FORM_HINTS: dict[str, ASRFormHints] = {
+    "Tencent": ASRFormHints(
+        "16k_zh (default), 16k_en, ...; several languages: 16k_zh_en or 16k_multi_lang",
+        "word|weight, e.g. ZEGOCLOUD|10, agent|5 (weights 1..11, at most 128 words)",
+        "On for every project. 16k_zh_en: Chinese, English, Cantonese and 9 dialects; "
+        "16k_multi_lang: 15 languages, detected sentence by sentence.",
+    ),
+    "AliyunParaformer": ASRFormHints(
+        "zh, en, ja, yue, ko, de, fr, ru; several separated by commas; empty: detected",
+        None,
+        "Ask ZEGO to enable it. ZEGO supports no hot words for Paraformer.",
+    ),
+    "AliyunFunASR": ASRFormHints(
+        "one of zh, en, ja; empty: detected",
+        None,
+        "Ask ZEGO to enable it. Only the first language hint is read.",
+    ),
+    "AliyunQwenASR": ASRFormHints(
+        "zh, en, ja, ko, fr, de, ... (27 codes); empty: detected",
+        None,
+        "Ask ZEGO to enable it.",
+    ),
+    "VolcSeedASR": ASRFormHints(
+        None,
+        "the id of a hot-word table made on Volcano Engine's platform",
+        "Ask ZEGO to enable it. It always detects the language (two-pass recognition).",
+    ),
+    "Microsoft": ASRFormHints(
+        "a locale: en-US, zh-CN, ja-JP, ...",
+        "phrases to favour, separated by commas: ZEGOCLOUD, Jupyter",
+        "Ask ZEGO to enable it. Only language and phrase_list are passed on.",
+    ),
+}
+
+def parse_hot_words(text: str) -> dict[str, int]:
+    """Tencent hot words as typed -> ``{word: weight}``.
+
+    Accepts ``"ZEGOCLOUD|10, agent|5"``, ``ZEGOCLOUD:10`` or one word per line.
+    A word without a weight gets 10. The weight rules (1..11) are checked by
+    :meth:`ASR.validate`.
+    """
+    words: dict[str, int] = {}
+    for item in _items(text):
+        word, _, weight = item.replace(":", "|").partition("|")
+        word, weight = word.strip(), weight.strip() or "10"
+        if not (weight.isascii() and weight.isdigit()):
+            raise ValidationError(
+                "ASR.Params.hotword_list", f"the weight of {word!r} must be a whole number 1..11"
+            )
+        words[word] = int(weight)
+    return words
+
+
+def _items(text: str) -> list[str]:
+    """Comma- or line-separated items, stripped, empties dropped."""
+    return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]
+
+
+def asr_from_fields(vendor: str, language: str = "", hot_words: str = "") -> ASR:
+    """The ASR form's two boxes for ``vendor`` -> a validated :class:`ASR`, through its builder.
+
+    ``language`` and ``hot_words`` mean what :data:`ASR_FORM_HINTS` says for the
+    vendor; a box the vendor cannot use must stay empty (``ValidationError`` on
+    ``ASR.Params`` otherwise, saying why).
+    """
+    check_choice("ASR.Vendor", vendor, ASR_VENDORS)
+    hints = ASR_FORM_HINTS[vendor]
+    language, hot_words = (language or "").strip(), (hot_words or "").strip()
+    for text, allowed, what in ((language, hints.language, "a language"),
+                                (hot_words, hints.hot_words, "hot words")):  # fmt: skip
+        if text and allowed is None:
+            raise ValidationError(
+                "ASR.Params", f"{vendor} takes no {what} here: {hints.note}"
+            )
+    kwargs: dict[str, Any] = {}
+    if vendor == "Tencent":
+        kwargs = {"hot_words": parse_hot_words(hot_words) or None}
+        if language:
+            kwargs["language"] = language
+    elif vendor == "AliyunParaformer":
+        kwargs = {"language_hints": _items(language) or None}
+    elif vendor in ("AliyunFunASR", "AliyunQwenASR"):
+        kwargs = {"language": language or None}
+    elif vendor == "VolcSeedASR":
+        kwargs = {"boosting_table_id": hot_words or None}
+    elif vendor == "Microsoft":
+        kwargs = {"phrase_list": _items(hot_words) or None}
+        if language:
+            kwargs["language"] = language
+    return ASR.coerce(ASR_BUILDERS[vendor](**kwargs))

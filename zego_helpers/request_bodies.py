@@ -30,6 +30,8 @@ from .models import (
     BroadcastRTC,
     CallbackConfig,
     DigitalHuman,
+    LiveAdvancedConfig,
+    LiveCallbackConfig,
     Message,
     MessageHistory,
 )
@@ -213,9 +215,26 @@ def create_digital_human_agent_instance_body(
     """CreateDigitalHumanAgentInstance: the CreateAgentInstance body plus a ``DigitalHuman``."""
     if digital_human is None:
         raise ValidationError("DigitalHuman", "is required: pass DigitalHuman(...)")
-    return create_agent_instance_body(
+    body = create_agent_instance_body(
         agent_id, user_id, rtc, digital_human=digital_human, **options
     )
+    _refuse_disabled_tts(body, "CreateDigitalHumanAgentInstance")
+    return body
+
+
+#: "When DisableTTS is true, the Create Digital Human Agent Instance and Trigger TTS
+#: interfaces will report errors" (AdvancedConfig.DisableTTS in the schema,
+#: https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-digital-human-agent-instance;
+#: the live page says the same of CreateLiveDigitalHumanAgentInstance,
+#: https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-live-digital-human-agent-instance).
+#: A digital human speaks through TTS, so the kit refuses the combination before sending.
+def _refuse_disabled_tts(body: Mapping[str, Any], action: str) -> None:
+    if (body.get("AdvancedConfig") or {}).get("DisableTTS") is True:
+        raise ValidationError(
+            "AdvancedConfig.DisableTTS",
+            f"must not be true for {action}: ZEGO documents that the create then fails "
+            "(a digital human speaks through TTS); leave DisableTTS out",
+        )
 
 
 def create_live_digital_human_body(
@@ -228,7 +247,13 @@ def create_live_digital_human_body(
     callback_config: ParamObject = None,
     advanced_config: ParamObject = None,
 ) -> dict[str, Any]:
-    """CreateLiveDigitalHumanAgentInstance: a broadcast over RTC (no user stream) or a CDN URL."""
+    """CreateLiveDigitalHumanAgentInstance: a broadcast over RTC (no user stream) or a CDN URL.
+
+    Its objects are not those of a voice call: ``RTC`` has no ``UserStreamId``,
+    ``CallbackConfig`` offers Interrupted, AgentInstanceStatus and HostTag, and
+    ``AdvancedConfig`` has MaxIdleTime (30-86400 s, default 900, counted from the
+    last SendAgentInstanceTTS), DisableTTS and TTSParamPaths.
+    """
     check_agent_id("AgentId", agent_id)
     if digital_human is None:
         raise ValidationError("DigitalHuman", "is required: pass DigitalHuman(...)")
@@ -238,15 +263,18 @@ def create_live_digital_human_body(
         )
     if cdn_url is not None:
         check_url("CDN.Url", cdn_url, ("rtmp", "rtmps", "http", "https"))
-    return _body(
+    body = _body(
         AgentId=agent_id,
         DigitalHuman=api_object(DigitalHuman, digital_human),
         RTC=api_object(BroadcastRTC, rtc),
         CDN={"Url": cdn_url} if cdn_url else None,
         TTS=api_object(TTS, tts),
-        CallbackConfig=api_object(CallbackConfig, callback_config),
-        AdvancedConfig=api_object(AdvancedConfig, advanced_config),
+        # Its own CallbackConfig_Live and AdvancedConfig_Live (MaxIdleTime 30-86400 s).
+        CallbackConfig=api_object(LiveCallbackConfig, callback_config),
+        AdvancedConfig=api_object(LiveAdvancedConfig, advanced_config),
     )
+    _refuse_disabled_tts(body, "CreateLiveDigitalHumanAgentInstance")
+    return body
 
 
 def update_agent_instance_body(
@@ -298,12 +326,21 @@ def send_agent_instance_llm_body(
     text: str,
     *,
     system_prompt: str | None = None,
-    add_question_to_history: bool = True,
+    add_question_to_history: bool = False,
     add_answer_to_history: bool = True,
     priority: str | None = None,
     same_priority_option: str | None = None,
 ) -> dict[str, Any]:
-    """SendAgentInstanceLLM: a user turn in text (at most 4000 characters, our limit)."""
+    """SendAgentInstanceLLM: a user turn in text (at most 4000 characters, our limit).
+
+    Both history flags are always sent, so what happens never depends on a default:
+    ``AddQuestionToHistory`` defaults to false in the API page and in the guide
+    (https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-control/send-agent-instance-llm,
+    https://www.zegocloud.com/docs/aiagent-server/guides/proactive-invocation-of-llm-and-tts),
+    and so it does here. ``AddAnswerToHistory`` defaults to true on the API page but
+    to false in the guide: the kit sends true (an answer you cannot find in the
+    history is the surprising case); pass ``add_answer_to_history=False`` to drop it.
+    """
     check_instance_id(agent_instance_id)
     check_non_empty_text("Text", text)
     check_text_length("Text", text, MAX_LLM_TEXT_CHARS, "our limit; ZEGO documents none")
@@ -360,8 +397,16 @@ def add_agent_instance_msg_body(
 def listening_body(
     agent_instance_id: str, *, user_id: str | None = None, sequence: int | None = None
 ) -> dict[str, Any]:
-    """StartListening / StopListening (walkie-talkie mode)."""
+    """StartListening / StopListening (walkie-talkie mode).
+
+    ``UserId`` is the user who talks; without it (``None`` or ``""``) ZEGO uses the
+    user the instance was created for ("the default UserId is used",
+    https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-control/start-listening),
+    so an empty one is left out rather than refused.
+    """
     check_instance_id(agent_instance_id)
+    if user_id == "":
+        user_id = None
     if user_id is not None:
         check_user_id("UserId", user_id)
     if sequence is not None:

@@ -14,9 +14,10 @@ The client (``client.py``) decides *what* to send; this module decides *how*:
    backoff, so a room of clients does not retry in step), or after what a
    ``Retry-After`` header asks. Actions that create something or make the
    agent speak are retried only when the request certainly did not take effect
-   (the connection was never made, or the gateway refused it before the
-   service saw it). ``CreateAgentInstance`` is never repeated after a timeout:
-   the instance may exist, and a second one would take another slot.
+   (the connection was never made, the signature had expired, or HTTP 429 said
+   "too many requests"). ``CreateAgentInstance`` is never repeated after a
+   timeout or a 100000015 ("internal gateway error", which does not say whether
+   the request ran): the instance may exist, and a second one would take another slot.
 5. **One envelope parser.** ``Code != 0`` raises :class:`ZegoAPIError`, even
    with HTTP 200; a non-2xx status or a body that is not JSON raises
    :class:`HTTPStatusError`; a network failure raises :class:`TransportError`
@@ -91,12 +92,17 @@ NOT_IDEMPOTENT = frozenset(
     }
 )
 
-#: Codes meaning "the gateway refused the request before the service saw it":
-#: retrying is safe even for actions that are not idempotent.
-GATEWAY_RETRY_CODES = frozenset({100000004, 100000015})
-#: "Signature expired": one fresh signature can help (a timestamp that aged in
+#: "Signature expired": the gateway refused the request before the service saw it
+#: (https://www.zegocloud.com/docs/aiagent-server/api-reference/return-codes), so one
+#: fresh signature is safe for any action and can help (a timestamp that aged in
 #: transit); if the clock itself is off, more retries cannot, so only one.
 SIGNATURE_EXPIRED = 100000004
+#: "Internal gateway error. Please contact ZEGOCLOUD technical support" (same page).
+#: Nothing says the request was *not* processed, so it is retried like any
+#: retryable code: only for actions that are safe to repeat. A create is never
+#: repeated on it (a second instance would take a second slot), unless the answer
+#: also came with HTTP 429, which by definition refuses the request (RFC 6585).
+GATEWAY_INTERNAL_ERROR = 100000015
 #: HTTP statuses worth a retry (the request was refused or the server was busy).
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -574,7 +580,7 @@ class SignedTransport:
         if isinstance(error, ZegoAPIError):
             if error.code == SIGNATURE_EXPIRED:
                 return attempt == 0
-            if error.code in GATEWAY_RETRY_CODES:
+            if error.http_status == 429:  # "too many requests": refused, not executed
                 return True
             return safe_to_repeat and error.retryable
         if isinstance(error, HTTPStatusError):
@@ -640,6 +646,7 @@ class SignedTransport:
             error = api_error(action, code, message, request_id)
             # A gateway that throttles (HTTP 429) says how long to wait: honour it.
             error.retry_after = retry_after_seconds(response, self.clock)
+            error.http_status = response.status_code
             raise error
         if not response.ok:
             raise HTTPStatusError(

@@ -14,6 +14,7 @@ through :meth:`ApiModel.coerce <zego_helpers.models.ApiModel.coerce>` and
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections import Counter
@@ -51,8 +52,20 @@ MAX_TTS_TEXT_CHARS = 300
 MAX_HISTORY_MESSAGES = 100
 MAX_QUERY_AGENT_IDS = 10
 LIST_AGENTS_LIMIT_RANGE = (0, 10)
+#: MessageHistory.WindowSize: the API schema allows 0-500
+#: (https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-agent-instance);
+#: the short-term-memory guide, EN and ZH, says 0-100
+#: (https://www.zegocloud.com/docs/aiagent-server/advanced/ai-short-term-memory,
+#: https://doc-zh.zego.im/aiagent-server/advanced/ai-short-term-memory). Tolerant side:
+#: refuse above 500, warn above 100.
 WINDOW_SIZE_RANGE = (0, 500)
+WINDOW_SIZE_GUIDE_MAX = 100
+#: AdvancedConfig.MaxIdleTime of a voice or digital-human instance (default 120 s).
 MAX_IDLE_TIME_RANGE = (10, 1800)
+#: AdvancedConfig.MaxIdleTime of a *live* digital human: 30-86400 s, default 900, counted
+#: from the last SendAgentInstanceTTS
+#: (https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-live-digital-human-agent-instance).
+LIVE_MAX_IDLE_TIME_RANGE = (30, 86400)
 GRACEFUL_TIMEOUT_RANGE = (1, 120)
 MESSAGE_ROLES = ("user", "assistant")
 PRIORITIES = ("Low", "Medium", "High")
@@ -349,6 +362,44 @@ def check_trial_llm(url: str, api_key: str, model: str, field: str = "LLM") -> N
             f"{shown(model)} is not a trial model for {url}; "
             f"use one of: {', '.join(allowed_models)}",
         )
+
+
+#: Host names that always mean "this machine" or "this local network".
+_LOCAL_HOST_NAMES = ("localhost", "localhost.localdomain", "host.docker.internal")
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def private_url_problem(url: str) -> str | None:
+    """Why ZEGO's cloud cannot call ``url``, or ``None`` when nothing local is obvious.
+
+    ZEGO's servers call ``LLM.Url`` (and a callback URL) from the internet
+    (https://www.zegocloud.com/docs/aiagent-server/guides/configuring-llm: "the
+    URL that can be called by AI Agent"). A loopback address (``127.0.0.1``,
+    ``localhost``), a private network (``10.x``, ``192.168.x``, ``172.16-31.x``,
+    ``fd00::/8``), a link-local one or a ``.local`` name points at *your* side
+    of the internet: it works with the local sandbox, never with ZEGO. Only
+    the text of the URL is read; no DNS lookup is made.
+    """
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return f"{shown(url)} names no host"
+    if host in _LOCAL_HOST_NAMES or host.endswith(_LOCAL_SUFFIXES):
+        kind = "this machine" if "localhost" in host else "a local network name"
+        return f"{host} is {kind}: ZEGO's servers cannot reach it"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None  # a public-looking name; whether it resolves is not checked here
+    for test, kind in (
+        (address.is_loopback, "a loopback address (this machine)"),
+        (address.is_unspecified, "the unspecified address"),
+        (address.is_link_local, "a link-local address"),
+        (address.is_private, "a private-network address"),
+        (address.is_reserved or address.is_multicast, "a reserved address"),
+    ):
+        if test:
+            return f"{host} is {kind}: ZEGO's servers cannot reach it"
+    return None
 
 
 #: AppID is an unsigned 32-bit number; the ServerSecret is 32 characters

@@ -89,6 +89,10 @@ def ensure_agent(
     2. No: RegisterAgent. If another process registered it a moment ago
        (410001008), that counts as success and we go on to compare.
     3. Yes: UpdateAgent only if the stored config differs from what you pass.
+       The ``Name`` is sent again only when it changed: UpdateAgent allows 64
+       characters where RegisterAgent allows 256 bytes
+       (https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-configuration-management/update-agent),
+       so a long name that registered fine must not break a later update.
     """
     _check_client(client)
     # The very body RegisterAgent would send: everything is checked before QueryAgents.
@@ -103,7 +107,8 @@ def ensure_agent(
             stored = client.get_agent(agent_id) or {}
     if not _differs(wanted, stored):
         return "unchanged"
-    client.update_agent(agent_id, name=name, llm=llm, tts=tts, asr=asr)
+    new_name = name if name is not None and name != stored.get("Name") else None
+    client.update_agent(agent_id, name=new_name, llm=llm, tts=tts, asr=asr)
     return "updated"
 
 
@@ -219,11 +224,15 @@ def ask(
 
     The answer is spoken in the room; here we read it back from
     GetAgentInstanceMsgList, where it appears once the LLM has finished
-    (``AddAnswerToHistory`` must stay true, the default here).
+    (``AddAnswerToHistory`` must stay true, the default here). A chat turn
+    belongs to the conversation, so the question goes into the history too
+    (``AddQuestionToHistory`` true, unless you pass ``add_question_to_history=False``;
+    ZEGO's own default is false).
     """
     _check_client(client)
     _check_wait(timeout, interval)
     _check_options(request_bodies.send_agent_instance_llm_body, send_options, skip=2)
+    send_options.setdefault("add_question_to_history", True)
     # Every argument is checked before the first request (not only when sending the text).
     request_bodies.send_agent_instance_llm_body(agent_instance_id, text, **send_options)
     before = client.get_agent_instance_msg_list(agent_instance_id).get("MessageList") or []

@@ -23,9 +23,11 @@ Printing a model never shows a key: ``repr(llm)`` masks ``ApiKey`` and every
 credential inside ``TTS.Params.app``.
 
 The package has one module per kind of object: :mod:`.base` (the machinery),
-:mod:`.llm`, :mod:`.tts` (one builder per vendor), :mod:`.asr` and :mod:`.call`
-(RTC, history, callbacks, advanced settings, VAD, digital human). The notebook
-forms' tables live in :mod:`zego_helpers.form_specs`, not here.
+:mod:`.llm`, :mod:`.tts` and :mod:`.asr` (one builder per vendor) and :mod:`.call`
+(RTC, history, callbacks, advanced settings, VAD, digital human, live digital human).
+Where ZEGO's docs say a field is only effective in some case, or disagree with each
+other, a model sends what you gave and raises a :class:`~zego_helpers.docs.DocsWarning`.
+The notebook forms' tables live in :mod:`zego_helpers.form_specs`, not here.
 """
 
 from __future__ import annotations
@@ -34,7 +36,21 @@ import importlib
 import warnings
 from typing import Any
 
-from .asr import ASR, ASR_VENDORS, HOT_WORD_WEIGHT_RANGE, MAX_HOT_WORD_CHARS, MAX_HOT_WORDS
+from .asr import (
+    ASR,
+    ASR_BUILDERS,
+    ASR_HOT_WORD_PATHS,
+    ASR_LANGUAGE_PATHS,
+    ASR_VENDORS,
+    FUNASR_LANGUAGES,
+    HOT_WORD_WEIGHT_RANGE,
+    MAX_HOT_WORD_CHARS,
+    MAX_HOT_WORD_CHINESE_CHARS,
+    MAX_HOT_WORDS,
+    PARAFORMER_LANGUAGES,
+    QWEN_ASR_LANGUAGES,
+    TENCENT_ENGINES,
+)
 from .base import ApiModel, UnknownFieldWarning, api_field, to_api_value
 from .call import (
     COMMUNICATION_MODES,
@@ -56,6 +72,8 @@ from .call import (
     BroadcastRTC,
     CallbackConfig,
     DigitalHuman,
+    LiveAdvancedConfig,
+    LiveCallbackConfig,
     Message,
     MessageHistory,
 )
@@ -64,6 +82,7 @@ from .llm import (
     DEFAULT_TRIAL_MODEL,
     LLM,
     LLM_DOC_URL,
+    LLM_GUIDE_URL,
     LLM_VENDORS,
     TEMPERATURE_RANGE,
     TOP_P_RANGE,
@@ -71,9 +90,11 @@ from .llm import (
 from .tts import (
     BYTEDANCE_LEGACY_CLUSTERS,
     BYTEDANCE_RESOURCE_IDS,
+    COSYVOICE_MODELS,
     MAX_CHARACTER_FILTER_CHARS,
     MAX_TERMINATOR_CHARS,
     MAX_TERMINATOR_CHARS_FLOWING,
+    MINIMAX_MODELS,
     TTS,
     TTS_BUILDERS,
     TTS_DOC_URL,
@@ -85,12 +106,16 @@ from .tts import (
 )
 
 __all__ = [
-    "ASR", "ASR_VENDORS", "BYTEDANCE_LEGACY_CLUSTERS", "BYTEDANCE_RESOURCE_IDS",
-    "COMMUNICATION_MODES", "DEFAULT_SYSTEM_PROMPT", "DEFAULT_TRIAL_MODEL",
+    "ASR", "ASR_BUILDERS", "ASR_HOT_WORD_PATHS", "ASR_LANGUAGE_PATHS", "ASR_VENDORS",
+    "BYTEDANCE_LEGACY_CLUSTERS", "BYTEDANCE_RESOURCE_IDS", "COMMUNICATION_MODES",
+    "COSYVOICE_MODELS", "DEFAULT_SYSTEM_PROMPT", "DEFAULT_TRIAL_MODEL",
     "DIGITAL_HUMAN_CONFIG_IDS", "DIGITAL_HUMAN_ENCODE_CODES", "ENERGY_THRESHOLD_RANGE",
-    "HOT_WORD_WEIGHT_RANGE", "INTERRUPT_MODES", "LLM", "LLM_DOC_URL", "LLM_VENDORS",
-    "MAX_CHARACTER_FILTER_CHARS", "MAX_HOT_WORDS", "MAX_HOT_WORD_CHARS", "MAX_TERMINATOR_CHARS",
-    "MAX_TERMINATOR_CHARS_FLOWING", "MIN_SPEECH_DUR_RANGE", "PAUSE_INTERVAL_RANGE", "RTC",
+    "FUNASR_LANGUAGES", "HOT_WORD_WEIGHT_RANGE", "INTERRUPT_MODES", "LLM", "LLM_DOC_URL",
+    "LLM_GUIDE_URL", "LLM_VENDORS", "LiveAdvancedConfig", "LiveCallbackConfig",
+    "MAX_CHARACTER_FILTER_CHARS", "MAX_HOT_WORDS", "MAX_HOT_WORD_CHARS",
+    "MAX_HOT_WORD_CHINESE_CHARS", "MAX_TERMINATOR_CHARS", "MINIMAX_MODELS",
+    "MAX_TERMINATOR_CHARS_FLOWING", "MIN_SPEECH_DUR_RANGE", "PARAFORMER_LANGUAGES",
+    "PAUSE_INTERVAL_RANGE", "QWEN_ASR_LANGUAGES", "RTC", "TENCENT_ENGINES",
     "SENSITIVITY_CUSTOM", "SENSITIVITY_LEVELS", "SILENCE_SEGMENTATION_RANGE",
     "SYNC_MODE_MESSAGES", "SYNC_MODE_ZIM", "TEMPERATURE_RANGE", "TOP_P_RANGE", "TTS",
     "TTS_BUILDERS", "TTS_DOC_URL", "TTS_TRIAL_ARGS", "TTS_URL_SCHEMES", "TTS_VENDORS", "VAD",

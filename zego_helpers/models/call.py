@@ -1,6 +1,8 @@
 """The objects of a call: RTC, history, callbacks, behaviour, VAD and the digital human.
 
 Rules: https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-agent-instance
+(the objects of the live digital human have their own page:
+https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-live-digital-human-agent-instance).
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..docs import doc_page, warn_docs
 from ..errors import ValidationError
 from ..validation import (
+    LIVE_MAX_IDLE_TIME_RANGE,
     MAX_IDLE_TIME_RANGE,
     MAX_STREAM_EXTRA_INFO_BYTES,
     MESSAGE_ROLES,
+    WINDOW_SIZE_GUIDE_MAX,
     WINDOW_SIZE_RANGE,
     check_choice,
     check_int_range,
@@ -31,6 +36,13 @@ from .base import (
     api_field,
     to_api_value,
 )
+
+CREATE_DOC_URL = doc_page("api-reference/agent-instance-management/create-agent-instance")
+LIVE_DOC_URL = doc_page(
+    "api-reference/agent-instance-management/create-live-digital-human-agent-instance"
+)
+MEMORY_DOC_URL = doc_page("advanced/ai-short-term-memory")
+MEMORY_DOC_URL_ZH = doc_page("advanced/ai-short-term-memory", chinese=True)
 
 
 @dataclass(repr=False)
@@ -72,7 +84,11 @@ class RTC(ApiModel):
 
 @dataclass(repr=False)
 class BroadcastRTC(RTC):
-    """The RTC object of CreateLiveDigitalHumanAgentInstance: no user, so no ``UserStreamId``."""
+    """The RTC object of CreateLiveDigitalHumanAgentInstance: no user, so no ``UserStreamId``.
+
+    Its schema (``RTC_Live``) has RoomId, AgentStreamId, AgentUserId and
+    StreamExtraInfo only; a ``UserStreamId`` is sent as given, with a warning.
+    """
 
     user_stream_id: str | None = api_field("UserStreamId")  # type: ignore[assignment]
 
@@ -89,6 +105,12 @@ class BroadcastRTC(RTC):
         check_user_id("RTC.AgentUserId", self.agent_user_id)
         if self.user_stream_id is not None:
             check_room_or_stream_id("RTC.UserStreamId", self.user_stream_id)
+            warn_docs(
+                "RTC.UserStreamId",
+                "is not part of a live digital human's RTC object (there is no user to "
+                "listen to); leave it out",
+                LIVE_DOC_URL,
+            )
         self._validate_extra_info()
         return self
 
@@ -164,13 +186,28 @@ class MessageHistory(ApiModel):
             check_messages("MessageHistory.Messages", _dump_messages(self.messages))
         if self.window_size is not None:
             check_int_range("MessageHistory.WindowSize", self.window_size, *WINDOW_SIZE_RANGE)
+            if self.window_size > WINDOW_SIZE_GUIDE_MAX:
+                warn_docs(
+                    "MessageHistory.WindowSize",
+                    f"is {self.window_size}: the API schema allows up to {WINDOW_SIZE_RANGE[1]}, "
+                    f"but the short-term-memory guide says at most {WINDOW_SIZE_GUIDE_MAX} "
+                    "(10-30 is recommended)",
+                    CREATE_DOC_URL,
+                    MEMORY_DOC_URL,
+                )
         if self.zim is not None:
             self._validate_zim()
         return self
 
     def _validate_zim(self) -> None:
         if self.sync_mode != SYNC_MODE_ZIM:
-            raise ValidationError("MessageHistory.ZIM", "is only used with SyncMode 0; remove it")
+            # The ZIM schema: "Only effective when MessageHistory.SyncMode is 0."
+            warn_docs(
+                "MessageHistory.ZIM",
+                f"is only effective when SyncMode is 0 (it is {self.sync_mode!r}); "
+                "ZEGO will not use it",
+                CREATE_DOC_URL,
+            )
         if not isinstance(self.zim, dict):
             raise ValidationError("MessageHistory.ZIM", "must be an object")
         count = self.zim.get("LoadMessageCount")
@@ -259,13 +296,7 @@ class AdvancedConfig(ApiModel):
         if self.llm_meta_info is not None:
             self._validate_meta_info()
         if self.tts_param_paths is not None:
-            paths = self.tts_param_paths
-            if not isinstance(paths, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) and v for k, v in paths.items()
-            ):
-                raise ValidationError(
-                    "AdvancedConfig.TTSParamPaths", "must map metadata keys to TTS parameter paths"
-                )
+            _check_param_paths(self.tts_param_paths)
         return self
 
     def _validate_meta_info(self) -> None:
@@ -281,6 +312,107 @@ class AdvancedConfig(ApiModel):
             raise ValidationError(
                 "AdvancedConfig.LLMMetaInfo.SendMetaKeys", "must be a list of strings"
             )
+
+
+#: The callbacks a live digital human can opt in to (``CallbackConfig_Live``): no user, so
+#: no ASR, LLM, user-speech or audio callbacks.
+_LIVE_CALLBACK_FLAGS = {
+    "interrupted": "Interrupted",
+    "agent_instance_status": "AgentInstanceStatus",
+}
+
+
+@dataclass(repr=False)
+class LiveCallbackConfig(ApiModel):
+    """CallbackConfig of CreateLiveDigitalHumanAgentInstance: Interrupted, AgentInstanceStatus
+    and HostTag only (its schema, ``CallbackConfig_Live``, has nothing else)."""
+
+    API_NAME: ClassVar[str] = "CallbackConfig"
+
+    interrupted: bool | int | None = api_field("Interrupted", dump=_as_flag)
+    agent_instance_status: bool | int | None = api_field("AgentInstanceStatus", dump=_as_flag)
+    host_tag: str | None = api_field("HostTag")
+
+    @classmethod
+    def coerce(cls, value: object, field_name: str | None = None) -> LiveCallbackConfig:
+        """Also takes a :class:`CallbackConfig` (a flag a live instance lacks gives a warning)."""
+        if isinstance(value, CallbackConfig):
+            value = value.to_api()
+        return super().coerce(value, field_name)
+
+    def validate(self) -> LiveCallbackConfig:
+        for name, api_name in _LIVE_CALLBACK_FLAGS.items():
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value not in (0, 1)):
+                raise ValidationError(
+                    f"CallbackConfig.{api_name}", f"is {shown(value)}; use 0/1 or False/True"
+                )
+        _check_optional_type("CallbackConfig.HostTag", self.host_tag, str, "a string")
+        for api_name in sorted(set(_CALLBACK_FLAGS.values()) & set(self.extra)):
+            if self.extra[api_name]:
+                warn_docs(
+                    f"CallbackConfig.{api_name}",
+                    "is not a callback of a live digital human (it has no user to hear); "
+                    "it offers Interrupted, AgentInstanceStatus and HostTag only",
+                    LIVE_DOC_URL,
+                )
+        return self
+
+
+@dataclass(repr=False)
+class LiveAdvancedConfig(ApiModel):
+    """AdvancedConfig of CreateLiveDigitalHumanAgentInstance (``AdvancedConfig_Live``).
+
+    ``max_idle_time``: seconds (30..86400, default 900) without a SendAgentInstanceTTS
+    before the broadcast ends by itself. ``disable_tts`` must stay off: with it,
+    creating a live digital human fails.
+    """
+
+    API_NAME: ClassVar[str] = "AdvancedConfig"
+
+    max_idle_time: int | None = api_field("MaxIdleTime")
+    disable_tts: bool | None = api_field("DisableTTS")
+    tts_param_paths: dict[str, str] | None = api_field("TTSParamPaths")
+
+    @classmethod
+    def coerce(cls, value: object, field_name: str | None = None) -> LiveAdvancedConfig:
+        """Also takes an :class:`AdvancedConfig` (a field a live instance lacks gives a warning)."""
+        if isinstance(value, AdvancedConfig):
+            value = value.to_api()
+        return super().coerce(value, field_name)
+
+    def validate(self) -> LiveAdvancedConfig:
+        if self.max_idle_time is not None:
+            check_int_range(
+                "AdvancedConfig.MaxIdleTime", self.max_idle_time, *LIVE_MAX_IDLE_TIME_RANGE,
+                doc=LIVE_DOC_URL,
+            )  # fmt: skip
+        _check_optional_type("AdvancedConfig.DisableTTS", self.disable_tts, bool, "True or False")
+        if self.tts_param_paths is not None:
+            _check_param_paths(self.tts_param_paths)
+        for api_name in sorted(set(self.extra) & _VOICE_ONLY_ADVANCED):
+            warn_docs(
+                f"AdvancedConfig.{api_name}",
+                "is not a setting of a live digital human, whose AdvancedConfig has "
+                "MaxIdleTime, DisableTTS and TTSParamPaths only; it is sent as is",
+                LIVE_DOC_URL,
+            )
+        return self
+
+
+def _check_param_paths(paths: object) -> None:
+    if not isinstance(paths, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in paths.items()
+    ):
+        raise ValidationError(
+            "AdvancedConfig.TTSParamPaths", "must map metadata keys to TTS parameter paths"
+        )
+
+
+#: AdvancedConfig fields of a voice call that a live digital human does not have.
+_VOICE_ONLY_ADVANCED = frozenset(
+    {"InterruptMode", "CommunicationMode", "LLMMetaInfo", "AddASRInfo"}
+)
 
 
 SILENCE_SEGMENTATION_RANGE = (200, 2000)
@@ -329,13 +461,21 @@ class VAD(ApiModel):
             ("MinSpeechDur", self.min_speech_dur, MIN_SPEECH_DUR_RANGE),
             ("EnergyThreshold", self.energy_threshold, ENERGY_THRESHOLD_RANGE),
         ):
+            # Schema: Level 3 "needs to be used in combination with MinSpeechDur and
+            # EnergyThreshold", which are "only effective when Level is set to 3". Neither
+            # says the request fails, so both are warnings.
             if value is None and custom:
-                raise ValidationError(
-                    f"{prefix}.{api_name}", "is required when Level is 3 (custom)"
+                warn_docs(
+                    f"{prefix}.{api_name}",
+                    "is not set, but Level 3 (custom) is meant to be used with MinSpeechDur "
+                    "and EnergyThreshold",
+                    CREATE_DOC_URL,
                 )
             if value is not None and not custom:
-                raise ValidationError(
-                    f"{prefix}.{api_name}", "is only used when Level is 3 (custom); set Level=3"
+                warn_docs(
+                    f"{prefix}.{api_name}",
+                    "is only effective when Level is 3 (custom); set Level=3 or leave it out",
+                    CREATE_DOC_URL,
                 )
             if value is not None and api_name == "MinSpeechDur":
                 check_int_range(f"{prefix}.{api_name}", value, *low_high)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..docs import doc_page, warn_docs
 from ..errors import ValidationError
 from ..validation import (
     MAX_SYSTEM_PROMPT_CHARS,
@@ -34,6 +35,8 @@ LLM_DOC_URL = (
     "https://www.zegocloud.com/docs/aiagent-server/api-reference/"
     "agent-configuration-management/register-agent"
 )
+#: The guide to custom LLMs: the request ZEGO sends and the stream it expects back.
+LLM_GUIDE_URL = doc_page("guides/configuring-llm")
 #: ``Vendor`` values: Chat Completions (the default) or the Responses API.
 LLM_VENDORS = ("OpenAIChat", "OpenAIResponses")
 TEMPERATURE_RANGE = (0, 2)
@@ -107,6 +110,23 @@ class LLM(ApiModel):
         _check_optional_type("LLM.AddAgentInfo", self.add_agent_info, bool, "True or False")
         _check_optional_type("LLM.AgentExtraInfo", self.agent_extra_info, dict, "an object (dict)")
         check_trial_llm(self.url, self.api_key, self.model)
+        self._warn_agent_info_ignored()
         return self
+
+    def _warn_agent_info_ignored(self) -> None:
+        """AddAgentInfo and AgentExtraInfo are "only effective when Vendor is OpenAIChat"
+        (the LLM table of the guide and of the API schema)."""
+        if self.vendor in (None, "OpenAIChat"):
+            return
+        for api_name, value in (("AddAgentInfo", self.add_agent_info),
+                                ("AgentExtraInfo", self.agent_extra_info)):  # fmt: skip
+            if value:
+                warn_docs(
+                    f"LLM.{api_name}",
+                    f"is only effective when Vendor is OpenAIChat; with {self.vendor} "
+                    "your LLM will not receive it",
+                    LLM_GUIDE_URL,
+                    LLM_DOC_URL,
+                )
 
 

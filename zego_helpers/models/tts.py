@@ -43,6 +43,17 @@ BYTEDANCE_RESOURCE_IDS = (
     "seed-icl-2.0", "seed-icl-1.0", "seed-icl-1.0-concurr",
 )  # fmt: skip
 BYTEDANCE_LEGACY_CLUSTERS = ("volcano_tts", "volcano_mega", "volcano_icl")
+#: ``payload.model`` values the guide lists for CosyVoice ("for more models, see All Models":
+#: others are sent as is). Each model has its own voices.
+COSYVOICE_MODELS = (
+    "cosyvoice-v3.5-plus", "cosyvoice-v3.5-flash", "cosyvoice-v3-plus", "cosyvoice-v3-flash",
+    "cosyvoice-v2", "cosyvoice-v1",
+)  # fmt: skip
+#: ``model`` values the guide lists for MiniMax (ZEGO's sample server uses newer ones too).
+MINIMAX_MODELS = (
+    "speech-2.5-hd-preview", "speech-2.5-turbo-preview", "speech-02-hd", "speech-02-turbo",
+    "speech-01-hd", "speech-01-turbo", "speech-01-240228", "speech-01-turbo-240228",
+)  # fmt: skip
 
 
 class ParamRange(NamedTuple):
@@ -194,8 +205,13 @@ class TTS(ApiModel):
         volume: int | None = None,
         speech_rate: int | None = None,
         pitch_rate: int | None = None,
+        url: str | None = None,
     ) -> TTS:
-        """Aliyun speech synthesis (not CosyVoice). volume 0..100, rates -500..500."""
+        """Aliyun speech synthesis (not CosyVoice). volume 0..100, rates -500..500.
+
+        ``url`` (every builder has it) is ``TTS.Url``: the vendor endpoint, by default
+        its mainland-China cluster; set it to use the vendor's cluster in another region.
+        """
         params = {
             "app": {"app_key": app_key, "ak_id": ak_id, "ak_key": ak_key},
             "voice": voice,
@@ -203,7 +219,7 @@ class TTS(ApiModel):
             "speech_rate": speech_rate,
             "pitch_rate": pitch_rate,
         }
-        return cls(vendor="Aliyun", params=_compact(params))
+        return cls(vendor="Aliyun", params=_compact(params), url=url)
 
     @classmethod
     def cosyvoice(
@@ -214,8 +230,10 @@ class TTS(ApiModel):
         volume: int | None = None,
         rate: float | None = None,
         pitch: float | None = None,
+        url: str | None = None,
     ) -> TTS:
-        """Aliyun CosyVoice. ``voice`` must match ``model`` (v2 voices end in ``_v2``).
+        """Aliyun CosyVoice. ``voice`` must match ``model`` (v2 voices end in ``_v2``);
+        :data:`COSYVOICE_MODELS` lists the documented models.
 
         volume 0..100, rate and pitch 0.5..2; they go into ``payload.parameters``.
         """
@@ -224,7 +242,7 @@ class TTS(ApiModel):
             "app": {"api_key": api_key},
             "payload": {"model": model, "parameters": parameters},
         }
-        return cls(vendor="CosyVoice", params=_compact(params))
+        return cls(vendor="CosyVoice", params=_compact(params), url=url)
 
     @classmethod
     def bytedance_v3(
@@ -235,6 +253,7 @@ class TTS(ApiModel):
         resource_id: str = "seed-tts-2.0",
         speech_rate: float | None = None,
         loudness_rate: float | None = None,
+        url: str | None = None,
     ) -> TTS:
         """Volcano Engine (ByteDance) one-way streaming TTS, API v3.
 
@@ -242,7 +261,7 @@ class TTS(ApiModel):
         as ``zh_female_vv_uranus_bigtts``). Rates are -50..100 (100 = 2x, -50 = 0.5x).
         """
         return cls._bytedance("ByteDanceV3", appid, token, speaker, resource_id,
-                              speech_rate, loudness_rate)  # fmt: skip
+                              speech_rate, loudness_rate, url)  # fmt: skip
 
     @classmethod
     def bytedance_flowing(
@@ -253,10 +272,11 @@ class TTS(ApiModel):
         resource_id: str = "seed-tts-2.0",
         speech_rate: float | None = None,
         loudness_rate: float | None = None,
+        url: str | None = None,
     ) -> TTS:
         """Volcano Engine two-way streaming TTS: same ``Params`` as :meth:`bytedance_v3`."""
         return cls._bytedance("ByteDanceFlowing", appid, token, speaker, resource_id,
-                              speech_rate, loudness_rate)  # fmt: skip
+                              speech_rate, loudness_rate, url)  # fmt: skip
 
     @classmethod
     def _bytedance(
@@ -268,6 +288,7 @@ class TTS(ApiModel):
         resource_id: str,
         speech_rate: float | None,
         loudness_rate: float | None,
+        url: str | None,
     ) -> TTS:
         params = {
             "app": {"appid": appid, "token": token, "resource_id": resource_id},
@@ -276,7 +297,7 @@ class TTS(ApiModel):
                 "audio_params": {"speech_rate": speech_rate, "loudness_rate": loudness_rate},
             },
         }
-        return cls(vendor=vendor, params=_compact(params))
+        return cls(vendor=vendor, params=_compact(params), url=url)
 
     @classmethod
     def minimax(
@@ -288,14 +309,17 @@ class TTS(ApiModel):
         vol: float | None = None,
         pitch: int | None = None,
         group_id: str | None = None,
+        url: str | None = None,
     ) -> TTS:
-        """MiniMax TTS. speed 0.5..2, vol (0, 10], pitch -12..12."""
+        """MiniMax TTS. speed 0.5..2, vol (0, 10], pitch -12..12; :data:`MINIMAX_MODELS`
+        lists the documented models. Outside mainland China, pass the international
+        endpoint as ``url`` (the default is ``wss://api.minimaxi.com/ws/v1/t2a_v2``)."""
         params = {
             "app": {"api_key": api_key, "group_id": group_id},
             "model": model,
             "voice_setting": {"voice_id": voice_id, "speed": speed, "vol": vol, "pitch": pitch},
         }
-        return cls(vendor="MiniMax", params=_compact(params))
+        return cls(vendor="MiniMax", params=_compact(params), url=url)
 
     @classmethod
     def bytedance_legacy(
@@ -306,6 +330,7 @@ class TTS(ApiModel):
         cluster: str = "volcano_tts",
         speed_ratio: float | None = None,
         loudness_ratio: float | None = None,
+        url: str | None = None,
     ) -> TTS:
         """The older ``Vendor: "ByteDance"`` shape seen in samples; prefer :meth:`bytedance_v3`.
 
@@ -320,7 +345,7 @@ class TTS(ApiModel):
                 "loudness_ratio": loudness_ratio,
             },
         }
-        return cls(vendor="ByteDance", params=_compact(params))
+        return cls(vendor="ByteDance", params=_compact(params), url=url)
 
     @classmethod
     def trial(cls, vendor: str = "ByteDanceV3") -> TTS:

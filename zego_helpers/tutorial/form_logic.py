@@ -43,9 +43,12 @@ from ..agent_defaults import (  # noqa: F401
 )
 from ..agent_defaults import with_secrets as _with_secrets
 from ..errors import ValidationError
-from ..form_specs import (
+from ..form_specs import (  # noqa: F401 - parse_hot_words is re-exported for the forms
+    ASR_FORM_HINTS,
     FieldSpec,
+    asr_from_fields,
     llm_from_fields,
+    parse_hot_words,
     tts_from_fields,
 )
 from ..ids import CallIds
@@ -161,89 +164,20 @@ def tts_form_values_to_model(
     return tts_from_fields(vendor, _with_secrets(values, secrets))
 
 
-#: Where each ASR vendor takes its language in ``ASR.Params`` (reference §4.4).
-ASR_LANGUAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    "Tencent": ("engine_model_type",),
-    "AliyunParaformer": ("payload", "parameters", "language_hints"),
-    "AliyunFunASR": ("payload", "parameters", "language_hints"),
-    "AliyunQwenASR": ("session", "input_audio_transcription", "language"),
-    "Microsoft": ("language",),
-}
-#: Language examples shown next to the ASR form's language box.
-ASR_LANGUAGE_EXAMPLES = {
-    "Tencent": "16k_zh (default), 16k_en, 16k_zh_en",
-    "AliyunParaformer": "zh, en",
-    "AliyunFunASR": "zh, en",
-    "AliyunQwenASR": "zh, en",
-    "Microsoft": "en-US, zh-CN",
-}
-#: Vendors whose hot words this form can set, and the ``Params`` key they go to.
-ASR_HOT_WORD_PARAMS = {"Tencent": "hotword_list", "Microsoft": "phrase_list"}
-
-
-def parse_hot_words(text: str) -> dict[str, int]:
-    """Hot words as typed -> ``{word: weight}``.
-
-    Accepts ``"ZEGOCLOUD|10, agent|5"``, ``ZEGOCLOUD:10`` or one word per line.
-
-    A word without a weight gets 10. The weight rules (1..11) are checked by
-    :meth:`ASR.validate`.
-    """
-    words: dict[str, int] = {}
-    for item in text.replace("\n", ",").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        word, _, weight = item.replace(":", "|").partition("|")
-        word, weight = word.strip(), weight.strip() or "10"
-        if not is_ascii_number(weight):
-            raise ValidationError(
-                "ASR.Params.hotword_list", f"the weight of {word!r} must be a whole number 1..11"
-            )
-        words[word] = int(weight)
-    return words
-
-
-def _set_nested(params: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    for key in path[:-1]:
-        params = params.setdefault(key, {})
-    params[path[-1]] = value
-
-
 def asr_form_values_to_model(
     enabled: bool, vendor: str = "Tencent", language: str = "", hot_words: str = ""
 ) -> ASR | None:
     """The optional ASR form -> an :class:`~zego_helpers.models.ASR`, or ``None`` when off.
 
     Off (the default) sends no ``ASR`` object, so ZEGO uses Tencent with
-    Chinese (``16k_zh``).
+    Chinese (``16k_zh``). On, the two boxes mean what
+    :data:`~zego_helpers.form_specs.ASR_FORM_HINTS` says for the vendor, and the
+    vendor's builder (``ASR.tencent``, ``ASR.aliyun_paraformer``, ...) makes the
+    ``Params``: :func:`~zego_helpers.form_specs.asr_from_fields`.
     """
     if not enabled:
         return None
-    language = language.strip()
-    params: dict[str, Any] = {}
-    if language:
-        path = ASR_LANGUAGE_PARAMS.get(vendor)
-        if path is None:
-            raise ValidationError(
-                "ASR.Params",
-                f"this form cannot set the language for {vendor}; pass ASR(params=...) in code",
-            )
-        _set_nested(params, path, [language] if path[-1] == "language_hints" else language)
-    words = parse_hot_words(hot_words)
-    if words:
-        key = ASR_HOT_WORD_PARAMS.get(vendor)
-        if key is None:
-            raise ValidationError(
-                "ASR.Params",
-                f"this form sets hot words for {' and '.join(ASR_HOT_WORD_PARAMS)} only; "
-                f"for {vendor}, pass ASR(params=...) in code",
-            )
-        if key == "hotword_list":
-            params[key] = ",".join(f"{word}|{weight}" for word, weight in words.items())
-        else:
-            params[key] = list(words)
-    return ASR.coerce(ASR(vendor=vendor, params=params or None))
+    return asr_from_fields(vendor, language, hot_words)
 
 
 #: Defaults of the instance form in notebook 02. 600 s instead of ZEGO's 120 s

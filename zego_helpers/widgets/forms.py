@@ -334,7 +334,12 @@ class TTSForm(_Form):
 
 
 class ASRForm(_Form):
-    """Optional speech recognition: vendor, language, hot words. Off = ZEGO's default (Tencent)."""
+    """Optional speech recognition: one of ZEGO's six vendors, its language and hot words.
+
+    Off (the default) sends no ASR object: ZEGO's default, Tencent in Chinese.
+    What the two boxes mean changes with the vendor (the hint under the vendor
+    says it); a box the vendor cannot use is disabled.
+    """
 
     def __init__(self) -> None:
         self.enabled = widgets.Checkbox(value=False, description="Set ASR options", style=_STYLE)
@@ -342,18 +347,21 @@ class ASRForm(_Form):
             options=list(ASR_VENDORS), value="Tencent", description="Vendor", style=_STYLE,
             layout=_WIDE,
         )  # fmt: skip
+        self.note = widgets.HTML("")
         self.language = widgets.Text(description="Language", style=_STYLE, layout=_WIDE)
-        self.hot_words = widgets.Text(
-            description="Hot words", style=_STYLE, layout=_WIDE,
-            placeholder="word|weight, e.g. ZEGOCLOUD|10, agent|5 (weights 1..11)",
-        )  # fmt: skip
+        self.hot_words = widgets.Text(description="Hot words", style=_STYLE, layout=_WIDE)
         self.vendor.observe(lambda _c: self._update_hint(), names="value")
         self._update_hint()
-        super().__init__([self.enabled, self.vendor, self.language, self.hot_words])
+        super().__init__([self.enabled, self.vendor, self.note, self.language, self.hot_words])
 
     def _update_hint(self) -> None:
-        example = form_logic.ASR_LANGUAGE_EXAMPLES.get(self.vendor.value)
-        self.language.placeholder = f"e.g. {example}" if example else "not settable in this form"
+        hints = form_logic.ASR_FORM_HINTS[self.vendor.value]
+        self.note.value = f"<small>{html.escape(hints.note)}</small>"
+        for box, hint in ((self.language, hints.language), (self.hot_words, hints.hot_words)):
+            box.disabled = hint is None
+            box.placeholder = hint or f"not settable for {self.vendor.value}"
+            if hint is None:
+                box.value = ""
 
     def observe_values(self, handler: Callable[[Any], None]) -> None:
         for box in (self.enabled, self.vendor, self.language, self.hot_words):
