@@ -23,7 +23,7 @@ from tests.child_process import kit_command, sigint_ignored_as_in_a_background_j
 from zego_helpers.sandbox.server import DRAIN_BYTES, MAX_BODY_BYTES
 from zego_helpers.sandbox.strict_json import MAX_JSON_DEPTH
 
-from .helpers import Api, api_for, trial_tts, wait_until
+from .helpers import Api, api_for, trial_tts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,8 +114,12 @@ def test_a_hostile_llm_answer_with_a_lone_surrogate_cannot_poison_the_state(
         api.ok("RegisterAgent", {"AgentId": "own", "LLM": llm, "TTS": trial_tts()})
         instance = api.create(agent_id="own")
         api.ok("SendAgentInstanceLLM", {"AgentInstanceId": instance, "Text": "Hello"})
-        answer = wait_until(lambda: api.history(instance), what="the answer")
-        assert answer[-1]["Content"] == "there."  # the chunk that was not text is skipped
+        # A chunk that is not valid text breaks the stream format: no answer, an Exception
+        # and a note naming the rule, and the state (saved to a file) stays readable.
+        event = api.wait_event(instance, "Exception")["Data"]
+        assert event["Code"] == 2201 and "chunk-json" in event["Message"]
+        assert "lone surrogate" in api.wait_event(instance, "SandboxNote")["Data"]["Message"]
+        assert api.history(instance) == []
         still_works(api)
     finally:
         fake.stop()

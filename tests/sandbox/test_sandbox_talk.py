@@ -310,7 +310,7 @@ def test_walkie_talkie_sequence_rules(api: Api, walkie: str) -> None:
 
 
 def test_walkie_talkie_misuse_names_the_field(api: Api, walkie: str) -> None:
-    body = {"AgentInstanceId": walkie, "UserId": "someone_else"}
+    body = {"AgentInstanceId": walkie, "UserId": "not allowed!"}
     assert api.fails("StartListening", body, 410000003).startswith("UserId")
     body = {"AgentInstanceId": walkie, "Sequence": -1}
     assert api.fails("StartListening", body, 410000003).startswith("Sequence")

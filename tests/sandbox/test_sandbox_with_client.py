@@ -46,7 +46,8 @@ def test_every_client_method_works_against_the_sandbox(client: AIAgentClient) ->
         "tutor", ids.user_id, ids.to_rtc(), message_history=MessageHistory()
     )["AgentInstanceId"]
     client.update_agent_instance(instance, llm=LLM.trial(system_prompt="You are Bea."))
-    assert client.send_agent_instance_llm(instance, "Who are you?")["Round"] == 1
+    sent = client.send_agent_instance_llm(instance, "Who are you?", add_question_to_history=True)
+    assert sent["Round"] == 1
     wait_until(lambda: client.get_agent_instance_msg_list(instance)["Total"] == 2, what="answer")
     assert "Bea" in client.get_agent_instance_msg_list(instance)["MessageList"][1]["Content"]
     assert client.send_agent_instance_tts(instance, "Hello!")["Round"] == 2

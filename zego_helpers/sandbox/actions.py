@@ -92,6 +92,11 @@ CALLBACK_FLAGS = (
     "AgentInstanceStatus",
     "UserAudioData",
 )
+#: A live digital human has no user: its CallbackConfig_Live has these two flags only
+#: (https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-live-digital-human-agent-instance).
+LIVE_CALLBACK_FLAGS = ("Interrupted", "AgentInstanceStatus")
+#: The short-term-memory guide's WindowSize maximum (the schema allows 500).
+WINDOW_SIZE_GUIDE_MAX = 100
 UPDATE_AGENT_NAME_MAX_CHARS = 64
 LIVE_MAX_IDLE_RANGE = (30, 86400)
 VOICE_MAX_IDLE_RANGE = (10, 1800)
@@ -296,26 +301,46 @@ def _message_history(body: dict[str, Any], notes: list[str]) -> tuple[list[dict]
     zim = _object(history, "ZIM", p) or {}
     _string(zim, "RobotId", p + "ZIM.")
     _int(zim, "LoadMessageCount", None, 0, 500, p + "ZIM.")
+    if window is not None and window > WINDOW_SIZE_GUIDE_MAX:
+        notes.append(
+            f"MessageHistory.WindowSize is {window}: accepted (the API schema allows up to "
+            f"500), but ZEGO's short-term-memory guide says at most {WINDOW_SIZE_GUIDE_MAX}"
+        )
     if sync_mode == 0:
         notes.append("MessageHistory.SyncMode is 0 (load from ZIM): " + no_zim)
         return [], window  # type: ignore[return-value]
     return messages, window  # type: ignore[return-value]
 
 
-def _callback_config(body: dict[str, Any]) -> dict[str, Any]:
+def _callback_config(body: dict[str, Any], notes: list[str], *, live: bool) -> dict[str, Any]:
     config = _object(body, "CallbackConfig") or {}
-    for flag in CALLBACK_FLAGS:
+    flags = LIVE_CALLBACK_FLAGS if live else CALLBACK_FLAGS
+    for flag in flags:
         _choice(config, flag, (0, 1), 0, "CallbackConfig.")
     _string(config, "HostTag", "CallbackConfig.")
-    return config
+    ignored = [flag for flag in CALLBACK_FLAGS if flag not in flags and config.get(flag)]
+    if ignored:
+        notes.append(
+            f"CallbackConfig.{', '.join(ignored)}: not a callback of a live digital human "
+            "(it offers Interrupted and AgentInstanceStatus only); ignored"
+        )
+    return {key: value for key, value in config.items() if key in (*flags, "HostTag")}
 
 
-def _advanced_config(body: dict[str, Any], *, live: bool = False) -> dict[str, Any]:
+def _advanced_config(body: dict[str, Any], kind: str) -> dict[str, Any]:
     advanced = _object(body, "AdvancedConfig") or {}
     p = "AdvancedConfig."
+    live = kind == LIVE_DIGITAL_HUMAN
     idle_range = LIVE_MAX_IDLE_RANGE if live else VOICE_MAX_IDLE_RANGE
     _int(advanced, "MaxIdleTime", None, *idle_range, p)
-    _bool(advanced, "DisableTTS", False, p)
+    if _bool(advanced, "DisableTTS", False, p) and kind != VOICE:
+        # "When DisableTTS is true, the Create Digital Human Agent Instance [and Create A
+        # Live Digital Human Agent Instance] interfaces will report errors" (AdvancedConfig
+        # in both create pages); no code is named: the sandbox answers "invalid parameter".
+        raise ValidationError(
+            p + "DisableTTS",
+            "must not be true when creating a digital human: it speaks through TTS",
+        )
     _object(advanced, "TTSParamPaths", p)
     if not live:
         _choice(advanced, "InterruptMode", (0, 1), 0, p)
@@ -421,8 +446,8 @@ def _create(ctx: ActionContext, body: dict[str, Any], kind: str) -> dict[str, An
         asr=parts["asr"],
         messages=messages,
         window_size=window,
-        callback_config=_callback_config(body),
-        advanced=_advanced_config(body, live=live),
+        callback_config=_callback_config(body, notes, live=live),
+        advanced=_advanced_config(body, kind),
         notes=notes,
         limit=ctx.state.settings["instance_limit"],
         now=ctx.now,
@@ -551,7 +576,9 @@ def add_agent_instance_msg(ctx: ActionContext, body: dict[str, Any]) -> None:
 
 def _listening_args(body: dict[str, Any]) -> tuple[str, str | None, int | None]:
     instance_id = _instance_id(body)
-    user_id = body.get("UserId")
+    # Without a UserId (absent, null or ""), "the default UserId is used when the Agent
+    # instance is created" (start-listening / stop-listening pages).
+    user_id = body.get("UserId") or None
     if user_id is not None:
         check_user_id("UserId", user_id)
     sequence = _int(body, "Sequence", None, 0, 2**63 - 1)

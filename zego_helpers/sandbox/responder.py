@@ -15,6 +15,11 @@ is an OpenAI-compatible endpoint it can reach: your own key, or a local
 Ollama / llama.cpp / vLLM server. An endpoint that answers 401 or 403 gives
 the same ``Exception`` event ZEGO sends for a rejected key (2203).
 
+ZEGO is strict about the stream's shape (:mod:`.llm_contract`: ``data: ``
+lines, ``finish_reason`` "stop" on the last chunk only, a final ``data:
+[DONE]``) and says nothing when it is broken. So does the sandbox: no answer,
+an ``Exception`` 2201 and a ``SandboxNote`` naming the rule that was broken.
+
 When it cannot (the trial key ``zego_test``, whose LLMs only ZEGO can call;
 an unreachable URL; the ``OpenAIResponses`` vendor), the
 :class:`BuiltinResponder` answers instead, and a ``SandboxNote`` event says so.
@@ -31,8 +36,8 @@ from dataclasses import dataclass
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from ..validation import TRIAL_API_KEY
+from .llm_contract import StreamChecker, StreamReport
 from .state import LLMJob
-from .strict_json import StrictJSONError, loads_strict
 
 SANDBOX_LABEL = "(sandbox reply)"
 #: The built-in responder answers at once; LatencyData reports this simulated LLM speed.
@@ -125,7 +130,7 @@ class LLMUnreachable(Exception):
 
 
 class LLMHTTPError(Exception):
-    """The LLM endpoint answered with a non-2xx status or a broken stream."""
+    """The LLM endpoint answered with a non-2xx status, or the connection broke mid-answer."""
 
     def __init__(self, status: int, excerpt: str) -> None:
         super().__init__(f"HTTP {status}: {excerpt}")
@@ -133,12 +138,35 @@ class LLMHTTPError(Exception):
         self.excerpt = excerpt
 
 
-#: LLM HTTP status -> ZEGO exception code (2203: auth failed, 2204: rate limit, 2202: bad param).
+class LLMContractError(Exception):
+    """The LLM answered 200, but its stream broke ZEGO's format: ZEGO would say nothing."""
+
+    def __init__(self, report: StreamReport) -> None:
+        super().__init__(report.explain())
+        self.report = report
+
+
+#: LLM HTTP status -> ZEGO exception code, by the exception-code table
+#: (https://www.zegocloud.com/docs/aiagent-server/callbacks/exception-codes): 2203
+#: "authentication failed", 2204 "concurrency reached limit", 2202 "parameter error";
+#: anything else is 2201, "LLM general error, refer to the Message field". The mapping
+#: from HTTP statuses is the sandbox's reading: the docs list the codes, not the statuses.
 _EXCEPTION_BY_STATUS = {401: 2203, 403: 2203, 429: 2204, 400: 2202, 422: 2202}
+#: A stream that breaks the format: the guide says the agent outputs nothing and names no
+#: code; the sandbox reports 2201 (general error, "refer to the Message field").
+CONTRACT_EXCEPTION_CODE = 2201
 
 
 def chat_request_body(job: LLMJob) -> dict:
-    """The chat-completions body ZEGO sends for this turn."""
+    """The chat-completions body ZEGO sends for this turn (configuring-llm, "Use Custom LLM").
+
+    ``model``, ``messages`` (system prompt, history window, the user's text) and
+    ``stream: true``; ``temperature`` / ``top_p`` when set; ``LLM.Params`` as they
+    are (``max_tokens``...); ``agent_info`` (room_id, agent_instance_id,
+    agent_user_id, user_id, round_id, time_stamp in ms) when ``AddAgentInfo`` is
+    true and ``agent_extra_info`` when set, both "only effective when Vendor is
+    OpenAIChat" (https://www.zegocloud.com/docs/aiagent-server/guides/configuring-llm).
+    """
     llm = job.llm
     body: dict = {"model": llm["Model"], "messages": job.messages, "stream": True}
     if llm.get("Temperature") is not None:
@@ -146,9 +174,10 @@ def chat_request_body(job: LLMJob) -> dict:
     if llm.get("TopP") is not None:
         body["top_p"] = llm["TopP"]
     body.update(llm.get("Params") or {})
-    if llm.get("AddAgentInfo"):
+    chat = llm.get("Vendor") in (None, "OpenAIChat")
+    if chat and llm.get("AddAgentInfo"):
         body["agent_info"] = job.agent_info
-    if llm.get("AgentExtraInfo") is not None:
+    if chat and llm.get("AgentExtraInfo") is not None:
         body["agent_extra_info"] = llm["AgentExtraInfo"]
     return body
 
@@ -164,13 +193,15 @@ async def stream_chat_completion(
 ) -> Answer:
     """POST ``body`` to an OpenAI-compatible endpoint and collect the streamed answer.
 
-    Raises :class:`LLMUnreachable` when no connection could be made and
-    :class:`LLMHTTPError` for a non-2xx answer or a stream that is not SSE.
+    Raises :class:`LLMUnreachable` when no connection could be made,
+    :class:`LLMHTTPError` for a non-2xx answer or a connection broken mid-answer,
+    and :class:`LLMContractError` for a stream that breaks ZEGO's format
+    (:mod:`.llm_contract`).
     """
     started = time.perf_counter()
     status: list[int] = []
     buffer = bytearray()
-    pieces: list[str] = []
+    checker = StreamChecker()
     first_token: list[float] = []
 
     def on_header(line: str) -> None:
@@ -184,11 +215,8 @@ async def stream_chat_completion(
         while b"\n" in buffer:
             raw, _, rest = bytes(buffer).partition(b"\n")
             buffer[:] = rest
-            content = _sse_content(raw.decode("utf-8", "replace").strip())
-            if content:
-                if not first_token:
-                    first_token.append(time.perf_counter())
-                pieces.append(content)
+            if checker.feed_line(raw.decode("utf-8", "replace")) and not first_token:
+                first_token.append(time.perf_counter())
 
     request = HTTPRequest(
         url,
@@ -215,39 +243,20 @@ async def stream_chat_completion(
     code = status[0] if status else 0
     if code != 200:
         raise LLMHTTPError(code, bytes(buffer[:200]).decode("utf-8", "replace"))
-    if buffer.strip():
-        on_chunk(b"\n")  # a last line without a newline
-    if not pieces:
-        raise LLMHTTPError(200, "the stream held no 'data:' content chunks")
+    if buffer:
+        on_chunk(b"\n")  # a last line without a line break
+    report = checker.finish()
+    if not report.compliant:
+        raise LLMContractError(report)
     finished = time.perf_counter()
     first = first_token[0]
     # Each SSE content chunk is about one token for OpenAI-style servers.
     streaming = max(finished - first, 1e-3)
     return Answer(
-        text="".join(pieces).strip(),
+        text=report.text,
         ttft_ms=(first - started) * 1000,
-        tokens_per_second=len(pieces) / streaming,
+        tokens_per_second=len(checker.pieces) / streaming,
     )
-
-
-def _sse_content(line: str) -> str:
-    """The text delta in one SSE line (``data: {...}``), or ``""``."""
-    if not line.startswith("data:"):
-        return ""
-    payload = line[5:].strip()
-    if payload == "[DONE]":
-        return ""
-    try:
-        # Strict: a chunk with a lone surrogate, NaN or absurd nesting is skipped, so
-        # nothing an LLM sends can make the state unsaveable.
-        chunk = loads_strict(payload)
-    except StrictJSONError:
-        return ""
-    if not isinstance(chunk, dict) or not chunk.get("choices"):
-        return ""
-    delta = chunk["choices"][0].get("delta") or {}
-    content = delta.get("content")
-    return content if isinstance(content, str) else ""
 
 
 async def answer_turn(
@@ -290,6 +299,21 @@ async def answer_turn(
         return Answer(
             error_code=code,
             error_message=f"the LLM at {url} {problem}: HTTP {error.status} {excerpt}",
+        )
+    except LLMContractError as error:
+        rules = ", ".join(breach.rule.id for breach in error.report.breaches)
+        explained = error.report.explain().replace(llm["ApiKey"], "****")
+        return Answer(
+            error_code=CONTRACT_EXCEPTION_CODE,
+            error_message=(
+                f"the LLM at {url} answered, but its stream broke ZEGO's format ({rules}); "
+                "the agent said nothing"
+            ),
+            note=(
+                f"{explained}. ZEGO's guide says the agent then outputs nothing "
+                f"and names no exception code for it; the sandbox reports "
+                f"{CONTRACT_EXCEPTION_CODE} (LLM general error) so that you can see why."
+            ),
         )
 
 

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .envelope import SandboxError, new_numeric_id
+from .meta_info import extract_meta_info
+from .user_audio import user_audio_data
 
 IDLE, LISTENING, THINKING, SPEAKING = "IDLE", "LISTENING", "THINKING", "SPEAKING"
 
@@ -59,7 +61,11 @@ MAX_EVENTS = 1000
 MAX_HISTORY = 500
 
 #: Callbacks sent whenever a callback URL is set; the others need a CallbackConfig flag.
-ALWAYS_SENT = frozenset({"Exception", "AgentInstanceCreated", "AgentInstanceDeleted"})
+#: AgentInstanceMetaInfo has no flag: LLMMetaInfo.SendMetaKeys decides what it carries
+#: (https://www.zegocloud.com/docs/aiagent-server/advanced/get-meta-info-while-ai-is-speaking).
+ALWAYS_SENT = frozenset(
+    {"Exception", "AgentInstanceCreated", "AgentInstanceDeleted", "AgentInstanceMetaInfo"}
+)
 #: Sandbox-only event explaining what the emulator did (never sent as a callback).
 SANDBOX_NOTE = "SandboxNote"
 
@@ -348,6 +354,15 @@ class SandboxState:
             i for i in self.instances.values() if (i.kind != VOICE) == is_dh and i not in kicked
         ]
         if len(same_family) >= limit:
+            # Voice: 410000011, "APP online instance concurrency limit". Digital human: the
+            # create pages say "each account can have at most 10 digital human agent
+            # instances; if the limit is exceeded, the creation will fail", and the return
+            # codes give that failure its own code, 410001031 "digital human concurrency has
+            # reached the upper limit". 410001025 ("digital human service resource
+            # insufficient", on which ZEGO's sample server falls back to voice) is ZEGO
+            # running short, not this account's limit, so the sandbox never answers it.
+            # https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-digital-human-agent-instance
+            # https://www.zegocloud.com/docs/aiagent-server/api-reference/return-codes
             code = 410001031 if is_dh else 410000011
             raise SandboxError(
                 code,
@@ -537,6 +552,8 @@ class SandboxState:
         self._sync_status(instance, now)
         for sentence in split_sentences(answer):
             self._emit(instance, "LLMResult", {"Round": round_, "Text": sentence}, now)
+        if not instance.advanced.get("DisableTTS"):
+            self._send_meta_info(instance, answer, round_, now)
         self._record_latency(instance, ttft_ms, tokens_per_second, tts_first_frame_ms)
 
     def fail_llm(
@@ -580,6 +597,7 @@ class SandboxState:
         if add_history:
             self._remember(instance, "assistant", text)
         self._speak(instance, text, instance.round, priority, speech_seconds, now)
+        self._send_meta_info(instance, text, instance.round, now)
         instance.last_tts = now
         self._record_latency(instance, None, None, tts_first_frame_ms)
         self._sync_status(instance, now)
@@ -602,6 +620,7 @@ class SandboxState:
         if instance.walkie_talkie:
             if instance.listening:
                 instance.heard.append(text)
+                self._send_user_audio(instance, text, now)
             else:
                 self._note(
                     instance,
@@ -614,6 +633,7 @@ class SandboxState:
         if interrupts:
             self._interrupt(instance, REASON_USER_SPOKE, now)
         instance.round += 1
+        self._send_user_audio(instance, text, now)
         job = self._hear(instance, text, "Medium", deadline, now)
         return instance.round, job
 
@@ -1008,12 +1028,10 @@ class SandboxState:
                 "this instance is not in walkie-talkie mode: StartListening/StopListening need "
                 "AdvancedConfig.CommunicationMode=2 at CreateAgentInstance",
             )
+        # "The user who starts the listening mode. The default UserId is used when the
+        # Agent instance is created" (start-listening page): another user of the room is
+        # accepted, with a Sequence of their own ("each user/device increments independently").
         user = user_id or instance.user_id
-        if user != instance.user_id:
-            raise SandboxError(
-                410000003,
-                f"UserId: {user!r} is not this instance's user ({instance.user_id!r})",
-            )
         last = instance.last_sequence.get(user)
         if sequence is not None and last is not None and sequence <= last:
             raise SandboxError(
@@ -1022,6 +1040,22 @@ class SandboxState:
                 "ignored (Start and Stop must use increasing Sequence values)",
             )
         return instance, user
+
+    def _send_meta_info(self, instance: Instance, text: str, round_: int, now: float) -> None:
+        """AgentInstanceMetaInfo for each MetaInfo block in what the agent says (see meta_info)."""
+        vendor = (instance.tts or {}).get("Vendor")
+        found = extract_meta_info(text, instance.advanced.get("LLMMetaInfo"), vendor)
+        for note in found.notes:
+            self._note(instance, note, now, round_)
+        for meta in found.meta:
+            self._emit(instance, "AgentInstanceMetaInfo", {"Round": round_, "MetaInfo": meta}, now)
+
+    def _send_user_audio(self, instance: Instance, text: str, now: float) -> None:
+        """UserAudioData, only when asked for (it is large: up to 1.5 s of audio)."""
+        if instance.callback_config.get("UserAudioData") == 1:
+            data = user_audio_data(instance.user_id, instance.round, text)
+            if data is not None:
+                self._emit(instance, "UserAudioData", data, now)
 
     def _record_latency(
         self,
