@@ -358,12 +358,10 @@ def asr_from_fields(vendor: str, language: str = "", hot_words: str = "") -> ASR
     check_choice("ASR.Vendor", vendor, ASR_VENDORS)
     hints = ASR_FORM_HINTS[vendor]
     language, hot_words = (language or "").strip(), (hot_words or "").strip()
-    for text, allowed, what in ((language, hints.language, "a language"),
+    for text, allowed, what in ((language, hints.language, "language"),
                                 (hot_words, hints.hot_words, "hot words")):  # fmt: skip
         if text and allowed is None:
-            raise ValidationError(
-                "ASR.Params", f"{vendor} takes no {what} here: {hints.note}"
-            )
+            raise ValidationError("ASR.Params", f"{vendor} takes no {what}: {hints.note}")
     kwargs: dict[str, Any] = {}
     if vendor == "Tencent":
         kwargs = {"hot_words": parse_hot_words(hot_words) or None}

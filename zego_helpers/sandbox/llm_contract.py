@@ -70,7 +70,11 @@ RULES = (DATA_PREFIX, CHUNK_JSON, EARLY_FINISH, LAST_STOP, DONE_LAST, NO_CONTENT
 
 @dataclass
 class Breach:
-    """A rule the stream broke, and where (``line`` counts from 1; 0: the stream as a whole)."""
+    """A rule the stream broke, and where.
+
+    ``line`` counts the stream's non-blank lines from 1 (blank lines only separate
+    events); 0 means the stream as a whole.
+    """
 
     rule: Rule
     line: int
@@ -116,10 +120,12 @@ class StreamChecker:
 
     def feed_line(self, raw: str) -> str:
         """Read one line (without its line break); return the text it adds (often ``""``)."""
-        self._lines += 1
         line = raw.rstrip("\r")
-        if not line.strip() or line.startswith(":"):
-            return ""  # an event separator, or an SSE comment
+        if not line.strip():
+            return ""  # the blank line that ends an event
+        self._lines += 1
+        if line.startswith(":"):
+            return ""  # an SSE comment
         if not line.startswith("data: "):
             shown = line if len(line) <= 40 else line[:40] + "..."
             self._breach(DATA_PREFIX, f"{shown!r}")

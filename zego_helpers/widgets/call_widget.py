@@ -50,9 +50,16 @@ from ..validation import check_room_or_stream_id, check_user_id
 
 log = logging.getLogger(__name__)
 
-#: The Express Web SDK version the widget loads by default. The public npm
-#: 3.11.0 build is the base of ZEGO's AI-Agent build and carries the room
-#: channel messages used for subtitles.
+#: The Express Web SDK version the widget loads by default: the public npm build.
+#: ZEGO's web quick start says to use the SDK build "optimized for AI Agent" from its
+#: download page, "otherwise subtitles will not display properly"
+#: (https://www.zegocloud.com/docs/aiagent-web/quick-start; the download page,
+#: https://www.zegocloud.com/docs/aiagent-web/introduction/download, names
+#: 3.11.0-aiagent.187 and links it on npm, but the npm registry lists no -aiagent
+#: version of zego-express-engine-webrtc: checked 2026-08, latest 3.12.0). What is known
+#: of the public 3.11.0 (and 3.12.0) build: it exposes the experimental
+#: ``onRecvRoomChannelMessage`` the widget reads subtitles from; what the AI Agent build
+#: changes is not documented. Set ZEGO_WEB_SDK_URL to load that build instead.
 SDK_VERSION = "3.11.0"
 #: The npm package's files are UMD bundles that ``require()`` four other
 #: packages, so they are not importable as they are; jsDelivr's ``+esm``
