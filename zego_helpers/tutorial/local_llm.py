@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..errors import ValidationError
 from ..secrets_mask import mask
 from ..settings import Settings
 from ..validation import private_url_problem
@@ -185,7 +186,7 @@ class LocalLLM:
     def misbehave(self, how: str) -> None:
         """Break ZEGO's format on purpose from now on: one of :data:`MISBEHAVIOURS`."""
         if how not in MISBEHAVIOURS:
-            raise ValueError(f"misbehave({how!r}): use one of {', '.join(MISBEHAVIOURS)}")
+            raise ValidationError("how", f"is {how!r}; use one of {', '.join(MISBEHAVIOURS)}")
         self.misbehaviour = how
 
     def behave(self) -> None:
