@@ -44,7 +44,8 @@ class SandboxConfig:
 
     Fault injection (for reliability drills):
         ``latency_ms`` delays every answer; ``failure_rate`` (0..1) answers a
-        share of requests with the retryable code 100000015 without executing them.
+        share of requests with code 100000015 ("internal gateway error") without
+        executing them.
 
     Callbacks:
         ``callback_url`` receives the events ZEGO would send, signed with

@@ -10,13 +10,15 @@ What happens to one request (:meth:`SandboxServer.handle`):
 2. **Rate limit** (documented actions only). ZEGO allows 10 requests per
    second per action but documents no code for going over. The sandbox's
    choice: HTTP **429** with a ``Retry-After: 1`` header and an envelope with
-   Code **100000015** ("gateway internal error", retryable) and a message
-   saying "rate limit exceeded". A careful client already backs off on both,
-   and nothing was executed, so a retry is always safe. ``rate_limit_per_action``
-   = ``None`` switches it off.
+   Code **100000015** ("internal gateway error") and a message saying "rate
+   limit exceeded". Nothing was executed, and the 429 says so, so a client may
+   retry any action after the pause. ``rate_limit_per_action`` = ``None``
+   switches it off.
 3. **Fault injection** (documented actions only): ``latency_ms`` waits before
    answering; ``failure_rate`` answers Code 100000015 (HTTP 200) to that share
-   of requests without executing them.
+   of requests without executing them. As on ZEGO, where that code does not say
+   whether the request ran, a careful client retries only what is safe to repeat
+   (https://www.zegocloud.com/docs/aiagent-server/api-reference/return-codes).
 4. **Body**: a strict JSON object (:mod:`.strict_json`: UTF-8, at most 64
    levels deep, no NaN, no lone surrogate) or ``410000004``.
 5. **Action** (:mod:`.actions`) inside a state transaction (:mod:`.store`),
