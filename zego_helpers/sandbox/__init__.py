@@ -27,7 +27,9 @@ signature checks), ``actions`` (body checks, one function per action),
 (keeping the state in memory or in a shared file), ``recovery`` (reading
 damaged files, keeping a copy), ``sealing`` (API keys never in plain text in
 the file), ``strict_json`` (JSON a hostile peer may have written),
-``responder`` (LLM calls and the built-in responder), ``callbacks`` (signed
+``responder`` (LLM calls and the built-in responder), ``llm_contract`` (the
+stream format ZEGO requires of a custom LLM), ``meta_info`` and ``user_audio``
+(the AgentInstanceMetaInfo and UserAudioData events), ``callbacks`` (signed
 callback delivery), ``server`` (the Tornado endpoint) and ``embedded``
 (running it in a thread).
 """

@@ -8,6 +8,8 @@
 * :mod:`~zego_helpers.tutorial.progress`: the progress checklist;
 * :mod:`~zego_helpers.tutorial.exercises`: the exercise checks;
 * :mod:`~zego_helpers.tutorial.troubleshooting`: notebook 05's drills;
+* :mod:`~zego_helpers.tutorial.local_llm` and :mod:`~zego_helpers.tutorial.turns`:
+  notebook 07's LLM server in the kernel, and what became of an LLM turn;
 * :mod:`~zego_helpers.tutorial.workshop`: helpers for a room full of people.
 
 The arrows point inward: widgets use this package, this package uses the
