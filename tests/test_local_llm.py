@@ -76,6 +76,17 @@ def test_a_custom_reply_function_answers_many_requests_at_once():
     assert len(results) == 8 and all(check_stream(r).text == "1 message(s)." for r in results)
 
 
+def test_a_failing_reply_function_is_an_http_500_that_says_why():
+    def broken(messages):
+        raise KeyError("no such document")
+
+    with LocalLLM(reply=broken) as server:
+        answer = post(server)
+        assert answer.status_code == 500 and "KeyError" in answer.json()["error"]["message"]
+        server.reply = lambda messages: None
+        assert "returned NoneType" in post(server).json()["error"]["message"]
+
+
 def test_stop_frees_the_port_and_can_be_called_twice():
     server = LocalLLM().start()
     port = server.port

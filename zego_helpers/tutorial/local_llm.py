@@ -249,7 +249,15 @@ class LocalLLM:
         elif not isinstance(body, Mapping) or not isinstance(body.get("messages"), list):
             self._send_json(http, call, 400, {"error": {"message": "messages are required"}})
         else:
-            self._stream(http, call, body)
+            try:
+                text = self.reply(list(body["messages"]))
+                if not isinstance(text, str):
+                    raise TypeError(f"it returned {type(text).__name__}, not text")
+            except Exception as error:  # your reply function failed: say so, as a 500
+                message = f"the reply function failed: {type(error).__name__}: {error}"
+                self._send_json(http, call, 500, {"error": {"message": message}})
+                return
+            self._stream(http, call, body, text)
 
     def _send_json(
         self, http: BaseHTTPRequestHandler, call: RecordedCall, status: int, payload: Any
@@ -261,9 +269,10 @@ class LocalLLM:
         http.end_headers()
         http.wfile.write(data.encode())
 
-    def _stream(self, http: BaseHTTPRequestHandler, call: RecordedCall, body: Mapping) -> None:
-        """Stream the reply as chat.completion.chunk events (ZEGO's format, or broken)."""
-        text = self.reply(list(body["messages"]))
+    def _stream(
+        self, http: BaseHTTPRequestHandler, call: RecordedCall, body: Mapping, text: str
+    ) -> None:
+        """Stream ``text`` as chat.completion.chunk events (ZEGO's format, or broken)."""
         pieces = re.findall(r"\S+\s*", text) or [text]
         how = self.misbehaviour
         chunk_id = f"chatcmpl-local-{next(self._ids)}"
