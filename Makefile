@@ -1,8 +1,9 @@
 # Two commands for everyone:
 #   make lab   set everything up and open the notebooks in JupyterLab
 #   make test  set everything up and run the whole test suite
-# Everything lives in .venv; nothing is installed system-wide except Chromium
-# for the browser tests (Debian's package, installed by `make browser`).
+# Everything lives in .venv; nothing is installed system-wide except Chromium and
+# Node.js/npm for the browser tests (Debian's packages, installed by `make browser`
+# and `make node` when missing).
 # The kit's own commands are then `.venv/bin/zego-kit ...` (see the README).
 
 PYTHON ?= python3
@@ -25,7 +26,7 @@ ARGS ?=
 # `make sandbox` is the room sandbox of the README (later options in ARGS win).
 SANDBOX_ARGS := --host 0.0.0.0 --port 8123 --instance-limit 100 --rate-limit 0
 
-.PHONY: lab test venv lint bench browser clean doctor sandbox cleanup
+.PHONY: lab test venv lint bench browser node node-deps clean doctor sandbox cleanup
 
 venv: $(STAMP) $(LAB_OVERRIDES) $(LAB_SERVER_CONFIG)
 
@@ -66,7 +67,7 @@ cleanup: venv
 sandbox: venv
 	$(KIT) sandbox $(SANDBOX_ARGS) $(ARGS)
 
-test: venv browser
+test: venv browser node-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
@@ -86,5 +87,22 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 	  echo "NOTE: Chromium is not installed; browser tests will skip. Install it with: sudo apt-get install chromium"
 
+# The real ZEGO Express Web SDK (npm, versions pinned in the lockfile) and esbuild,
+# for the browser tests that run the call widget against it (tests/browser/sdk/).
+SDK_TEST_DIR   := tests/browser/sdk
+SDK_TEST_STAMP := $(SDK_TEST_DIR)/node_modules/.zego-kit-installed
+node-deps: $(SDK_TEST_STAMP)
+
+$(SDK_TEST_STAMP): $(SDK_TEST_DIR)/package.json $(SDK_TEST_DIR)/package-lock.json | node
+	@command -v npm >/dev/null 2>&1 || { echo "NOTE: no npm, so no real-SDK tests (they skip, or fail with ZEGO_REQUIRE_BROWSER=1)"; exit 0; } ; \
+	  cd $(SDK_TEST_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(abspath $@)
+
+# Node.js and npm from Debian's packages (Node 18+ is needed), as for Chromium above.
+node:
+	@command -v npm >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) ; } || \
+	  echo "NOTE: npm is not installed; the real-SDK browser tests will skip. Install it with: sudo apt-get install nodejs npm"
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(SDK_TEST_DIR)/node_modules

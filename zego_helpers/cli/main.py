@@ -8,6 +8,7 @@ Commands:
 * ``cleanup``  delete instances left behind (ledger, or a whole sandbox)
 * ``sandbox``  run a standalone sandbox for a workshop room
 * ``callbacks`` run a callback receiver and print events
+* ``web-sdk``  bundle / install / show the Express Web SDK copy the call widget loads
 
 Feature packages add their own command through an ``add_cli(subparsers)``
 function, registered in :data:`_FEATURE_COMMANDS`.
@@ -29,6 +30,7 @@ _FEATURE_COMMANDS = (
     "zego_helpers.cli.sandbox",
     "zego_helpers.cli.callbacks",
     "zego_helpers.cli.preflight",
+    "zego_helpers.cli.web_sdk",
 )
 
 

@@ -1,0 +1,220 @@
+"""``zego-kit web-sdk``: serve ZEGO's Express Web SDK yourself (no CDN, no CORS).
+
+Three subcommands:
+
+* ``bundle``: install the npm package ``zego-express-engine-webrtc`` (and esbuild) into a
+  scratch npm project in the kit home, bundle it with esbuild into **one ES module**
+  (its four dependencies included), then install that file as below. ``--version``
+  picks another version, ``--tarball FILE.tgz`` a package file you were given (ZEGO's
+  AI Agent build, say), ``--npm-project DIR`` an npm project you have already installed
+  (nothing is downloaded then). ``--out FILE`` only writes the bundle.
+* ``install FILE``: check that FILE is an ES module exporting ``ZegoExpressEngine`` (and
+  say exactly what is wrong if not), and keep a copy in the kit home.
+* ``show``: which copy the call widget will load.
+
+The call widget then gets the SDK from the Python kernel over its own channel (see
+``widgets/call_widget.py``): same origin as JupyterLab, whatever the network allows.
+Needs Node.js 18+ and npm for ``bundle`` (``make node`` installs Debian's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..web_sdk import (
+    PINNED_VERSION,
+    SDK_PACKAGE,
+    WebSdkError,
+    install_sdk,
+    installed_sdk,
+    kit_home_from_env,
+    sdk_folder,
+)
+
+#: The bundler (pinned): esbuild turns the CommonJS package and its dependencies into one ESM file.
+ESBUILD_VERSION = "0.25.12"
+NPM_TIMEOUT_S = 600
+#: The bundle's entry point. The package is CommonJS (UMD), so its exports arrive as the
+#: module's default; the entry re-exports them as named ES exports.
+ENTRY = """\
+import * as sdk from "{package}";
+const api = sdk.default ?? sdk;
+export const ZegoExpressEngine = api.ZegoExpressEngine;
+export const WebRTCUtil = api.WebRTCUtil;
+export default api;
+"""
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``web-sdk`` and its subcommands."""
+    parser = subparsers.add_parser(
+        "web-sdk",
+        help="serve ZEGO's Express Web SDK to the call widget yourself (bundle, install, show)",
+        description="Keep a copy of ZEGO's Express Web SDK in the kit home; the call widget then "
+        "loads it from the Python kernel: no CDN, no CORS.",
+    )
+    commands = parser.add_subparsers(dest="web_sdk_command", required=True, metavar="subcommand")
+
+    bundle = commands.add_parser(
+        "bundle",
+        help=f"bundle npm {SDK_PACKAGE} with esbuild into one ES module and install it",
+    )
+    what = bundle.add_mutually_exclusive_group()
+    what.add_argument(
+        "--version", default=PINNED_VERSION, help=f"npm version (default {PINNED_VERSION})"
+    )
+    what.add_argument("--tarball", type=Path, help="a package file (.tgz) to bundle instead")
+    what.add_argument(
+        "--npm-project",
+        type=Path,
+        help="an npm project whose node_modules already holds the package and esbuild",
+    )
+    bundle.add_argument(
+        "--package",
+        default=SDK_PACKAGE,
+        help="with --npm-project: the package's name there (e.g. an npm alias)",
+    )
+    bundle.add_argument("--out", type=Path, help="write the bundle here instead of installing it")
+    bundle.set_defaults(func=cmd_bundle)
+
+    install = commands.add_parser("install", help="check an SDK file (ES module) and install it")
+    install.add_argument("file", type=Path, help="the SDK as one ES module (.js or .mjs)")
+    install.set_defaults(func=cmd_install)
+
+    show = commands.add_parser("show", help="which SDK copy the call widget loads")
+    show.set_defaults(func=cmd_show)
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    kit_home = kit_home_from_env()
+    if args.npm_project is not None:
+        project, package, source = args.npm_project.resolve(), args.package, str(args.npm_project)
+    else:
+        spec = f"file:{args.tarball.resolve()}" if args.tarball else args.version
+        if args.tarball and not args.tarball.is_file():
+            raise WebSdkError(f"--tarball {args.tarball}: no such file")
+        project = prepare_npm_project(sdk_folder(kit_home) / "npm", spec)
+        package, source = SDK_PACKAGE, f"npm {SDK_PACKAGE}@{spec}"
+    version = package_version(project, package)
+    build = f"npm {version} bundled by zego-kit with esbuild"
+    if args.out is not None:
+        bundle_sdk(project, package, args.out)
+        print(f"Wrote {args.out}: {SDK_PACKAGE} {version}, one ES module.")
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "sdk.mjs"
+        bundle_sdk(project, package, out)
+        installed = install_sdk(out, kit_home, build=build, source=source, version=version)
+    print(f"Installed {installed.describe()}\n  at {installed.path}")
+    print("The call widget now loads this copy from the kernel (no CDN).")
+    return 0
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    installed = install_sdk(args.file, kit_home_from_env(), source=str(args.file))
+    print(f"Installed {installed.describe()}\n  at {installed.path}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    kit_home = kit_home_from_env()
+    installed = installed_sdk(kit_home)
+    if installed is None:
+        print(
+            f"No Web SDK installed in {sdk_folder(kit_home)}: the call widget uses "
+            "$ZEGO_WEB_SDK_URL, or the public CDN. Run `zego-kit web-sdk bundle` to serve "
+            "it yourself."
+        )
+        return 0
+    print(f"The call widget loads {installed.describe()}")
+    print(f"  file:      {installed.path}\n  from:      {installed.source}")
+    print(f"  installed: {installed.installed_at}")
+    return 0
+
+
+def _need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise WebSdkError(
+            f"`{tool}` was not found: bundling needs Node.js 18+ and npm (Debian/Ubuntu: "
+            "`sudo apt-get install nodejs npm`, or `make node` in the kit's folder)"
+        )
+    return path
+
+
+def prepare_npm_project(folder: Path, spec: str) -> Path:
+    """An npm project in ``folder`` with the SDK (``spec``: a version or ``file:...``) and esbuild."""
+    npm = _need("npm")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    manifest = {
+        "name": "zego-kit-web-sdk",
+        "private": True,
+        "dependencies": {SDK_PACKAGE: spec, "esbuild": ESBUILD_VERSION},
+    }
+    (folder / "package.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    # --ignore-scripts: the SDK's install scripts only check for whiteboard packages.
+    command = [npm, "install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    print(f"npm install {SDK_PACKAGE}@{spec} esbuild@{ESBUILD_VERSION} in {folder} ...")
+    _run(command, folder, f"npm could not install {SDK_PACKAGE}@{spec}")
+    return folder
+
+
+def package_version(project: Path, package: str) -> str:
+    """The version of ``package`` installed in the npm project ``project``."""
+    manifest = project / "node_modules" / package / "package.json"
+    try:
+        return str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError):
+        raise WebSdkError(
+            f"{project} has no installed package {package!r} ({manifest} is missing or "
+            "unreadable): run `npm ci` (or `npm install`) there first"
+        ) from None
+
+
+def bundle_sdk(project: Path, package: str, out: Path) -> None:
+    """Bundle ``package`` (installed in the npm project ``project``) into one ES module ``out``."""
+    esbuild = project / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.exists():
+        raise WebSdkError(f"{project} has no esbuild (node_modules/.bin/esbuild): npm install it")
+    _need("node")
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    version = package_version(project, package)
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".mjs", prefix=".zego-kit-entry-", dir=project, delete=False
+    ) as entry:
+        entry.write(ENTRY.format(package=package))
+    banner = f"/* {SDK_PACKAGE} {version}, bundled by zego-kit web-sdk bundle (esbuild) */"
+    command = [
+        str(esbuild),
+        entry.name,
+        "--bundle",
+        "--format=esm",
+        "--platform=browser",
+        "--minify",
+        "--legal-comments=none",
+        "--log-level=error",
+        f"--banner:js={banner}",
+        f"--outfile={out}",
+    ]
+    try:
+        _run(command, project, f"esbuild could not bundle {package}")
+    finally:
+        Path(entry.name).unlink(missing_ok=True)
+
+
+def _run(command: list[str], cwd: Path, failure: str) -> None:
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise WebSdkError(f"{failure}: no result within {NPM_TIMEOUT_S} s") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()[-8:]
+        raise WebSdkError(f"{failure} (exit {done.returncode}):\n  " + "\n  ".join(detail))
