@@ -11,6 +11,7 @@ token renewal, mute, each failure's message, and the sandbox's simulated call.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import queue
@@ -48,8 +49,12 @@ USER_NAME = "Ada"
 USER_STREAM = "room_test_1_user"
 AGENT_STREAM = "room_test_1_agent"
 
+QUIET_LOGS = {"logLevel": "error", "remoteLogLevel": "disable"}
 JOIN_SEQUENCE = [
+    {"method": "presetLogConfig", "args": [QUIET_LOGS]},
     {"method": "constructor", "args": [APP_ID, SERVER, {"scenario": 7}]},
+    {"method": "setLogConfig", "args": [QUIET_LOGS]},
+    {"method": "setDebugVerbose", "args": [False]},
     {"method": "on", "args": ["roomStreamUpdate"]},
     {"method": "on", "args": ["tokenWillExpire"]},
     {"method": "on", "args": ["roomStateChanged"]},
@@ -70,7 +75,7 @@ def expected_join(token: str) -> list[dict]:
         "method": "loginRoom",
         "args": [ROOM, token, {"userID": USER, "userName": USER_NAME}, {"userUpdate": True}],
     }
-    return [*JOIN_SEQUENCE[:7], login, *JOIN_SEQUENCE[7:]]
+    return [*JOIN_SEQUENCE[:10], login, *JOIN_SEQUENCE[10:]]
 
 
 def classic_script_stub() -> str:
@@ -110,9 +115,9 @@ class WidgetPage:
         self.page = page
         self.widget = widget
         self.js_errors = watch_page_errors(page)
-        self._outbox: queue.Queue[dict] = queue.Queue()
+        self._outbox: queue.Queue[tuple[dict, list]] = queue.Queue()
         self._applying_browser_state = False
-        widget.send = lambda content, buffers=None: self._outbox.put(content)
+        widget.send = lambda content, buffers=None: self._outbox.put((content, buffers or []))
         widget.observe(self._python_changed, names=list(CallWidget.class_own_traits(sync=True)))
         page.expose_function("__toKernel", lambda content: widget._handle_custom_msg(content, []))
         page.expose_function("__syncToKernel", self._browser_changed)
@@ -126,7 +131,7 @@ class WidgetPage:
 
     def _python_changed(self, change: dict) -> None:
         if not self._applying_browser_state:
-            self._outbox.put({"__state__": {change["name"]: change["new"]}})
+            self._outbox.put(({"__state__": {change["name"]: change["new"]}}, []))
 
     def start(self, url: str) -> None:
         self.page.goto(url)
@@ -136,13 +141,14 @@ class WidgetPage:
     def pump(self) -> None:
         while True:
             try:
-                content = self._outbox.get_nowait()
+                content, buffers = self._outbox.get_nowait()
             except queue.Empty:
                 return
             if "__state__" in content:
                 self.page.evaluate("c => window.__stateFromKernel(c)", content["__state__"])
             else:
-                self.page.evaluate("c => window.__fromKernel(c)", content)
+                encoded = [base64.b64encode(bytes(buffer)).decode("ascii") for buffer in buffers]
+                self.page.evaluate("([c, b]) => window.__fromKernel(c, b)", [content, encoded])
 
     def wait_for(self, js: str | None = None, py: Callable[[], bool] | None = None) -> None:
         """Pump messages until the page's ``js`` expression and/or ``py()`` are true."""

@@ -2,22 +2,31 @@
 //
 // Real mode: what "Join" does, one function below per step.
 //   1. checkSecureContext()  browsers give the microphone only to https:// pages and localhost
-//   2. loadSdk(sdk_url)      load ZEGO's Express Web SDK (an ES module, or a script that
-//                            defines window.ZegoExpressEngine)
+//   2. loadSdk(sdk_url)      ZEGO's Express Web SDK: from the kernel ("kernel:", the copy that
+//                            `zego-kit web-sdk bundle` made: same origin, no CDN), or from a URL
+//                            (an ES module, or a script that defines window.ZegoExpressEngine)
 //   3. ask the kernel for a token ("get-token"); Python mints a Token04 for this user
-//   4. new ZegoExpressEngine(appID, server, {scenario})   one engine per call
+//   4. new ZegoExpressEngine(appID, server)   one engine per call, its logging quiet
 //   5. zg.on(...)            room streams, token expiry, room state, room messages (subtitles)
 //   6. zg.loginRoom(roomID, token, {userID, userName}, {userUpdate: true})
 //   7. zg.createZegoStream({camera: {audio: true, video: false}})   opens the microphone
 //   8. zg.startPublishingStream(userStreamID, stream)                the agent hears you
 //   9. the agent publishes; "roomStreamUpdate" ADD -> startPlayingStream + play the view
 // "Leave" undoes all of it in reverse and releases the microphone.
+// In the call, Interrupt / Say this / Ask this send the agent ZEGO's room commands
+// (agent custom control); the server API has an Action for each (shown beside the button).
 //
 // Sandbox mode has no RTC room: SimulatedCall tells the kernel you joined or left, sends
-// typed (or spoken) turns to the kernel and reads the agent's replies aloud.
+// typed (or spoken) turns and the control buttons to the kernel, and reads replies aloud.
 //
 // Messages to and from the kernel are listed in call_widget.py. The token is passed
 // straight to loginRoom / renewToken and never stored, shown or reported.
+//
+// ZEGO's documents this follows (EN; the Chinese pages are at doc-zh.zego.im, same paths):
+//   Web SDK error codes   https://www.zegocloud.com/docs/real-time-video-web/client-sdk/error-code
+//   room messages (Cmd)   https://www.zegocloud.com/docs/aiagent-web/client-sdk/ai-related-callback
+//   agent custom control  https://www.zegocloud.com/docs/aiagent-web/guides/agent-custom-control
+//   ZEGO's AI Agent web sample: github.com/ZEGOCLOUD/ai_agent_quick_start, web/src/hooks/useChat.ts
 
 // ---------------------------------------------------------------------------
 // Constants
@@ -43,15 +52,32 @@ const CANCELLED = Symbol("join cancelled by Leave");
 
 /** Room scenario 7 = HighQualityChatroom, what ZEGO's AI Agent sample uses for voice. */
 export const HIGH_QUALITY_CHATROOM = 7;
+/** `sdk_url` value that means: the kernel sends the SDK copy installed in the kit home. */
+export const KERNEL_SDK = "kernel:";
 /** How long to wait for the kernel: a token is quick, an agent's reply may take a while. */
 const TOKEN_TIMEOUT_MS = 30000;
-/** Offline, the SDK retries its login for minutes; give up sooner and say why. */
-const LOGIN_TIMEOUT_MS = 30000;
+const SDK_TIMEOUT_MS = 60000;
+/** Offline, the SDK retries its login for minutes: give up after `join_timeout` s (default). */
+const DEFAULT_JOIN_TIMEOUT_S = 30;
 const TURN_TIMEOUT_MS = 180000;
+/** How long a control command waits for the agent's answer (ZEGO's own suite: 5 s). */
+const CONTROL_TIMEOUT_MS = 5000;
 /** Keep the transcript short: the last N lines. */
 const MAX_SUBTITLES = 50;
 
-/** Room message commands sent by the agent (see the reference, section 9). */
+/**
+ * Room message commands sent by the agent (Cmd of `msgContent`), with the documented fields:
+ * https://www.zegocloud.com/docs/aiagent-web/client-sdk/ai-related-callback
+ *   1 user speaking status   Data {SpeakStatus: 1 started | 2 ended, UserId}
+ *   3 user's text (ASR)      Data {Text (the whole sentence so far), MessageId, UserId,
+ *                                  StartFlag, EndFlag}
+ *   4 agent's text (LLM)     Data {Text (an increment), MessageId, EndFlag}
+ *   6 agent status           Data {Status, OldStatus: 0 idle | 1 listening | 2 thinking |
+ *                                  3 speaking, Reason}
+ *   2 agent speaking status  Data {SpeakStatus: 1 speaking | 2 stopped}: not in that page,
+ *                            but handled by ZEGO's AI Agent web sample (useChat.ts); kept.
+ *   102 metadata             ignored
+ */
 const CMD = { USER_SPEAKING: 1, AGENT_SPEAKING: 2, USER_TEXT: 3, AGENT_TEXT: 4, AGENT_STATUS: 6 };
 const AGENT_STATUS_STATE = {
   0: STATE.AGENT_JOINED, // idle
@@ -59,27 +85,76 @@ const AGENT_STATUS_STATE = {
   2: STATE.AGENT_THINKING,
   3: STATE.AGENT_SPEAKING,
 };
+/** SpeakStatus of Cmd 1: as ZEGO's sample shows it, the agent listens, then thinks. */
+const USER_SPEAKING_STATE = { 1: STATE.AGENT_LISTENING, 2: STATE.AGENT_THINKING };
 
-/** Login error codes of the Web SDK, in words. Others are shown with the SDK's own text. */
-export const LOGIN_ERRORS = {
-  1002078: "the token has expired: make a fresh one (re-run the token cell) and join again",
-  1102018: "the token has expired: make a fresh one (re-run the token cell) and join again",
-  1102016:
-    "the token was rejected: it must be made with the ServerSecret of this AppID, " +
-    "for this user id",
-  1002077: "the token was made for another user id: it must be the userID passed to loginRoom",
-  1102020: "ZEGO rejected the AppID and token: check ZEGO_APP_ID and ZEGO_SERVER_SECRET",
-  1102017:
-    "ZEGO found no service for this AppID (dispatch error): check ZEGO_APP_ID and the " +
-    "server address",
-  1100001:
-    "the SDK rejected an argument: the AppID must be a number and the ids may use only " +
-    "letters, digits, _ and -",
-  1002031: "login timed out: a firewall or proxy may block ZEGO's servers",
-  1002053: "the network is down",
-  1002034: "the room is full",
-  1002056: "this user id is already in the room (another tab?)",
+/**
+ * Agent custom control: the client sends room channel messages of msgType 20 to the
+ * agent's user id, and the agent answers with msgType 22 {Action, Seq, Code, Message,
+ * RequestId, Data}. https://www.zegocloud.com/docs/aiagent-web/guides/agent-custom-control
+ * Each Action is also a server API call (the button shows which).
+ */
+export const CONTROL = {
+  INTERRUPT: "InterruptAgentInstance",
+  SAY: "SendAgentInstanceTTS",
+  ASK: "SendAgentInstanceLLM",
 };
+const CONTROL_REQUEST = 20;
+const CONTROL_RESPONSE = 22;
+/** The server API (Python client) call that does the same as each button. */
+export const SERVER_EQUIVALENT = {
+  [CONTROL.INTERRUPT]: "client.interrupt_agent_instance(instance_id)",
+  [CONTROL.SAY]: "client.send_agent_instance_tts(instance_id, text)",
+  [CONTROL.ASK]: "client.send_agent_instance_llm(instance_id, text)",
+};
+/** SendAgentInstanceTTS takes at most 300 characters (the page above). */
+const MAX_TTS_TEXT = 300;
+
+const JOIN_AGAIN = "and join again";
+/**
+ * loginRoom's error codes, in words: what happened and what to do. Codes and meanings from
+ * ZEGO's Web SDK error code page (see the top of this file); 1002077 and 1002078 are not on
+ * that page, they are the SDK's own (TOKEN_USERID_ERROR, NATIVE_TOKEN_EXPIRED in its bundle).
+ */
+export const LOGIN_ERRORS = {
+  1002078: `the token has expired: make a fresh one (re-run the token cell) ${JOIN_AGAIN}`,
+  1102018: `the token has expired: make a fresh one (re-run the token cell) ${JOIN_AGAIN}`,
+  1102016:
+    "the token's format is wrong: it must be a Token04 made with the ServerSecret of this " +
+    `AppID, for this user id (zego-kit token --user-id ...); fix it ${JOIN_AGAIN}`,
+  1002077: `the token was made for another user id: make it for this widget's user id ${JOIN_AGAIN}`,
+  1102020:
+    "ZEGO rejected the AppID and token (authentication failed): check ZEGO_APP_ID and " +
+    `ZEGO_SERVER_SECRET belong to the same project ${JOIN_AGAIN}`,
+  1102017:
+    "ZEGO found no service for this AppID (dispatch failed): check ZEGO_APP_ID (and " +
+    `ZEGO_WEB_SERVER, if you set one) ${JOIN_AGAIN}`,
+  1100001:
+    "the SDK refused loginRoom's arguments (an empty token, or an AppID that is not a " +
+    `number): check the token cell ran and ZEGO_APP_ID ${JOIN_AGAIN}`,
+  1002005: `the user id is empty: give the widget a user id ${JOIN_AGAIN}`,
+  1002006:
+    "the user id contains characters ZEGO does not allow (use letters, digits and " +
+    `_ - ~ ! @ # $ ^ & * ( ) + = ; , .): change it ${JOIN_AGAIN}`,
+  1002011: `the room id is empty: give the widget a room id ${JOIN_AGAIN}`,
+  1002012:
+    "the room id contains characters ZEGO does not allow (use letters, digits and " +
+    `_ - and the like, no spaces): change it ${JOIN_AGAIN}`,
+  1002013: `the room id is too long (ZEGO allows fewer than 128 bytes): shorten it ${JOIN_AGAIN}`,
+  1002031: `login timed out (a firewall or proxy may block ZEGO's servers): check the network ${JOIN_AGAIN}`,
+  1002053: `the network is down and the SDK gave up retrying: check the connection ${JOIN_AGAIN}`,
+  1002034: "the room is full (a test project allows 50 users per room): use another room",
+  1002056:
+    `this page is already logged in to the room (a repeated login): press Leave, then Join`,
+  1002086:
+    "this user id is already logged in elsewhere (another tab or device): leave the call " +
+    `there, or use another user id, ${JOIN_AGAIN}`,
+};
+
+/** What the user should do after an SDK loading error. */
+const SDK_FIX =
+  "Run `zego-kit web-sdk bundle` in a terminal (the kernel then serves the SDK itself), or " +
+  "set ZEGO_WEB_SDK_URL to a copy that is one ES module; then restart the kernel.";
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -99,15 +174,50 @@ export function scrubTokens(text) {
   return String(text).replace(/04[A-Za-z0-9+/]{16,}={0,2}/g, "04****");
 }
 
-function errorText(err) {
+/**
+ * An error of any shape, in words. ZEGO's Web SDK rejects with plain objects, not Errors:
+ * {code, msg} (loginRoom), {errorCode, extendedData} (createZegoStream, startPublishingStream)
+ * and {code, message, errorCode, extendedData} (startPlayingStream). Never "[object Object]".
+ */
+export function errorText(err) {
   if (err == null) return "unknown error";
-  if (typeof err === "string") return err;
-  return [err.name, err.msg ?? err.message].filter(Boolean).join(": ") || String(err);
+  if (typeof err !== "object") return String(err) || "unknown error";
+  const texts = [];
+  for (const value of [err.msg, err.message, err.extendedData, err.reason]) {
+    const text = typeof value === "string" ? value.trim() : "";
+    if (text && !texts.some((known) => known.includes(text))) texts.push(text);
+  }
+  const isError =
+    err instanceof Error || (typeof DOMException !== "undefined" && err instanceof DOMException);
+  const name = isError && err.name !== "Error" ? err.name : "";
+  if (texts.length) return scrubTokens([name, texts.join(": ")].filter(Boolean).join(": "));
+  if (name) return name;
+  const code = errorCode(err);
+  if (code != null) return `code ${code}, no message`;
+  let json = "";
+  try {
+    json = JSON.stringify(err);
+  } catch {
+    json = "";
+  }
+  return json && json !== "{}" ? scrubTokens(json.slice(0, 300)) : "an error without a message";
 }
 
-function errorCode(err) {
-  const code = Number(err?.code ?? err?.errorCode);
-  return Number.isFinite(code) && code !== 0 ? code : null;
+/** The SDK's error code of `err` (errorCode first: {code, errorCode} carry both), or null. */
+export function errorCode(err) {
+  if (err == null || typeof err !== "object") return null;
+  for (const value of [err.errorCode, err.code]) {
+    const code = Number(value);
+    if (value !== null && value !== "" && Number.isFinite(code) && code !== 0) return code;
+  }
+  return null;
+}
+
+/** "code 1103061" and the SDK's text, for messages. */
+function sdkSays(err) {
+  const code = errorCode(err);
+  const text = errorText(err);
+  return code != null && !text.startsWith("code ") ? `code ${code}: ${text}` : text;
 }
 
 /** `promise`, or a rejection with `makeError()` if it takes longer than `ms`. */
@@ -128,6 +238,39 @@ async function safely(what, step) {
   }
 }
 
+/**
+ * The SDK's logging (setLogConfig): quiet by default, only errors in the console and no
+ * upload to ZEGO's log server; `sdk_debug` turns on the SDK's own level ("debug" in the
+ * console, "info" uploaded: what ZEGO's support asks for). Seen with 3.11.0: the SDK still
+ * opens its log server's WebSocket while upload is off.
+ */
+export function sdkLogConfig(debug) {
+  return debug
+    ? { logLevel: "debug", remoteLogLevel: "info" }
+    : { logLevel: "error", remoteLogLevel: "disable" };
+}
+
+/** `Params` of a control command, checked the way the agent would (the control page). */
+export function controlParams(action, text = "") {
+  const value = String(text ?? "").trim();
+  if (action === CONTROL.INTERRUPT) return {};
+  if (action !== CONTROL.SAY && action !== CONTROL.ASK) {
+    throw new CallError("control", `unknown control action "${action}"`);
+  }
+  if (!value) throw new CallError("control", `${action}: type the text for the agent first`);
+  if (action === CONTROL.SAY) {
+    if ([...value].length > MAX_TTS_TEXT) {
+      throw new CallError(
+        "control",
+        `${action}: the text has ${[...value].length} characters; ZEGO takes at most ` +
+          `${MAX_TTS_TEXT}: shorten it`,
+      );
+    }
+    return { Text: value, AddHistory: true };
+  }
+  return { Text: value };
+}
+
 // ---------------------------------------------------------------------------
 // Step 1: the microphone needs a secure context
 
@@ -145,53 +288,152 @@ export function checkSecureContext(win = window) {
 // ---------------------------------------------------------------------------
 // Step 2: load the SDK
 
-const sdkCache = new Map(); // url -> Promise of the ZegoExpressEngine class
+const sdkCache = new Map(); // url -> Promise of {Engine, info}
 
 /**
- * Load ZegoExpressEngine from `url`: first as an ES module (`import()`), and if that
- * fails, as a classic <script> that defines `window.ZegoExpressEngine`.
+ * Load ZegoExpressEngine. `url` is KERNEL_SDK (the kernel sends the kit's own copy) or a
+ * URL: first imported as an ES module, and, for a plain script, run by a <script> tag
+ * that defines `window.ZegoExpressEngine`. Resolves with {Engine, info}: `info` says which
+ * build and version was loaded. A failure says why: 404, CORS, dependency imports
+ * missing, not an ES module, unreachable.
  */
-export function loadSdk(url, { win = window, importModule = (u) => import(u) } = {}) {
-  const absolute = new URL(url, win.document.baseURI).href;
-  if (!sdkCache.has(absolute)) {
-    const loading = loadSdkOnce(absolute, win, importModule);
-    loading.catch(() => sdkCache.delete(absolute)); // let a later Join try again
-    sdkCache.set(absolute, loading);
+export function loadSdk(url, { win = window, importModule = (u) => import(u), kernel } = {}) {
+  const key = url === KERNEL_SDK ? url : new URL(url, win.document.baseURI).href;
+  if (!sdkCache.has(key)) {
+    const loading =
+      key === KERNEL_SDK
+        ? loadFromKernel(kernel, win, importModule)
+        : loadFromUrl(key, win, importModule);
+    loading.catch(() => sdkCache.delete(key)); // let a later Join try again
+    sdkCache.set(key, loading);
   }
-  return sdkCache.get(absolute);
+  return sdkCache.get(key);
 }
 
-async function loadSdkOnce(url, win, importModule) {
-  let namespace = null;
+/** The kit's copy, sent by the kernel as bytes: imported from a blob: URL of this page. */
+async function loadFromKernel(kernel, win, importModule) {
+  const answer = await kernel.request("get-sdk", {}, SDK_TIMEOUT_MS);
+  const bytes = answer.buffers?.[0];
+  if (!bytes) {
+    throw new CallError("sdk-load", `the kernel sent no SDK file. ${SDK_FIX}`);
+  }
+  const url = win.URL.createObjectURL(new win.Blob([bytes], { type: "text/javascript" }));
+  try {
+    const namespace = await importModule(url);
+    const Engine = namespace?.ZegoExpressEngine;
+    if (typeof Engine !== "function") throw new Error("it exports no ZegoExpressEngine");
+    return { Engine, info: sdkInfo(Engine, `${answer.description}, served by the kernel`) };
+  } catch (err) {
+    throw new CallError(
+      "sdk-load",
+      `the kit's SDK copy (${answer.description}) did not load: ${errorText(err)}. ${SDK_FIX}`,
+    );
+  } finally {
+    win.URL.revokeObjectURL(url);
+  }
+}
+
+async function loadFromUrl(url, win, importModule) {
+  let namespace;
   try {
     namespace = await importModule(url);
   } catch (importError) {
-    console.info(
-      "zego call widget: import() failed, trying a <script> tag:",
-      errorText(importError),
-    );
+    const found = await diagnoseSdkUrl(url, importError, win);
+    if (!found.classicScript) throw sdkLoadError(url, found.reason);
     try {
       await loadScript(url, win.document);
     } catch {
-      throw new CallError(
-        "sdk-load",
-        `could not load the ZEGO Web SDK from ${url}: offline? blocked CDN? ` +
-          "Set ZEGO_WEB_SDK_URL to a copy you can reach and restart the kernel.",
-      );
+      throw sdkLoadError(url, `${found.reason}, and it failed as a plain <script> too`);
     }
   }
-  // An ES module exports the class; a bundled CommonJS module puts it on `default`;
-  // a classic script (or a UMD bundle) sets a global.
-  const Engine =
-    namespace?.ZegoExpressEngine ?? namespace?.default?.ZegoExpressEngine ?? win.ZegoExpressEngine;
+  // An ES module exports the class; a classic script (or a UMD bundle) sets a global.
+  const Engine = namespace?.ZegoExpressEngine ?? win.ZegoExpressEngine;
   if (typeof Engine !== "function") {
-    throw new CallError(
-      "sdk-load",
-      `${url} loaded, but it provides no ZegoExpressEngine: point ZEGO_WEB_SDK_URL at a ` +
-        "build of zego-express-engine-webrtc.",
+    const names = namespace ? Object.keys(namespace) : [];
+    throw sdkLoadError(
+      url,
+      "not an ES module that exports ZegoExpressEngine: it loaded, but " +
+        (names.length ? `exports only ${names.join(", ")}` : "exports nothing") +
+        " and defines no window.ZegoExpressEngine",
     );
   }
-  return Engine;
+  return { Engine, info: sdkInfo(Engine, `from ${url}`) };
+}
+
+/** "zego-express-engine-webrtc 3.11.0 (...)": the version the loaded SDK itself reports. */
+function sdkInfo(Engine, where) {
+  const version = typeof Engine.version === "string" ? Engine.version : "version unknown";
+  return `ZEGO Express Web SDK ${version} (${where})`;
+}
+
+function sdkLoadError(url, reason) {
+  return new CallError(
+    "sdk-load",
+    `could not load the ZEGO Web SDK from ${url}: ${reason}. ${SDK_FIX}`,
+  );
+}
+
+/**
+ * Why `import(url)` failed, in words: the browser's own error says only "Failed to fetch
+ * dynamically imported module" for a 404, a CORS refusal and an unreachable host alike,
+ * so look again with fetch(). `classicScript` is true when the file may still work as a
+ * plain <script> (no export, no require(), no CommonJS).
+ */
+export async function diagnoseSdkUrl(url, importError, win = window) {
+  const said = errorText(importError);
+  const bare = /Failed to resolve module specifier ["']?([^"'\s]+?)["']?[.\s]/.exec(said + " ");
+  if (bare) {
+    return {
+      reason:
+        `dependency imports missing: it imports "${bare[1]}" by bare name, which a browser ` +
+        "cannot resolve (it is not a bundle)",
+    };
+  }
+  let response;
+  try {
+    response = await win.fetch(url, { cache: "no-store" });
+  } catch {
+    const { origin, host } = new URL(url);
+    try {
+      await win.fetch(url, { mode: "no-cors", cache: "no-store" });
+    } catch {
+      return { reason: `unreachable: no answer from ${host} (offline? a firewall, proxy or blocker?)` };
+    }
+    return {
+      reason:
+        `CORS blocked: ${origin} answered, but does not allow pages of ${win.location.origin} ` +
+        "to load it (no Access-Control-Allow-Origin header)",
+    };
+  }
+  if (!response.ok) {
+    const status = `${response.status} ${response.statusText}`.trim();
+    return { reason: `HTTP ${status}: the server has no SDK file at that address` };
+  }
+  const type = (response.headers.get("content-type") || "no Content-Type").split(";")[0];
+  if (!/javascript|ecmascript/i.test(type)) {
+    return {
+      reason:
+        `not JavaScript: the server sent it as "${type}" (browsers run module scripts only ` +
+        "when served as JavaScript)",
+    };
+  }
+  const text = await response.text();
+  const exports = /(^|[;}\s])export\s*(\{|\*|(default|class|const|let|var|function)\b)/.test(text);
+  const requires = text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g);
+  const required = [...new Set([...requires].map((match) => match[1]))];
+  if (!exports && required.length) {
+    return {
+      reason:
+        "not an ES module: it is a UMD/CommonJS build that require()s " +
+        `${required.slice(0, 5).join(", ")} (dependency imports missing: the npm package's ` +
+        "own files are such builds)",
+    };
+  }
+  if (!exports && /\bmodule\.exports\b|\bexports\.\w+\s*=/.test(text)) {
+    return { reason: "not an ES module: it is a CommonJS file (module.exports)" };
+  }
+  if (!exports) return { reason: `it is not an ES module (${said})`, classicScript: true };
+  return { reason: `it failed while loading: ${said}` };
 }
 
 function loadScript(url, doc) {
@@ -207,27 +449,35 @@ function loadScript(url, doc) {
 // ---------------------------------------------------------------------------
 // Errors of steps 6 and 7, in words
 
-/** A loginRoom rejection ({code, msg}) as a CallError that names the likely cause. */
+/** A loginRoom rejection ({code, msg}) as a CallError: what happened and what to do. */
 export function loginError(err) {
   const code = errorCode(err);
   const meaning = code != null ? LOGIN_ERRORS[code] : undefined;
   const prefix = code != null ? `login failed with code ${code}` : "login failed";
+  const fallback =
+    "look the code up in ZEGO's Web SDK error codes " +
+    "(https://www.zegocloud.com/docs/real-time-video-web/client-sdk/error-code) and join again";
   return new CallError(
     "login",
-    `${prefix}: ${meaning ?? "see ZEGO's error code list"} (SDK: ${errorText(err)})`,
+    `${prefix}: ${meaning ?? fallback} (SDK: ${errorText(err)})`,
     { code },
   );
 }
 
-function loginTimeoutError() {
+function loginTimeoutError(seconds) {
   return new CallError(
     "login",
-    `ZEGO's servers did not answer within ${LOGIN_TIMEOUT_MS / 1000} s: is this computer ` +
-      "online? A firewall or proxy may block the SDK's secure WebSocket (wss://) connections.",
+    `ZEGO's servers did not answer within ${seconds} s: is this computer online? A firewall ` +
+      "or proxy may block the SDK's secure WebSocket (wss://) connections to ZEGO. Check the " +
+      "network (or try another one) and join again.",
   );
 }
 
-/** A createZegoStream rejection (a getUserMedia failure) as a CallError. */
+/**
+ * A createZegoStream rejection (a getUserMedia failure) as a CallError. The SDK rejects
+ * with {errorCode, extendedData}: 1103064 no permission, 1103065 device busy, 1103061
+ * "get media fail <browser error>" (NotFoundError: no microphone at all).
+ */
 export function microphoneError(err) {
   const code = errorCode(err);
   const text = errorText(err);
@@ -235,35 +485,66 @@ export function microphoneError(err) {
     return new CallError(
       "microphone-denied",
       "microphone permission denied: allow the microphone for this page (the icon at the " +
-        "left of the address bar, or the browser's site settings) and join again",
+        "left of the address bar, or the browser's site settings) and join again " +
+        `(SDK: ${sdkSays(err)})`,
       { code },
     );
   }
-  if (/NotFoundError|DevicesNotFound/.test(text)) {
+  if (/NotFoundError|DevicesNotFound|OverconstrainedError/.test(text)) {
     return new CallError(
       "no-microphone",
-      "no microphone found: connect one (or enable it in the system settings) and join again",
+      "no microphone found: connect one (or enable it in the system settings) and join " +
+        `again (SDK: ${sdkSays(err)})`,
       { code },
     );
   }
-  if (code === 1103065 || /NotReadableError/.test(text)) {
+  if (code === 1103065 || /NotReadableError|AbortError/.test(text)) {
     return new CallError(
       "microphone",
-      "the microphone is busy or unavailable (another application may be using it)",
+      "the microphone is busy or unavailable (another application may be using it): close " +
+        `that application and join again (SDK: ${sdkSays(err)})`,
       { code },
     );
   }
-  return new CallError("microphone", `could not open the microphone: ${text}`, { code });
+  return new CallError(
+    "microphone",
+    `could not open the microphone (SDK: ${sdkSays(err)}): check the browser's microphone ` +
+      "settings and join again",
+    { code },
+  );
+}
+
+/**
+ * startPublishingStream throws ({errorCode, extendedData}) when it refuses to start, although
+ * its typing says it returns a boolean: 1000002 means "not logged in to the room".
+ */
+export function publishError(streamID, err) {
+  const code = errorCode(err);
+  const why =
+    code === 1000002
+      ? "the SDK is not logged in to the room (the login was lost or never finished): join again"
+      : "join again; if it happens again, check that the token allows publishing this stream " +
+        "id (a privilege token lists the stream ids it may publish)";
+  return new CallError(
+    "publish",
+    `the SDK refused to publish your microphone on stream "${streamID}": ${why} ` +
+      `(SDK: ${err == null ? "returned false" : sdkSays(err)})`,
+    { code },
+  );
 }
 
 // ---------------------------------------------------------------------------
 // Subtitles: room messages from the agent
 
-/** The JSON of a room channel message ({Cmd, SeqId, Data, ...}), or null. */
+/**
+ * The JSON in a room channel message: the agent's {Cmd, SeqId, Data, ...}, or the answer
+ * to a control command {Action, Seq, Code, Message, RequestId} (msgType 22); else null.
+ */
 export function parseRoomMessage(content) {
   try {
     const message = JSON.parse(content?.msgContent);
-    return message && typeof message === "object" && "Cmd" in message ? message : null;
+    if (!message || typeof message !== "object") return null;
+    return "Cmd" in message || ("Action" in message && "Seq" in message) ? message : null;
   } catch {
     return null;
   }
@@ -333,7 +614,7 @@ export function connectKernel(model, { onKernelError = () => {} } = {}) {
   let counter = 0;
   const pending = new Map(); // id -> {resolve, reject, timer}
 
-  function onMessage(message) {
+  function onMessage(message, buffers) {
     const waiting = message?.id != null ? pending.get(message.id) : undefined;
     const error =
       message?.type === "kernel-error"
@@ -346,7 +627,7 @@ export function connectKernel(model, { onKernelError = () => {} } = {}) {
     pending.delete(message.id);
     clearTimeout(waiting.timer);
     if (error) waiting.reject(error);
-    else waiting.resolve(message);
+    else waiting.resolve({ ...message, buffers: buffers ?? [] });
   }
   model.on("msg:custom", onMessage);
 
@@ -407,6 +688,17 @@ function makeHost(model) {
       model.set("subtitles", transcript.toJSON());
       model.save_changes();
     },
+    /** Which SDK build and version was loaded, for the widget's SDK line and Python. */
+    setSdkInfo(info) {
+      model.set("sdk_info", info);
+      model.save_changes();
+    },
+    /** A control command's outcome: shown under the buttons and told to the kernel. */
+    controlDone(result) {
+      model.set("control_status", result.text);
+      model.save_changes();
+      host.kernel.notify("control-result", result);
+    },
   };
   host.kernel = connectKernel(model, { onKernelError: (error) => host.report(error) });
   return host;
@@ -432,10 +724,17 @@ export class RealCall {
     this.joining = false;
     this.attempt = 0; // bumped by cleanUp, so a join in progress knows it was cancelled
     this.transcript = new Transcript();
+    this.controls = new Map(); // Seq -> {action, resolve, timer}: commands awaiting an answer
+    this.controlCounter = 0;
   }
 
   get inCall() {
     return this.zg !== null;
+  }
+
+  /** Control buttons work once the microphone is published (the agent is in the room). */
+  get canControl() {
+    return this.publishing;
   }
 
   async join() {
@@ -453,9 +752,10 @@ export class RealCall {
     try {
       checkSecureContext(this.win);
       host.setState(STATE.LOADING_SDK);
-      const options = { win: this.win };
+      const options = { win: this.win, kernel: host.kernel };
       if (this.importModule) options.importModule = this.importModule;
-      const Engine = await live(loadSdk(model.get("sdk_url"), options));
+      const { Engine, info } = await live(loadSdk(model.get("sdk_url"), options));
+      host.setSdkInfo(info);
 
       host.setState(STATE.JOINING);
       const { token } = await live(host.kernel.request("get-token"));
@@ -483,31 +783,49 @@ export class RealCall {
   createEngine(Engine) {
     const appID = this.model.get("app_id");
     const server = this.model.get("server");
+    const logs = sdkLogConfig(this.model.get("sdk_debug"));
+    // Before the engine exists (SDK 3.7.0+), so that even its first lines follow the config.
+    Engine.presetLogConfig?.(logs);
     try {
       this.zg = new Engine(appID, server, { scenario: HIGH_QUALITY_CHATROOM });
     } catch (err) {
       throw new CallError(
         "sdk",
-        `new ZegoExpressEngine(${appID}, "${server}") failed: ${errorText(err)}`,
+        `new ZegoExpressEngine(${appID}, "${server}") failed (${errorText(err)}): check ` +
+          "ZEGO_APP_ID (a number) and ZEGO_WEB_SERVER, and join again",
       );
     }
+    this.zg.setLogConfig(logs);
+    this.zg.setDebugVerbose(Boolean(this.model.get("sdk_debug"))); // no alert() pop-ups
   }
 
-  /** Register the SDK events the call reacts to (before login, so none is missed). */
+  /**
+   * Register the SDK events the call reacts to (before login, so none is missed). `on()`
+   * returns false for an event name this SDK build does not know: say so, don't go deaf.
+   */
   listen() {
-    const zg = this.zg;
-    // Another user's stream appeared or went away (the agent publishes one).
-    zg.on("roomStreamUpdate", (roomID, updateType, streamList) =>
-      this.onStreamUpdate(updateType, streamList),
-    );
-    // Fired 30 s before the token expires: fetch a new one and renew.
-    zg.on("tokenWillExpire", () => this.renewToken());
-    // Login / reconnect / kick-out.
-    zg.on("roomStateChanged", (roomID, reason, errorCode) => this.onRoomState(reason, errorCode));
-    // Publishing failed later on (e.g. the token does not allow this stream id).
-    zg.on("publisherStateUpdate", (result) => this.onPublisherState(result));
-    // Room channel messages: subtitles and agent status.
-    zg.on("recvExperimentalAPI", (result) => this.onExperimental(result));
+    const handlers = {
+      // Another user's stream appeared or went away (the agent publishes one).
+      roomStreamUpdate: (roomID, updateType, streamList) =>
+        this.onStreamUpdate(updateType, streamList),
+      // Fired 30 s before the token expires: fetch a new one and renew.
+      tokenWillExpire: () => this.renewToken(),
+      // Login / reconnect / kick-out.
+      roomStateChanged: (roomID, reason, errorCode) => this.onRoomState(reason, errorCode),
+      // Publishing failed later on (e.g. the token does not allow this stream id).
+      publisherStateUpdate: (result) => this.onPublisherState(result),
+      // Room channel messages: subtitles, agent status, answers to control commands.
+      recvExperimentalAPI: (result) => this.onExperimental(result),
+    };
+    for (const [event, handler] of Object.entries(handlers)) {
+      if (this.zg.on(event, handler) === false) {
+        throw new CallError(
+          "sdk",
+          `this SDK build does not know the event "${event}": use the version the kit pins ` +
+            "(`zego-kit web-sdk bundle`) and join again",
+        );
+      }
+    }
   }
 
   /** zg.loginRoom(roomID, token, user, config): resolves true once in the room. */
@@ -515,9 +833,10 @@ export class RealCall {
     const user = { userID: this.model.get("user_id"), userName: this.model.get("user_name") };
     let ok;
     this.loggedIn = true; // from here on, clean-up logs out (which also cancels a slow login)
+    const seconds = Number(this.model.get("join_timeout")) || DEFAULT_JOIN_TIMEOUT_S;
     try {
       const login = this.zg.loginRoom(this.model.get("room_id"), token, user, { userUpdate: true });
-      ok = await withTimeout(login, LOGIN_TIMEOUT_MS, loginTimeoutError);
+      ok = await withTimeout(login, seconds * 1000, () => loginTimeoutError(seconds));
     } catch (err) {
       if (err instanceof CallError) throw err; // timed out: the SDK is still trying, log out
       this.loggedIn = false; // the SDK gave up: nothing to log out of
@@ -545,9 +864,13 @@ export class RealCall {
     this.localStream = stream;
     if (this.model.get("muted")) this.zg.mutePublishStreamAudio(this.localStream, true);
     const streamID = this.model.get("user_stream_id");
-    if (this.zg.startPublishingStream(streamID, this.localStream) === false) {
-      throw new CallError("publish", `the SDK refused to publish on stream "${streamID}"`);
+    let started;
+    try {
+      started = this.zg.startPublishingStream(streamID, this.localStream);
+    } catch (err) {
+      throw publishError(streamID, err);
     }
+    if (started === false) throw publishError(streamID, null);
     this.publishing = true;
   }
 
@@ -635,15 +958,107 @@ export class RealCall {
     if (method !== "onRecvRoomChannelMessage") return;
     const message = parseRoomMessage(content);
     if (!message) return;
+    if (content.msgType === CONTROL_RESPONSE || !("Cmd" in message)) {
+      this.onControlAnswer(message);
+      return;
+    }
     const { Cmd, Data = {} } = message;
     if (Cmd === CMD.USER_TEXT || Cmd === CMD.AGENT_TEXT) {
       this.transcript.addRoomMessage(message);
       this.host.setSubtitles(this.transcript);
     } else if (Cmd === CMD.AGENT_STATUS && Data.Status in AGENT_STATUS_STATE) {
       this.showRoomState(AGENT_STATUS_STATE[Data.Status]);
+    } else if (Cmd === CMD.USER_SPEAKING && Data.SpeakStatus in USER_SPEAKING_STATE) {
+      const mine = !Data.UserId || Data.UserId === this.model.get("user_id");
+      if (mine) this.showRoomState(USER_SPEAKING_STATE[Data.SpeakStatus]);
     } else if (Cmd === CMD.AGENT_SPEAKING) {
       this.showRoomState(Data.SpeakStatus === 1 ? STATE.AGENT_SPEAKING : STATE.AGENT_LISTENING);
     }
+  }
+
+  /**
+   * Send the agent a control command over room signalling (agent custom control): a room
+   * channel message of msgType 20 to the agent's user id, answered by a msgType 22 message
+   * with the same Seq. Resolves with the outcome (also shown and told to the kernel).
+   */
+  async control(action, text = "") {
+    const agentUserID = this.model.get("agent_user_id");
+    let params;
+    try {
+      params = controlParams(action, text);
+    } catch (err) {
+      return this.finishControl({ action, code: null, text: err.message });
+    }
+    if (!this.canControl || !agentUserID) {
+      const why = agentUserID ? "join the call first" : "the widget has no agent_user_id";
+      return this.finishControl({ action, code: null, text: `${action}: not sent: ${why}` });
+    }
+    this.controlCounter += 1;
+    // Seq: user_id:device_id:local_seq, unique in the room (as the page above recommends).
+    const seq = `${this.model.get("user_id")}:web_${this.deviceTag()}:${this.controlCounter}`;
+    const answer = new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.controls.delete(seq);
+        resolve({
+          action,
+          seq,
+          code: null,
+          text:
+            `${action}: sent, but the agent did not answer within ${CONTROL_TIMEOUT_MS / 1000} s ` +
+            "(is the agent instance still in this room?)",
+        });
+      }, CONTROL_TIMEOUT_MS);
+      this.controls.set(seq, { action, resolve, timer });
+    });
+    try {
+      await this.zg.callExperimentalAPI({
+        method: "sendRoomChannelMessage",
+        params: {
+          roomID: this.model.get("room_id"),
+          msgType: CONTROL_REQUEST,
+          msgContent: JSON.stringify({ Action: action, Seq: seq, Params: params }),
+          toUserIDList: [agentUserID],
+          seq: this.controlCounter,
+        },
+      });
+    } catch (err) {
+      clearTimeout(this.controls.get(seq)?.timer);
+      this.controls.delete(seq);
+      return this.finishControl({
+        action,
+        seq,
+        code: errorCode(err),
+        text: `${action}: the SDK could not send it (${sdkSays(err)}): try again`,
+      });
+    }
+    return this.finishControl(await answer);
+  }
+
+  deviceTag() {
+    this.device ??= Math.random().toString(36).slice(2, 8);
+    return this.device;
+  }
+
+  /** A msgType 22 answer {Action, Seq, Code, Message, RequestId}: settle its command. */
+  onControlAnswer({ Action, Seq, Code, Message, RequestId }) {
+    const waiting = this.controls.get(Seq);
+    if (!waiting) return; // not ours, or answered already (only the first answer counts)
+    this.controls.delete(Seq);
+    clearTimeout(waiting.timer);
+    const ok = Number(Code) === 0;
+    const said = ok ? "done" : `failed with code ${Code}: ${Message || "no message"}`;
+    waiting.resolve({
+      action: Action ?? waiting.action,
+      seq: Seq,
+      code: Number(Code),
+      request_id: RequestId ?? "",
+      text: `${Action ?? waiting.action}: ${said}` + (RequestId ? ` (RequestId ${RequestId})` : ""),
+    });
+  }
+
+  finishControl(result) {
+    this.host.controlDone(result);
+    return result;
   }
 
   /** Mute or unmute what we publish (the microphone stays open). */
@@ -661,6 +1076,11 @@ export class RealCall {
   /** Undo whatever join got to, in reverse order. */
   async cleanUp() {
     this.attempt += 1; // a join still in progress stops at its next step
+    for (const [seq, waiting] of this.controls) {
+      clearTimeout(waiting.timer);
+      waiting.resolve({ action: waiting.action, seq, code: null, text: `${waiting.action}: no answer (you left the call)` });
+    }
+    this.controls.clear();
     const zg = this.zg;
     if (!zg) return;
     for (const streamID of [...this.playing.keys()]) {
@@ -713,6 +1133,62 @@ export class SimulatedCall {
 
   get inCall() {
     return this.joined;
+  }
+
+  get canControl() {
+    return this.joined;
+  }
+
+  /**
+   * The control buttons in the simulated call: the kernel makes the same server API call
+   * on the sandbox (InterruptAgentInstance, SendAgentInstanceTTS, SendAgentInstanceLLM), and
+   * what the agent says comes back to be shown and read aloud.
+   */
+  async control(action, text = "") {
+    let params;
+    try {
+      params = controlParams(action, text);
+    } catch (err) {
+      return this.finishControl({ action, code: null, text: err.message });
+    }
+    if (!this.joined) {
+      return this.finishControl({ action, code: null, text: `${action}: not sent: join first` });
+    }
+    if (action === CONTROL.INTERRUPT && this.canSpeak) this.win.speechSynthesis.cancel();
+    if (action === CONTROL.ASK) {
+      this.transcript.addLine("user", params.Text);
+      this.host.setSubtitles(this.transcript);
+      this.host.setState(STATE.AGENT_THINKING);
+    }
+    try {
+      const answer = await this.host.kernel.request(
+        "control",
+        { action, text: params.Text ?? "" },
+        TURN_TIMEOUT_MS,
+      );
+      if (answer.say) {
+        this.transcript.addLine("agent", answer.say);
+        this.host.setSubtitles(this.transcript);
+        this.speak(answer.say);
+      } else if (this.joined) {
+        this.host.setState(STATE.SIMULATED);
+      }
+      const id = answer.request_id ? ` (RequestId ${answer.request_id})` : "";
+      return this.finishControl({
+        action,
+        code: 0,
+        request_id: answer.request_id ?? "",
+        text: `${action}: done by the sandbox${id}`,
+      });
+    } catch (err) {
+      if (this.joined) this.host.setState(STATE.SIMULATED);
+      return this.finishControl({ action, code: null, text: `${action}: failed: ${err.message}` });
+    }
+  }
+
+  finishControl(result) {
+    this.host.controlDone(result);
+    return result;
   }
 
   /** Tell the kernel the user is "in the room" (the sandbox's idle rule then behaves). */
@@ -814,6 +1290,13 @@ const STYLE = `
 .zego-call-who { font-weight: 600; }
 .zego-call-typed input { flex: 1; min-width: 200px; padding: 3px 6px; }
 .zego-call-audio { display: none; }
+.zego-call-sdk:empty { display: none; }
+.zego-call-controls { border-top: 1px dashed var(--jp-border-color2, #ddd); padding-top: 6px; }
+.zego-call-controls input { flex: 1; min-width: 160px; padding: 3px 6px; }
+.zego-call-api { font-family: var(--jp-code-font-family, monospace); font-size: 11px;
+  color: var(--jp-ui-font-color2, #666); }
+.zego-call-control-status { color: var(--jp-ui-font-color2, #555); font-size: 12px; }
+.zego-call-control-status:empty { display: none; }
 `;
 
 const TEMPLATE = `
@@ -828,7 +1311,26 @@ const TEMPLATE = `
   <button class="zego-call-leave">Leave</button>
   <span>State: <b class="zego-call-state"></b></span>
 </div>
+<div class="zego-call-sdk zego-call-mode"></div>
 <div class="zego-call-error" role="alert"></div>
+<div class="zego-call-controls" hidden>
+  <div class="zego-call-row">
+    <button class="zego-call-interrupt" title="">Interrupt</button>
+    <span class="zego-call-api" data-action="InterruptAgentInstance"></span>
+  </div>
+  <div class="zego-call-row">
+    <input class="zego-call-control-text" placeholder="Text for the agent">
+  </div>
+  <div class="zego-call-row">
+    <button class="zego-call-say">Say this</button>
+    <span class="zego-call-api" data-action="SendAgentInstanceTTS"></span>
+  </div>
+  <div class="zego-call-row">
+    <button class="zego-call-ask">Ask this</button>
+    <span class="zego-call-api" data-action="SendAgentInstanceLLM"></span>
+  </div>
+  <div class="zego-call-control-status" role="status"></div>
+</div>
 <div class="zego-call-transcript"></div>
 <div class="zego-call-row zego-call-typed" hidden>
   <input class="zego-call-input" placeholder="Type what you would say, then Enter">
@@ -873,7 +1375,20 @@ function buildView(el, model) {
     speechNote: $("speech-note"),
     note: $("note"),
     audio: $("audio"),
+    sdk: $("sdk"),
+    controls: $("controls"),
+    interrupt: $("interrupt"),
+    controlText: $("control-text"),
+    sayThis: $("say"),
+    askThis: $("ask"),
+    controlStatus: $("control-status"),
   };
+  // Beside each button: the server API call that does the same.
+  for (const api of el.querySelectorAll(".zego-call-api")) {
+    const action = api.dataset.action;
+    api.textContent = `server API: ${action}`;
+    api.title = `The same from Python: ${SERVER_EQUIVALENT[action]}`;
+  }
   const sandbox = model.get("mode") === "sandbox";
   $("mode").textContent = sandbox ? "simulated call (sandbox)" : "real RTC room";
   $("ids").textContent =
@@ -948,6 +1463,10 @@ function render({ model, el: root }, { win = window, importModule } = {}) {
     const listening = Boolean(call?.recognition);
     view.mic.disabled = !inCall || listening;
     view.mic.textContent = listening ? "Listening…" : "Speak";
+    const canControl = inCall && Boolean(call?.canControl);
+    view.controls.hidden = !canControl;
+    view.sdk.textContent = sandbox ? "" : model.get("sdk_info") ? `SDK: ${model.get("sdk_info")}` : "";
+    view.controlStatus.textContent = model.get("control_status");
   }
 
   if (sandbox) {
@@ -1004,6 +1523,13 @@ function render({ model, el: root }, { win = window, importModule } = {}) {
     liveCalls.get(model)?.listen(refresh);
     refresh();
   });
+  const control = (action, withText) => () => {
+    const text = withText ? view.controlText.value : "";
+    liveCalls.get(model)?.control(action, text);
+  };
+  view.interrupt.addEventListener("click", control(CONTROL.INTERRUPT, false));
+  view.sayThis.addEventListener("click", control(CONTROL.SAY, true));
+  view.askThis.addEventListener("click", control(CONTROL.ASK, true));
 
   const onMuted = () => {
     liveCalls.get(model)?.setMuted?.(model.get("muted"));
@@ -1012,6 +1538,8 @@ function render({ model, el: root }, { win = window, importModule } = {}) {
   const onSubtitles = () => showTranscript(view, model.get("subtitles"));
   model.on("change:state", refresh);
   model.on("change:error", refresh);
+  model.on("change:sdk_info", refresh);
+  model.on("change:control_status", refresh);
   model.on("change:muted", onMuted);
   model.on("change:subtitles", onSubtitles);
   onSubtitles();
@@ -1021,6 +1549,8 @@ function render({ model, el: root }, { win = window, importModule } = {}) {
   return () => {
     model.off("change:state", refresh);
     model.off("change:error", refresh);
+    model.off("change:sdk_info", refresh);
+    model.off("change:control_status", refresh);
     model.off("change:muted", onMuted);
     model.off("change:subtitles", onSubtitles);
     if (owned) {

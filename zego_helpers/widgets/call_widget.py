@@ -10,21 +10,42 @@ It has two halves:
 * ``call_widget.js`` (the browser side) loads ZEGO's Express Web SDK, logs in,
   publishes your microphone on ``user_stream_id`` and plays the agent's stream.
 
+In the call, three buttons control the agent: **Interrupt**, **Say this**
+(the agent speaks your text: TTS) and **Ask this** (the agent answers your
+text: LLM). In a real call they go to the agent over ZEGO's room signalling
+("agent custom control"); each does what a server API Action does, and the
+button shows which.
+
 In ``mode="sandbox"`` there is no RTC room: the widget offers a *simulated
 call*. Join and Leave tell the kernel (``presence_callback``); typed (or
-spoken) turns go to ``turn_handler`` and its reply is spoken by the browser.
+spoken) turns go to ``turn_handler`` and its reply is spoken by the browser;
+the control buttons go to ``control_handler``, which makes the same server
+API calls on the sandbox.
+
+Where the browser gets ZEGO's Express Web SDK (``sdk_url``): ``"kernel:"``
+means from this kernel, which sends the copy installed in the kit home by
+``zego-kit web-sdk bundle`` (or ``install FILE``) over the widget's own
+channel: same origin as JupyterLab, no CDN, no CORS. That is the default
+once a copy is installed; ``$ZEGO_WEB_SDK_URL`` overrides it, and without
+either the public CDN build is used.
 
 Messages between the halves (the ``content`` of anywidget custom messages)::
 
     browser -> kernel
       {"type": "get-token",   "id": n}              a token to log in with
       {"type": "renew-token", "id": n}              the SDK warned: token expires in 30 s
+      {"type": "get-sdk",     "id": n}              the installed Web SDK file, please
       {"type": "presence",    "in_room": bool}      the user joined / left
       {"type": "say",         "id": n, "text": s}   a turn of the simulated call
+      {"type": "control",     "id": n, "action": a, "text": s}   a control button (sandbox)
+      {"type": "control-result", "action": a, "code": c, "text": s, ...}   its outcome
       {"type": "error",       "kind": k, "message": m, "code": c}
     kernel -> browser
       {"type": "token",        "id": n, "token": t}
+      {"type": "sdk",          "id": n, "description": d, "version": v, "sha256": h}
+                               + the file's bytes as the message's one binary buffer
       {"type": "agent-reply",  "id": n, "text": s}
+      {"type": "control-answer", "id": n, "say": s, "request_id": r}
       {"type": "kernel-error", "id": n, "kind": k, "message": m}
 
 The token travels only inside a ``token`` message, when the browser asks for
@@ -47,28 +68,36 @@ import traitlets
 
 from ..errors import ValidationError, ZegoError
 from ..validation import check_room_or_stream_id, check_user_id
+from ..web_sdk import installed_sdk, kit_home_from_env, read_installed_sdk
 
 log = logging.getLogger(__name__)
 
-#: The Express Web SDK version the widget loads by default: the public npm build.
-#: ZEGO's web quick start says to use the SDK build "optimized for AI Agent" from its
-#: download page, "otherwise subtitles will not display properly"
-#: (https://www.zegocloud.com/docs/aiagent-web/quick-start; the download page,
-#: https://www.zegocloud.com/docs/aiagent-web/introduction/download, names
-#: 3.11.0-aiagent.187 and links it on npm, but the npm registry lists no -aiagent
-#: version of zego-express-engine-webrtc: checked 2026-08, latest 3.12.0). What is known
-#: of the public 3.11.0 (and 3.12.0) build: it exposes the experimental
+#: The Express Web SDK version the kit pins: the public npm build. ZEGO's web quick start
+#: says to use the SDK build "optimized for AI Agent" from its download page, "otherwise
+#: subtitles will not display properly" (https://www.zegocloud.com/docs/aiagent-web/quick-start;
+#: the download page, https://www.zegocloud.com/docs/aiagent-web/introduction/download, names
+#: 3.11.0-aiagent.187 and links it on npm, but the npm registry lists no -aiagent version of
+#: zego-express-engine-webrtc: checked 2026-08 and 2026-12, latest 3.12.0). What is known of
+#: the public 3.11.0 (and 3.12.0) build: it exposes the experimental
 #: ``onRecvRoomChannelMessage`` the widget reads subtitles from; what the AI Agent build
-#: changes is not documented. Set ZEGO_WEB_SDK_URL to load that build instead.
+#: changes is not documented. ``zego-kit web-sdk bundle --tarball FILE.tgz`` (or
+#: ZEGO_WEB_SDK_URL) loads that build instead; see ``zego_helpers/web_sdk.py``.
 SDK_VERSION = "3.11.0"
-#: The npm package's files are UMD bundles that ``require()`` four other
-#: packages, so they are not importable as they are; jsDelivr's ``+esm``
-#: endpoint serves the package bundled as one ES module.
+#: ``sdk_url`` value: the kernel sends the copy installed in the kit home.
+KERNEL_SDK = "kernel:"
+#: Without an installed copy: the public CDN. The npm package's files are UMD
+#: bundles that ``require()`` four other packages, so jsDelivr's ``+esm``
+#: endpoint is used: it serves the package as an ES module whose dependencies
+#: are further CDN URLs (online only; a saved copy of it breaks offline).
 DEFAULT_SDK_URL = f"https://cdn.jsdelivr.net/npm/zego-express-engine-webrtc@{SDK_VERSION}/+esm"
 #: Point this at another copy of the SDK (an ES module, or a script that
 #: defines ``window.ZegoExpressEngine``), e.g. one your company serves.
 SDK_URL_ENV = "ZEGO_WEB_SDK_URL"
+#: ``1`` turns on the SDK's own logging (console "debug", upload "info").
+SDK_DEBUG_ENV = "ZEGO_WEB_SDK_DEBUG"
 MODES = ("real", "sandbox")
+#: The control buttons' Actions (each is also a server API Action).
+CONTROL_ACTIONS = ("InterruptAgentInstance", "SendAgentInstanceTTS", "SendAgentInstanceLLM")
 
 _JS_PATH = Path(__file__).with_name("call_widget.js")
 # A Token04 is "04" + Base64. Anything shaped like one is masked in error text.
@@ -76,9 +105,24 @@ _TOKEN_LIKE = re.compile(r"04[A-Za-z0-9+/]{16,}={0,2}")
 
 
 def default_sdk_url(env: Mapping[str, str] | None = None) -> str:
-    """``$ZEGO_WEB_SDK_URL`` if set, else the pinned public CDN build."""
+    """``$ZEGO_WEB_SDK_URL`` if set; else ``"kernel:"`` when a copy is installed in the
+    kit home (``zego-kit web-sdk bundle``); else the pinned public CDN build."""
     env = os.environ if env is None else env
-    return env.get(SDK_URL_ENV, "").strip() or DEFAULT_SDK_URL
+    configured = env.get(SDK_URL_ENV, "").strip()
+    if configured:
+        return configured
+    try:
+        installed = installed_sdk(kit_home_from_env(env))
+    except ZegoError as error:  # a damaged copy: say so, then fall back to the CDN
+        log.warning("call widget: %s", error)
+        installed = None
+    return KERNEL_SDK if installed is not None else DEFAULT_SDK_URL
+
+
+def sdk_debug_default(env: Mapping[str, str] | None = None) -> bool:
+    """``$ZEGO_WEB_SDK_DEBUG`` set to 1/true/yes turns on the SDK's own logging."""
+    env = os.environ if env is None else env
+    return env.get(SDK_DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def scrub_tokens(text: str) -> str:
@@ -142,9 +186,15 @@ class CallWidget(anywidget.AnyWidget):
     than ``user_stream_id``. ``sdk_url`` defaults to :func:`default_sdk_url`.
     ``presence_callback(in_room)`` is called when the user has joined (``True``)
     or left (``False``). ``turn_handler(text) -> reply`` answers a turn of the
-    simulated call (``mode="sandbox"``). ``on_error(error)`` is called with
-    each :class:`CallWidgetError`. The callbacks run one at a time, in order, on
-    a worker thread, so a slow one does not block the kernel.
+    simulated call (``mode="sandbox"``). ``control_handler(action, text)`` does
+    a control button's Action there (returns what the agent says, or ``None``).
+    ``agent_user_id`` (the instance's ``RTC.AgentUserId``) is where a real
+    call's control commands go. ``join_timeout`` is how many seconds the
+    browser waits for ZEGO's servers to answer the login. ``sdk_debug`` turns
+    on the SDK's own logging (default: ``$ZEGO_WEB_SDK_DEBUG``).
+    ``on_error(error)`` is called with each :class:`CallWidgetError`. The
+    callbacks run one at a time, in order, on a worker thread, so a slow one
+    does not block the kernel.
     """
 
     _esm = _JS_PATH
@@ -157,12 +207,17 @@ class CallWidget(anywidget.AnyWidget):
     user_name = traitlets.Unicode("").tag(sync=True)
     user_stream_id = traitlets.Unicode("").tag(sync=True)
     agent_stream_id = traitlets.Unicode("").tag(sync=True)
+    agent_user_id = traitlets.Unicode("").tag(sync=True)
     sdk_url = traitlets.Unicode("").tag(sync=True)
+    sdk_debug = traitlets.Bool(False).tag(sync=True)
+    join_timeout = traitlets.Float(30.0).tag(sync=True)
     mode = traitlets.Unicode("real").tag(sync=True)
     # What the browser reports (written by the browser, read from Python).
     state = traitlets.Unicode("ready").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     subtitles = traitlets.List(traitlets.Dict()).tag(sync=True)
+    sdk_info = traitlets.Unicode("").tag(sync=True)  # which SDK build and version loaded
+    control_status = traitlets.Unicode("").tag(sync=True)  # the last control's outcome
     # Either side may change it.
     muted = traitlets.Bool(False).tag(sync=True)
 
@@ -177,10 +232,14 @@ class CallWidget(anywidget.AnyWidget):
         user_stream_id: str,
         token_provider: Callable[[], str] | None = None,
         agent_stream_id: str | None = None,
+        agent_user_id: str | None = None,
         sdk_url: str | None = None,
+        sdk_debug: bool | None = None,
+        join_timeout: float = 30.0,
         mode: str = "real",
         presence_callback: Callable[[bool], None] | None = None,
         turn_handler: Callable[[str], str] | None = None,
+        control_handler: Callable[[str, str], str | None] | None = None,
         on_error: Callable[[CallWidgetError], None] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -199,6 +258,14 @@ class CallWidget(anywidget.AnyWidget):
         check_room_or_stream_id("user_stream_id", user_stream_id)
         if agent_stream_id:
             check_room_or_stream_id("agent_stream_id", agent_stream_id)
+        if agent_user_id:
+            check_user_id("agent_user_id", agent_user_id)
+        if (
+            isinstance(join_timeout, bool)
+            or not isinstance(join_timeout, (int, float))
+            or not 1 <= join_timeout <= 600
+        ):
+            raise ValidationError("join_timeout", f"is {join_timeout!r}; use 1 to 600 seconds")
         if not isinstance(user_name, str) or not user_name.strip():
             raise ValidationError("user_name", "must be a non-empty display name")
 
@@ -210,13 +277,19 @@ class CallWidget(anywidget.AnyWidget):
             user_name=user_name,
             user_stream_id=user_stream_id,
             agent_stream_id=agent_stream_id or "",
+            agent_user_id=agent_user_id or "",
             sdk_url=sdk_url or default_sdk_url(),
+            sdk_debug=sdk_debug_default() if sdk_debug is None else bool(sdk_debug),
+            join_timeout=float(join_timeout),
             mode=mode,
             **kwargs,
         )
         self._token_provider = token_provider
         self._presence_callback = presence_callback
         self._turn_handler = turn_handler
+        self._control_handler = control_handler
+        #: The outcome of each control button pressed, oldest first (as the browser said it).
+        self.control_results: list[dict[str, Any]] = []
         self._error_hooks: list[Callable[[CallWidgetError], None]] = []
         if on_error is not None:
             self._error_hooks.append(on_error)
@@ -267,6 +340,13 @@ class CallWidget(anywidget.AnyWidget):
             self._run(self._set_presence, bool(content.get("in_room")))
         elif kind == "say":
             self._run(self._answer_turn, content.get("id"), str(content.get("text", "")))
+        elif kind == "get-sdk":
+            self._run(self._send_sdk, content.get("id"))
+        elif kind == "control":
+            action, text = str(content.get("action", "")), str(content.get("text", ""))
+            self._run(self._answer_control, content.get("id"), action, text)
+        elif kind == "control-result":
+            self.control_results.append({k: v for k, v in content.items() if k != "type"})
         elif kind == "error":
             code = content.get("code")
             self._record(
@@ -315,6 +395,36 @@ class CallWidget(anywidget.AnyWidget):
             self._fail(request_id, "turn", f"turn_handler failed: {_describe(exc)}")
             return
         self.send({"type": "agent-reply", "id": request_id, "text": str(reply)})
+
+    def _send_sdk(self, request_id: Any) -> None:
+        """Send the installed Web SDK file (its bytes as the message's binary buffer)."""
+        try:
+            installed, data = read_installed_sdk(kit_home_from_env())
+        except ZegoError as error:
+            self._fail(request_id, "sdk-load", str(error))
+            return
+        answer = {
+            "type": "sdk",
+            "id": request_id,
+            "description": installed.describe(),
+            "version": installed.version,
+            "sha256": installed.sha256,
+        }
+        self.send(answer, buffers=[data])
+
+    def _answer_control(self, request_id: Any, action: str, text: str) -> None:
+        if action not in CONTROL_ACTIONS:
+            self._fail(request_id, "control", f"unknown control action {action!r}")
+            return
+        if self._control_handler is None:
+            self._fail(request_id, "control", "no control_handler was given to CallWidget")
+            return
+        try:
+            said = self._control_handler(action, text)
+        except Exception as exc:
+            self._fail(request_id, "control", f"{action} failed: {_describe(exc)}")
+            return
+        self.send({"type": "control-answer", "id": request_id, "say": said or ""})
 
     # ----- errors ---------------------------------------------------------
 

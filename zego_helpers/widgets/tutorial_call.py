@@ -38,6 +38,13 @@ def call_widget_for(
       idle rule), and each typed or spoken turn is sent with
       :func:`~zego_helpers.workflows.ask`; the agent's answer comes back to
       the browser, which reads it aloud.
+
+    In both modes the call has three control buttons. In a real call they send
+    ZEGO's room commands to ``entry``'s agent user id (agent custom control);
+    in the sandbox, :func:`control_on_sandbox` makes the same server API calls:
+    ``InterruptAgentInstance``, ``SendAgentInstanceTTS`` and, for "Ask this",
+    ``SendAgentInstanceLLM`` (through :func:`~zego_helpers.workflows.ask`, so
+    the answer can be shown).
     """
     ids = call_ids_of(entry)
     callbacks: dict[str, Any]
@@ -50,7 +57,11 @@ def call_widget_for(
         def answer(text: str) -> str:
             return ask(client, entry.agent_instance_id, text).text
 
-        callbacks = {"presence_callback": tell_presence, "turn_handler": answer}
+        callbacks = {
+            "presence_callback": tell_presence,
+            "turn_handler": answer,
+            "control_handler": control_on_sandbox(client, entry.agent_instance_id),
+        }
     else:
         secret = server_secret_for(settings)
         payload = privilege_payload(ids.room_id, [ids.user_stream_id])
@@ -73,6 +84,27 @@ def call_widget_for(
         user_name=user_name,
         user_stream_id=ids.user_stream_id,
         agent_stream_id=ids.agent_stream_id,
+        agent_user_id=ids.agent_user_id,
         mode=settings.mode,
         **callbacks,
     )
+
+
+def control_on_sandbox(client: AIAgentClient, agent_instance_id: str) -> Any:
+    """The call widget's control buttons in the simulated call: the server API's Actions.
+
+    Returns ``control(action, text) -> what the agent says`` (``None`` for Interrupt).
+    """
+
+    def control(action: str, text: str) -> str | None:
+        if action == "InterruptAgentInstance":
+            client.interrupt_agent_instance(agent_instance_id)
+            return None
+        if action == "SendAgentInstanceTTS":
+            client.send_agent_instance_tts(agent_instance_id, text)
+            return text
+        if action == "SendAgentInstanceLLM":
+            return ask(client, agent_instance_id, text).text
+        raise ValueError(f"unknown control action {action!r}")
+
+    return control

@@ -3,7 +3,7 @@
 // The model behaves like anywidget's: get/set/on/off/send/save_changes. Messages the
 // widget sends go to window.__toKernel and saved changes to window.__syncToKernel, when
 // the test exposes them (it bridges them to a real Python CallWidget). The test delivers
-// the kernel's messages with window.__fromKernel(content) and its trait changes with
+// the kernel's messages with window.__fromKernel(content, buffers) and its trait changes with
 // window.__stateFromKernel(changes).
 import widget from "/widget/call_widget.js";
 
@@ -59,7 +59,14 @@ window.__startWidget = (state) => {
   window.__cleanup = widget.render({ model, el: document.getElementById("widget") });
 };
 
-window.__fromKernel = (content) => window.__model.emit("msg:custom", content, []);
+/** A kernel message; binary buffers arrive base64-encoded and are passed on as DataViews. */
+window.__fromKernel = (content, buffers64 = []) => {
+  const buffers = buffers64.map((text) => {
+    const bytes = Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+    return new DataView(bytes.buffer);
+  });
+  window.__model.emit("msg:custom", content, buffers);
+};
 
 window.__stateFromKernel = (changes) => {
   for (const [name, value] of Object.entries(changes)) {

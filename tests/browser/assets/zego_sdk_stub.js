@@ -1,11 +1,20 @@
 // A stand-in for zego-express-engine-webrtc, served from the widget's configurable sdk_url.
 //
 // It records every call with its arguments in window.__zegoCalls, lets the test fire SDK
-// events (window.__zegoStub.fire(name, ...args)) and behaves like the real SDK where the
-// widget depends on it: loginRoom rejects with {code, msg}, createZegoStream really calls
-// getUserMedia and turns its failures into the SDK's error objects, destroyStream stops
-// the microphone's tracks. Set window.__zegoStubConfig = {loginError: {code, msg}} to make
-// loginRoom fail, or {loginHangs: true} to make it never finish.
+// events (window.__zegoStub.fire(name, ...args)) and behaves like the real SDK (3.11.0,
+// observed in Chromium by tests/browser/test_call_widget_real_sdk.py, which also checks
+// that every method here exists on the real engine):
+//   - rejections are plain objects, not Errors: loginRoom {code, msg}; createZegoStream
+//     {errorCode, extendedData}; startPlayingStream {code, message, errorCode, extendedData}
+//   - startPublishingStream THROWS {errorCode: 1000002, extendedData} before login
+//   - on() returns false for an event name the SDK does not know
+//   - renewToken() returns false before login
+//   - destroyEngine() a second time throws an Error
+//   - loginRoom checks its arguments like the SDK (empty token: 1100001; room id with a
+//     space: 1002012), and can stay pending, as it does offline (it stays pending even
+//     after logoutRoom)
+// Set window.__zegoStubConfig = {loginError: {code, msg}} to make loginRoom fail,
+// {loginHangs: true} to make it never finish, {playError: {...}} to make playing fail.
 
 const calls = (window.__zegoCalls = window.__zegoCalls || []);
 const stub = (window.__zegoStub = window.__zegoStub || {
@@ -15,6 +24,20 @@ const stub = (window.__zegoStub = window.__zegoStub || {
     for (const handler of this.engine?.handlers[event] ?? []) handler(...args);
   },
 });
+
+/** The event names the widget may use; the real SDK knows these (and many more). */
+const EVENTS = new Set([
+  "roomStreamUpdate",
+  "tokenWillExpire",
+  "roomStateChanged",
+  "roomStateUpdate",
+  "publisherStateUpdate",
+  "playerStateUpdate",
+  "recvExperimentalAPI",
+  "roomUserUpdate",
+  "IMRecvCustomCommand",
+]);
+const ROOM_ID = /^[A-Za-z0-9~!@#$%^&*()_+=\-,;'.<>/]{1,127}$/;
 
 /** Objects are recorded by name (streams, views, elements) so the test can compare JSON. */
 function describe(value) {
@@ -30,14 +53,37 @@ function record(method, args) {
 }
 
 export class ZegoExpressEngine {
+  static version = "stub";
+
+  static presetLogConfig(...args) {
+    record("presetLogConfig", args);
+    return true;
+  }
+
   constructor(...args) {
     record("constructor", args);
     this.handlers = {};
+    this.loggedIn = false;
+    this.destroyed = false;
     stub.engine = this;
+  }
+
+  getVersion() {
+    return ZegoExpressEngine.version;
+  }
+
+  setLogConfig(...args) {
+    record("setLogConfig", args);
+    return true;
+  }
+
+  setDebugVerbose(...args) {
+    record("setDebugVerbose", args);
   }
 
   on(event, handler) {
     record("on", [event]);
+    if (!EVENTS.has(event)) return false;
     (this.handlers[event] = this.handlers[event] || []).push(handler);
     return true;
   }
@@ -55,9 +101,13 @@ export class ZegoExpressEngine {
 
   async loginRoom(...args) {
     record("loginRoom", args);
+    const [roomID, token] = args;
+    if (!token) throw { code: 1100001, msg: "input parm error." };
+    if (!ROOM_ID.test(roomID)) throw { code: 1002012, msg: "room ID contains illegal characters" };
     const { loginError, loginHangs } = window.__zegoStubConfig || {};
     if (loginError) throw loginError;
     if (loginHangs) return new Promise(() => {}); // like a login that keeps retrying
+    this.loggedIn = true;
     return true;
   }
 
@@ -71,11 +121,11 @@ export class ZegoExpressEngine {
         video: camera.video,
       });
     } catch (err) {
-      // What the real SDK rejects with (codes from its bundle).
+      // What the real SDK rejects with (codes from its bundle, shapes as observed).
       if (err.name === "NotAllowedError" || err.name === "SecurityError") {
-        throw { code: 1103064, name: err.name, message: `${err.name}: get device not allowed` };
+        throw { errorCode: 1103064, extendedData: `get device not allowed ${err.name} ${err.message}` };
       }
-      throw { code: 1103061, message: `get media fail ${err.name} ${err.message}` };
+      throw { errorCode: 1103061, extendedData: `get media fail ${err.name} ${err.message}` };
     }
     stub.localStream = { __stubName: "localStream", media };
     return stub.localStream;
@@ -83,6 +133,7 @@ export class ZegoExpressEngine {
 
   startPublishingStream(...args) {
     record("startPublishingStream", args);
+    if (!this.loggedIn) throw { errorCode: 1000002, extendedData: "" };
     return true;
   }
 
@@ -98,6 +149,8 @@ export class ZegoExpressEngine {
 
   async startPlayingStream(...args) {
     record("startPlayingStream", args);
+    const { playError } = window.__zegoStubConfig || {};
+    if (playError) throw playError;
     const remote = new MediaStream();
     remote.__stubName = `remote:${args[0]}`;
     return remote;
@@ -119,7 +172,7 @@ export class ZegoExpressEngine {
 
   renewToken(...args) {
     record("renewToken", args);
-    return true;
+    return this.loggedIn;
   }
 
   destroyStream(...args) {
@@ -129,9 +182,12 @@ export class ZegoExpressEngine {
 
   logoutRoom(...args) {
     record("logoutRoom", args);
+    this.loggedIn = false;
   }
 
   destroyEngine(...args) {
     record("destroyEngine", args);
+    if (this.destroyed) throw new Error("ZegoExpressEngine has been destroyed.");
+    this.destroyed = true;
   }
 }
