@@ -59,7 +59,9 @@ _EXPORTS_ENGINE = re.compile(
     r"export\s*\{[^}]*\bZegoExpressEngine\b[^}]*\}|"
     r"export\s+(?:class|const|let|var|function)\s+ZegoExpressEngine\b"
 )
-_HAS_EXPORT = re.compile(r"(?:^|[;}\s])export\s*(?:\{|\*|default\b|class\b|const\b|let\b|var\b|function\b)")
+_HAS_EXPORT = re.compile(
+    r"(?:^|[;}\s])export\s*(?:\{|\*|default\b|class\b|const\b|let\b|var\b|function\b)"
+)
 # import x from "pkg" / import "pkg" / export * from "pkg" / import("pkg"), minified or not,
 # where "pkg" is a bare name (not ./, ../, / or a URL): the browser cannot resolve those.
 _BARE_IMPORT = re.compile(

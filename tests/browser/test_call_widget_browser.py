@@ -11,43 +11,32 @@ token renewal, mute, each failure's message, and the sandbox's simulated call.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import queue
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import (
-    INSECURE_HOST,
-    REPO_ROOT,
-    artifact_path,
-    file_route,
-    local_server,
-    text_route,
-    watch_page_errors,
+from browser_support import INSECURE_HOST, file_route, local_server, text_route
+from widget_page import (
+    AGENT_STREAM,
+    AGENT_USER,
+    APP_ID,
+    ASSETS,
+    ROOM,
+    SECRET,
+    SERVER,
+    USER,
+    USER_NAME,
+    USER_STREAM,
+    WidgetPage,
+    assert_failed,
+    harness_routes,
+    save_screenshot,
+    widget_opener,
 )
 
-from zego_helpers.token04 import decode_token04, generate_token04
-from zego_helpers.widgets.call_widget import CallWidget
+from zego_helpers.token04 import decode_token04
 
 pytestmark = pytest.mark.browser
-
-ASSETS = Path(__file__).with_name("assets")
-WIDGET_JS = REPO_ROOT / "zego_helpers" / "widgets" / "call_widget.js"
-DOCS_SCREENSHOT = REPO_ROOT / "docs" / "images" / "call-widget.png"
-
-APP_ID = 1234567890
-SECRET = "0123456789abcdef0123456789abcdef"  # a made-up 32-character ServerSecret
-SERVER = f"wss://webliveroom{APP_ID}-api.coolzcloud.com/ws"
-ROOM = "room_test_1"
-USER = "user_test_1"
-USER_NAME = "Ada"
-USER_STREAM = "room_test_1_user"
-AGENT_STREAM = "room_test_1_agent"
 
 QUIET_LOGS = {"logLevel": "error", "remoteLogLevel": "disable"}
 JOIN_SEQUENCE = [
@@ -93,9 +82,7 @@ def classic_script_stub() -> str:
 def server_url():
     js = "text/javascript; charset=utf-8"
     routes = {
-        "/": file_route(ASSETS / "call_widget_harness.html", "text/html; charset=utf-8"),
-        "/harness.js": file_route(ASSETS / "call_widget_harness.js", js),
-        "/widget/call_widget.js": file_route(WIDGET_JS, js),
+        **harness_routes(),
         "/sdk/zego.js": file_route(ASSETS / "zego_sdk_stub.js", js),
         "/sdk/zego-classic.js": text_route(classic_script_stub(), js),
     }
@@ -103,134 +90,11 @@ def server_url():
         yield url
 
 
-class WidgetPage:
-    """One test page with the widget, bridged to a real Python ``CallWidget``.
-
-    Messages from the page reach the widget's handler as they would from the
-    kernel's comm; what the widget sends is queued (it may send from its worker
-    thread) and delivered to the page by :meth:`pump`, which the waits call.
-    """
-
-    def __init__(self, page: Any, widget: CallWidget) -> None:
-        self.page = page
-        self.widget = widget
-        self.js_errors = watch_page_errors(page)
-        self._outbox: queue.Queue[tuple[dict, list]] = queue.Queue()
-        self._applying_browser_state = False
-        widget.send = lambda content, buffers=None: self._outbox.put((content, buffers or []))
-        widget.observe(self._python_changed, names=list(CallWidget.class_own_traits(sync=True)))
-        page.expose_function("__toKernel", lambda content: widget._handle_custom_msg(content, []))
-        page.expose_function("__syncToKernel", self._browser_changed)
-
-    def _browser_changed(self, changes: dict) -> None:
-        self._applying_browser_state = True
-        try:
-            self.widget.set_state(changes)
-        finally:
-            self._applying_browser_state = False
-
-    def _python_changed(self, change: dict) -> None:
-        if not self._applying_browser_state:
-            self._outbox.put(({"__state__": {change["name"]: change["new"]}}, []))
-
-    def start(self, url: str) -> None:
-        self.page.goto(url)
-        self.page.wait_for_function("window.__harnessReady === true")
-        self.page.evaluate("state => window.__startWidget(state)", self.widget.get_state())
-
-    def pump(self) -> None:
-        while True:
-            try:
-                content, buffers = self._outbox.get_nowait()
-            except queue.Empty:
-                return
-            if "__state__" in content:
-                self.page.evaluate("c => window.__stateFromKernel(c)", content["__state__"])
-            else:
-                encoded = [base64.b64encode(bytes(buffer)).decode("ascii") for buffer in buffers]
-                self.page.evaluate("([c, b]) => window.__fromKernel(c, b)", [content, encoded])
-
-    def wait_for(self, js: str | None = None, py: Callable[[], bool] | None = None) -> None:
-        """Pump messages until the page's ``js`` expression and/or ``py()`` are true."""
-        deadline = time.monotonic() + 10
-        while True:
-            self.pump()
-            if (js is None or self.page.evaluate(js)) and (py is None or py()):
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"timed out waiting for {js or py}; state={self.state()!r}, "
-                    f"error={self.error()!r}, SDK calls={self.methods()}"
-                )
-            self.page.wait_for_timeout(20)
-
-    def wait_for_state(self, state: str) -> None:
-        self.wait_for(f"document.querySelector('.zego-call-state').textContent === {state!r}")
-
-    def wait_for_call(self, method: str) -> None:
-        self.wait_for(f"(window.__zegoCalls || []).some(c => c.method === {method!r})")
-
-    def click(self, name: str) -> None:
-        self.page.click(f".zego-call-{name}")
-
-    def fire(self, event: str, *args: Any) -> None:
-        self.page.evaluate("([e, a]) => window.__zegoStub.fire(e, ...a)", [event, list(args)])
-
-    def calls(self) -> list[dict]:
-        return self.page.evaluate("window.__zegoCalls || []")
-
-    def methods(self) -> list[str]:
-        return [call["method"] for call in self.calls()]
-
-    def state(self) -> str:
-        return self.page.text_content(".zego-call-state") or ""
-
-    def error(self) -> str:
-        return self.page.text_content(".zego-call-error") or ""
-
-
 @pytest.fixture
 def open_widget(browser, server_url):
-    """Open a page with a fresh widget: ``open_widget(**CallWidget kwargs)``."""
-    contexts = []
-    widgets = []
-
-    def open_(host: str = "127.0.0.1", init_script: str | None = None, **kwargs: Any):
-        tokens: list[str] = []
-
-        def token_provider() -> str:
-            tokens.append(generate_token04(APP_ID, USER, SECRET))
-            return tokens[-1]
-
-        options = {
-            "app_id": APP_ID,
-            "server": SERVER,
-            "room_id": ROOM,
-            "user_id": USER,
-            "user_name": USER_NAME,
-            "user_stream_id": USER_STREAM,
-            "agent_stream_id": AGENT_STREAM,
-            "token_provider": token_provider,
-            "sdk_url": f"{server_url}/sdk/zego.js",
-        }
-        options.update(kwargs)
-        widget = CallWidget(**options)
-        widget.tokens = tokens  # the tokens handed out, for the assertions
-        widgets.append(widget)
-        context = browser.new_context(viewport={"width": 760, "height": 560})
-        contexts.append(context)
-        page = context.new_page()
-        if init_script:
-            page.add_init_script(init_script)
-        session = WidgetPage(page, widget)
-        session.start(server_url.replace("127.0.0.1", host) + "/")
-        return session
-
-    yield open_
-    for context in contexts:
-        context.close()
-    for widget in widgets:
-        widget.close()
+    """Open a page with a fresh widget on the stub SDK: ``open_widget(**CallWidget kwargs)``."""
+    with widget_opener(browser, server_url, sdk_url=f"{server_url}/sdk/zego.js") as open_:
+        yield open_
 
 
 def joined(open_widget, **kwargs: Any) -> WidgetPage:
@@ -245,15 +109,6 @@ def room_message(cmd: int, seq: int, data: dict) -> dict:
     body = {"Timestamp": 1700000000000 + seq, "SeqId": seq, "Round": 1, "Cmd": cmd, "Data": data}
     content = {"roomID": ROOM, "sendIDName": "agent", "msgType": 0, "msgContent": json.dumps(body)}
     return {"method": "onRecvRoomChannelMessage", "content": content}
-
-
-def save_screenshot(session: WidgetPage, name: str, docs: bool = False) -> None:
-    widget_box = session.page.locator("#widget")
-    widget_box.screenshot(path=str(artifact_path(name)))
-    # The README's picture: written once (or again with ZEGO_UPDATE_SCREENSHOTS=1).
-    if docs and (not DOCS_SCREENSHOT.exists() or os.environ.get("ZEGO_UPDATE_SCREENSHOTS")):
-        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        widget_box.screenshot(path=str(DOCS_SCREENSHOT))
 
 
 # ----- real mode: the happy path ---------------------------------------------
@@ -314,7 +169,7 @@ def test_agent_stream_is_played_and_subtitles_are_merged(open_widget):
         "Agent: Hi there!",
     ]
     assert session.js_errors == []
-    save_screenshot(session, "call-widget-real.png", docs=True)
+    save_screenshot(session, "call-widget-real.png", docs_name="call-widget.png")
 
     # The agent leaves: its stream stops playing.
     before = len(session.calls())
@@ -407,20 +262,6 @@ def test_leave_while_joining_cancels_the_join(open_widget):
 
 
 # ----- real mode: each failure, in words ------------------------------------
-
-
-def assert_failed(session: WidgetPage, kind: str, *phrases: str) -> None:
-    session.wait_for_state("failed")
-    session.wait_for(py=lambda: bool(session.widget.errors))
-    shown = session.error()
-    for phrase in phrases:
-        assert phrase in shown
-    error = session.widget.errors[-1]
-    assert error.kind == kind
-    assert error.message == shown
-    for token in session.widget.tokens:
-        assert token not in shown
-    assert session.page.is_enabled(".zego-call-join")  # the user can try again
 
 
 def test_sdk_that_cannot_be_loaded(open_widget, server_url):
@@ -610,3 +451,200 @@ def test_a_failing_turn_handler_is_shown_once(open_widget):
     assert session.error() == "turn_handler failed: RuntimeError: the LLM is down"
     session.wait_for_state("in the simulated call")
     assert [error.kind for error in session.widget.errors] == ["turn"]  # not echoed back
+
+
+# ----- real mode: what the SDK says, and the agent controlled from the call ---
+
+
+def test_the_widget_says_which_sdk_it_loaded(open_widget, server_url):
+    session = joined(open_widget)
+
+    expected = f"ZEGO Express Web SDK stub (from {server_url}/sdk/zego.js)"
+    assert session.page.text_content(".zego-call-sdk") == f"SDK: {expected}"
+    session.wait_for(py=lambda: session.widget.sdk_info == expected)
+
+
+def test_an_sdk_that_does_not_know_an_event_fails_in_words(open_widget):
+    session = open_widget()
+    session.page.evaluate("window.__zegoStubConfig = {forgetEvents: ['recvExperimentalAPI']}")
+
+    session.click("join")
+
+    assert_failed(session, "sdk", 'does not know the event "recvExperimentalAPI"', "web-sdk bundle")
+    assert "loginRoom" not in session.methods()
+
+
+def test_user_speaking_status_cmd_1_moves_the_state_line(open_widget):
+    session = joined(open_widget)
+    session.fire("roomStreamUpdate", ROOM, "ADD", [{"streamID": AGENT_STREAM}], "")
+    session.wait_for_state("agent joined")
+
+    # Cmd 1, SpeakStatus 1: the user started speaking, the agent listens; 2: it thinks.
+    session.fire("recvExperimentalAPI", room_message(1, 7, {"SpeakStatus": 1, "UserId": USER}))
+    session.wait_for_state("agent listening")
+    session.fire("recvExperimentalAPI", room_message(1, 8, {"SpeakStatus": 2, "UserId": USER}))
+    session.wait_for_state("agent thinking")
+    # Another user's speech does not move our state line.
+    session.fire("recvExperimentalAPI", room_message(1, 9, {"SpeakStatus": 1, "UserId": "other"}))
+    session.page.wait_for_timeout(100)
+    assert session.state() == "agent thinking"
+
+
+def control_answer(action: str, seq: str, code: int = 0, message: str = "success") -> dict:
+    """The agent's answer to a control command: a room channel message of msgType 22."""
+    body = {
+        "Action": action,
+        "Seq": seq,
+        "Code": code,
+        "Message": message,
+        "RequestId": "8916619579948490296",
+        "Data": {"Round": 1481651956},
+    }
+    content = {"roomID": ROOM, "msgType": 22, "msgContent": json.dumps(body)}
+    return {"method": "onRecvRoomChannelMessage", "content": content}
+
+
+def sent_commands(session: WidgetPage) -> list[dict]:
+    """The room commands the widget sent: callExperimentalAPI("sendRoomChannelMessage")."""
+    sent = []
+    for call in session.calls():
+        if call["method"] == "callExperimentalAPI" and call["args"][0]["method"] == (
+            "sendRoomChannelMessage"
+        ):
+            params = call["args"][0]["params"]
+            sent.append({**params, "msgContent": json.loads(params["msgContent"])})
+    return sent
+
+
+def test_control_buttons_send_the_documented_room_commands(open_widget):
+    session = joined(open_widget)
+    assert session.page.is_visible(".zego-call-controls")
+    api = session.page.locator(".zego-call-api").all_inner_texts()
+    assert api == [
+        "server API: InterruptAgentInstance",
+        "server API: SendAgentInstanceTTS",
+        "server API: SendAgentInstanceLLM",
+    ]
+
+    session.click("interrupt")
+    session.wait_for(py=lambda: len(sent_commands(session)) == 1)
+    command = sent_commands(session)[0]
+    seq = command["msgContent"]["Seq"]
+    assert command == {
+        "roomID": ROOM,
+        "msgType": 20,
+        "msgContent": {"Action": "InterruptAgentInstance", "Seq": seq, "Params": {}},
+        "toUserIDList": [AGENT_USER],
+        "seq": 1,
+    }
+    assert seq.startswith(f"{USER}:web_") and seq.endswith(":1")
+    session.fire("recvExperimentalAPI", control_answer("InterruptAgentInstance", seq))
+    done = "InterruptAgentInstance: done (RequestId 8916619579948490296)"
+    session.wait_for(
+        f"document.querySelector('.zego-call-control-status').textContent === {done!r}"
+    )
+
+    session.page.fill(".zego-call-control-text", "  Welcome to the workshop!  ")
+    session.click("say")
+    session.click("ask")
+    session.wait_for(py=lambda: len(sent_commands(session)) == 3)
+    say, ask = (c["msgContent"] for c in sent_commands(session)[1:])
+    assert (say["Action"], say["Params"]) == (
+        "SendAgentInstanceTTS",
+        {"Text": "Welcome to the workshop!", "AddHistory": True},
+    )
+    assert (ask["Action"], ask["Params"]) == (
+        "SendAgentInstanceLLM",
+        {"Text": "Welcome to the workshop!"},
+    )
+    # A refusal is shown with ZEGO's code; an answer to an unknown Seq changes nothing.
+    session.fire("recvExperimentalAPI", control_answer("SendAgentInstanceTTS", "nobody:1", 0))
+    session.fire(
+        "recvExperimentalAPI",
+        control_answer("SendAgentInstanceTTS", say["Seq"], 410001010, "instance not found"),
+    )
+    session.fire("recvExperimentalAPI", control_answer("SendAgentInstanceLLM", ask["Seq"]))
+    session.wait_for(py=lambda: len(session.widget.control_results) == 3)
+    results = [(r["action"], r["code"]) for r in session.widget.control_results]
+    assert results == [
+        ("InterruptAgentInstance", 0),
+        ("SendAgentInstanceTTS", 410001010),
+        ("SendAgentInstanceLLM", 0),
+    ]
+    assert (
+        "failed with code 410001010: instance not found"
+        in (session.widget.control_results[1]["text"])
+    )
+    assert session.widget.errors == []  # a control's outcome is not a call error
+    save_screenshot(session, "call-widget-controls.png", docs_name="call-widget-controls.png")
+
+
+def test_a_control_without_an_answer_or_text_says_so(open_widget):
+    session = joined(open_widget)
+    session.page.clock.install()
+
+    session.click("say")  # no text typed
+    session.wait_for("document.querySelector('.zego-call-control-status').textContent !== ''")
+    assert session.page.text_content(".zego-call-control-status") == (
+        "SendAgentInstanceTTS: type the text for the agent first"
+    )
+    assert sent_commands(session) == []
+
+    session.page.fill(".zego-call-control-text", "x" * 301)
+    session.click("say")
+    session.wait_for(py=lambda: len(session.widget.control_results) == 2)
+    assert "has 301 characters; ZEGO takes at most 300" in session.widget.control_results[1]["text"]
+
+    session.click("interrupt")
+    session.wait_for(py=lambda: len(sent_commands(session)) == 1)
+    session.page.clock.fast_forward(5_100)
+    session.wait_for(py=lambda: len(session.widget.control_results) == 3)
+    assert session.widget.control_results[2]["text"] == (
+        "InterruptAgentInstance: sent, but the agent did not answer within 5 s "
+        "(is the agent instance still in this room?)"
+    )
+
+
+def test_simulated_call_control_buttons_act_on_the_sandbox(open_widget):
+    done: list[tuple[str, str]] = []
+
+    def control(action: str, text: str) -> str | None:
+        done.append((action, text))
+        return {"SendAgentInstanceTTS": text, "SendAgentInstanceLLM": f"About {text}: yes."}.get(
+            action
+        )
+
+    session, _, _ = sandbox_widget(open_widget)
+    session.widget._control_handler = control
+    assert session.page.is_hidden(".zego-call-controls")  # not before joining
+    session.click("join")
+    session.wait_for_state("in the simulated call")
+
+    session.page.fill(".zego-call-control-text", "Hello from the trainer")
+    session.click("say")
+    session.wait_for("window.__spoken.length === 1")
+    session.click("ask")
+    session.wait_for("window.__spoken.length === 2")
+    session.click("interrupt")
+    session.wait_for(py=lambda: len(session.widget.control_results) == 3)
+
+    assert done == [
+        ("SendAgentInstanceTTS", "Hello from the trainer"),
+        ("SendAgentInstanceLLM", "Hello from the trainer"),
+        ("InterruptAgentInstance", ""),
+    ]
+    assert session.page.evaluate("window.__spoken") == [
+        "Hello from the trainer",
+        "About Hello from the trainer: yes.",
+    ]
+    assert [r["text"] for r in session.widget.control_results] == [
+        "SendAgentInstanceTTS: done by the sandbox",
+        "SendAgentInstanceLLM: done by the sandbox",
+        "InterruptAgentInstance: done by the sandbox",
+    ]
+    assert session.page.inner_text(".zego-call-transcript").split("\n") == [
+        "Agent: Hello from the trainer",
+        "You: Hello from the trainer",
+        "Agent: About Hello from the trainer: yes.",
+    ]
+    assert session.js_errors == []

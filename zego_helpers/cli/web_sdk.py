@@ -148,7 +148,7 @@ def _need(tool: str) -> str:
 
 
 def prepare_npm_project(folder: Path, spec: str) -> Path:
-    """An npm project in ``folder`` with the SDK (``spec``: a version or ``file:...``) and esbuild."""
+    """An npm project in ``folder`` with the SDK (``spec``: version or ``file:...``) and esbuild."""
     npm = _need("npm")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     manifest = {

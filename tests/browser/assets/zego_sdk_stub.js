@@ -14,7 +14,8 @@
 //     space: 1002012), and can stay pending, as it does offline (it stays pending even
 //     after logoutRoom)
 // Set window.__zegoStubConfig = {loginError: {code, msg}} to make loginRoom fail,
-// {loginHangs: true} to make it never finish, {playError: {...}} to make playing fail.
+// {loginHangs: true} to make it never finish, {playError: {...}} to make playing fail,
+// {forgetEvents: [names]} to play an SDK build that does not know those events.
 
 const calls = (window.__zegoCalls = window.__zegoCalls || []);
 const stub = (window.__zegoStub = window.__zegoStub || {
@@ -83,7 +84,8 @@ export class ZegoExpressEngine {
 
   on(event, handler) {
     record("on", [event]);
-    if (!EVENTS.has(event)) return false;
+    const forgotten = window.__zegoStubConfig?.forgetEvents ?? [];
+    if (!EVENTS.has(event) || forgotten.includes(event)) return false;
     (this.handlers[event] = this.handlers[event] || []).push(handler);
     return true;
   }
