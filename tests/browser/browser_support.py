@@ -66,13 +66,12 @@ def find_chromium() -> str | None:
 
 
 @contextmanager
-def chromium(extra_args: tuple[str, ...] = ()) -> Iterator[object]:
-    """Launch headless Chromium through Playwright; yields a ``playwright`` Browser.
+def playwright_session() -> Iterator[object]:
+    """Playwright's driver (one per test session: its sync API allows one per thread).
 
     Skips (or fails, see :func:`skip_or_fail`) when Chromium or Playwright is missing.
     """
-    path = find_chromium()
-    if path is None:
+    if find_chromium() is None:
         skip_or_fail(
             "Chromium is not installed. Install it with `sudo apt-get install chromium` "
             "(or run `make browser`)"
@@ -82,13 +81,19 @@ def chromium(extra_args: tuple[str, ...] = ()) -> Iterator[object]:
     except ImportError:
         skip_or_fail("the playwright package is missing: run `make venv` (see requirements.txt)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path, headless=True, args=[*HEADLESS_ARGS, *extra_args]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield playwright
+
+
+@contextmanager
+def chromium(playwright: object, extra_args: tuple[str, ...] = ()) -> Iterator[object]:
+    """Launch headless Chromium through ``playwright``; yields a Playwright ``Browser``."""
+    browser = playwright.chromium.launch(
+        executable_path=find_chromium(), headless=True, args=[*HEADLESS_ARGS, *extra_args]
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def watch_page_errors(page: object) -> list[str]:

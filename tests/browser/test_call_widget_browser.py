@@ -302,6 +302,20 @@ def test_login_rejected_with_an_expired_token(open_widget):
     assert session.methods()[-2:] == ["loginRoom", "destroyEngine"]
 
 
+def test_login_with_a_wrong_appid_says_what_to_check(open_widget):
+    session = open_widget()
+    # What the SDK's access hub answers for an AppID it has no service for (its bundle names
+    # 1102017 "dispatch error"); ZEGO's servers are out of reach here, so the stub says it.
+    session.page.evaluate(
+        "window.__zegoStubConfig = {loginError: {code: 1102017, msg: 'dispatch error'}}"
+    )
+
+    session.click("join")
+
+    assert_failed(session, "login", "code 1102017", "check ZEGO_APP_ID", "join again")
+    save_screenshot(session, "call-widget-wrong-appid.png", docs_name="call-widget-wrong-appid.png")
+
+
 def test_login_that_never_finishes_gives_up_in_words(open_widget):
     session = open_widget()
     session.page.clock.install()  # fake timers: jump over the 30 s login timeout

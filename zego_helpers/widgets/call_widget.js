@@ -322,7 +322,9 @@ async function loadFromKernel(kernel, win, importModule) {
     const namespace = await importModule(url);
     const Engine = namespace?.ZegoExpressEngine;
     if (typeof Engine !== "function") throw new Error("it exports no ZegoExpressEngine");
-    return { Engine, info: sdkInfo(Engine, `${answer.description}, served by the kernel`) };
+    let where = `${answer.build}, sha256 ${String(answer.sha256).slice(0, 12)}, from the kernel`;
+    if (answer.version !== Engine.version) where += `; installed as ${answer.version}`;
+    return { Engine, info: sdkInfo(Engine, where) };
   } catch (err) {
     throw new CallError(
       "sdk-load",

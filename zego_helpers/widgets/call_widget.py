@@ -42,7 +42,7 @@ Messages between the halves (the ``content`` of anywidget custom messages)::
       {"type": "error",       "kind": k, "message": m, "code": c}
     kernel -> browser
       {"type": "token",        "id": n, "token": t}
-      {"type": "sdk",          "id": n, "description": d, "version": v, "sha256": h}
+      {"type": "sdk", "id": n, "description": d, "build": b, "version": v, "sha256": h}
                                + the file's bytes as the message's one binary buffer
       {"type": "agent-reply",  "id": n, "text": s}
       {"type": "control-answer", "id": n, "say": s, "request_id": r}
@@ -407,6 +407,7 @@ class CallWidget(anywidget.AnyWidget):
             "type": "sdk",
             "id": request_id,
             "description": installed.describe(),
+            "build": installed.build,
             "version": installed.version,
             "sha256": installed.sha256,
         }
