@@ -17,8 +17,11 @@ import pytest
 
 from zego_helpers.errors import ValidationError
 from zego_helpers.token04 import decode_token04
+from zego_helpers.web_sdk import install_sdk
 from zego_helpers.widgets.call_widget import (
     DEFAULT_SDK_URL,
+    KERNEL_SDK,
+    SDK_DEBUG_ENV,
     SDK_URL_ENV,
     SDK_VERSION,
     CallWidget,
@@ -239,6 +242,11 @@ def test_unknown_messages_are_ignored():
         ("agent_stream_id", "bad/stream"),
         ("user_name", " "),
         ("token_provider", "04not-a-function"),
+        ("agent_user_id", "agent with spaces"),
+        ("join_timeout", 0),
+        ("join_timeout", 601),
+        ("join_timeout", True),
+        ("join_timeout", "30"),
     ],
 )
 def test_bad_arguments_name_the_field(field, value):
@@ -247,9 +255,9 @@ def test_bad_arguments_name_the_field(field, value):
     assert caught.value.field == field
 
 
-def test_sdk_url_is_pinned_and_can_be_overridden(monkeypatch):
+def test_sdk_url_is_pinned_and_can_be_overridden(monkeypatch, tmp_path):
     assert f"zego-express-engine-webrtc@{SDK_VERSION}/" in DEFAULT_SDK_URL
-    assert default_sdk_url({}) == DEFAULT_SDK_URL
+    assert default_sdk_url({"ZEGO_KIT_HOME": str(tmp_path)}) == DEFAULT_SDK_URL
     assert default_sdk_url({SDK_URL_ENV: " https://intranet.example/zego.js "}) == (
         "https://intranet.example/zego.js"
     )
@@ -288,3 +296,126 @@ def test_importing_the_widgets_package_loads_no_widget_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo_root
     )
     assert result.stdout.strip() == "[]"
+
+
+# ----- the Web SDK served by the kernel --------------------------------------------------
+
+SDK_MODULE = b'var E=function(){};E.version="3.11.0";export{E as ZegoExpressEngine};\n'
+
+
+def install_test_sdk(kit_home: Path) -> None:
+    source = kit_home.parent / "sdk.mjs"
+    source.write_bytes(SDK_MODULE)
+    install_sdk(source, kit_home, build="test bundle")
+
+
+def test_an_installed_sdk_is_served_by_the_kernel_unless_a_url_is_set(isolated_kit, monkeypatch):
+    assert default_sdk_url() == DEFAULT_SDK_URL  # nothing installed: the public CDN
+    install_test_sdk(isolated_kit)
+
+    assert default_sdk_url() == KERNEL_SDK
+    assert make_widget()[0].sdk_url == KERNEL_SDK
+    monkeypatch.setenv(SDK_URL_ENV, "https://intranet.example/zego.mjs")
+    assert default_sdk_url() == "https://intranet.example/zego.mjs"
+
+
+def test_a_damaged_install_falls_back_to_the_cdn_and_says_so(isolated_kit, caplog):
+    install_test_sdk(isolated_kit)
+    (isolated_kit / "web-sdk" / "web-sdk.json").write_text("{damaged")
+
+    with caplog.at_level(logging.WARNING):
+        assert default_sdk_url() == DEFAULT_SDK_URL
+    assert "web-sdk.json is damaged" in caplog.text
+
+
+def test_get_sdk_sends_the_installed_file_as_a_binary_buffer(isolated_kit):
+    install_test_sdk(isolated_kit)
+    widget = CallWidget(**IDS, token_provider=lambda: TOKEN)
+    sent: list[tuple[dict, list]] = []
+    widget.send = lambda content, buffers=None: sent.append((content, buffers))
+
+    from_browser(widget, {"type": "get-sdk", "id": "s-1"})
+
+    ((answer, buffers),) = sent
+    assert answer["type"] == "sdk" and answer["id"] == "s-1"
+    assert answer["version"] == "3.11.0" and answer["build"] == "test bundle"
+    assert answer["description"].startswith("zego-express-engine-webrtc 3.11.0 (test bundle")
+    assert len(answer["sha256"]) == 64
+    assert buffers == [SDK_MODULE]
+
+
+def test_get_sdk_without_an_install_is_a_kernel_error_that_says_what_to_run():
+    widget, sent = make_widget()
+
+    from_browser(widget, {"type": "get-sdk", "id": "s-1"})
+
+    assert sent == [
+        {
+            "type": "kernel-error",
+            "id": "s-1",
+            "kind": "sdk-load",
+            "message": sent[0]["message"],
+        }
+    ]
+    assert "no Web SDK is installed" in sent[0]["message"]
+    assert "zego-kit web-sdk bundle" in sent[0]["message"]
+
+
+def test_control_buttons_reach_the_control_handler_in_order():
+    done: list[tuple[str, str]] = []
+
+    def control(action: str, text: str) -> str | None:
+        done.append((action, text))
+        return text or None
+
+    widget, sent = make_widget(mode="sandbox", control_handler=control)
+    from_browser(widget, {"type": "control", "id": "c-1", "action": "SendAgentInstanceTTS",
+                          "text": "Hi"})  # fmt: skip
+    from_browser(widget, {"type": "control", "id": "c-2", "action": "InterruptAgentInstance"})
+
+    assert done == [("SendAgentInstanceTTS", "Hi"), ("InterruptAgentInstance", "")]
+    assert sent == [
+        {"type": "control-answer", "id": "c-1", "say": "Hi"},
+        {"type": "control-answer", "id": "c-2", "say": ""},
+    ]
+
+
+def test_control_failures_are_kernel_errors_in_words():
+    def broken(action: str, text: str) -> str:
+        raise RuntimeError("sandbox unreachable")
+
+    widget, sent = make_widget(mode="sandbox", control_handler=broken)
+    from_browser(widget, {"type": "control", "id": "c-1", "action": "SendAgentInstanceLLM",
+                          "text": "Hi"})  # fmt: skip
+    from_browser(widget, {"type": "control", "id": "c-2", "action": "DeleteAgentInstance"})
+    bare, _ = make_widget(mode="sandbox")
+    bare_sent: list[dict] = []
+    bare.send = lambda content, buffers=None: bare_sent.append(content)
+    from_browser(bare, {"type": "control", "id": "c-3", "action": "InterruptAgentInstance"})
+
+    assert [m["message"] for m in sent] == [
+        "SendAgentInstanceLLM failed: RuntimeError: sandbox unreachable",
+        "unknown control action 'DeleteAgentInstance'",
+    ]
+    assert bare_sent[0]["message"] == "no control_handler was given to CallWidget"
+    assert {e.kind for e in widget.errors} == {"control"}
+
+
+def test_control_results_from_the_browser_are_kept():
+    widget, _ = make_widget()
+    result = {"action": "InterruptAgentInstance", "seq": "u:web_1:1", "code": 0, "text": "done"}
+
+    from_browser(widget, {"type": "control-result", **result})
+
+    assert widget.control_results == [result]
+    assert widget.errors == []
+
+
+def test_sdk_debug_and_join_timeout_reach_the_browser(monkeypatch):
+    assert make_widget()[0].sdk_debug is False
+    monkeypatch.setenv(SDK_DEBUG_ENV, "1")
+    assert make_widget()[0].sdk_debug is True
+    assert make_widget(sdk_debug=False)[0].sdk_debug is False
+    widget = make_widget(join_timeout=5)[0]
+    assert widget.join_timeout == 5.0
+    assert {"sdk_debug", "join_timeout", "agent_user_id"} <= set(widget.get_state())

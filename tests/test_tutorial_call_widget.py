@@ -198,3 +198,39 @@ def test_real_widget_ticks_user_joined_off_in_the_progress_checklist():
     [step] = joined()
     assert ENTRY.user_id in step.detail and ENTRY.room_id in step.detail
     assert widget.errors == []
+
+
+def test_sandbox_widget_control_buttons_make_the_server_api_calls(sandbox_client):
+    settings = load_settings(env={}, dotenv_path="")
+    entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
+    widget = call_widget_for(sandbox_client, settings, entry)
+    sent = widget_talking_to_a_list(widget)
+    assert widget.agent_user_id == entry.agent_user_id
+    from_browser(widget, {"type": "presence", "in_room": True})
+    history = sandbox_client.get_agent_instance_msg_list
+
+    from_browser(widget, {"type": "control", "id": "c-1", "action": "SendAgentInstanceTTS",
+                          "text": "Welcome to the workshop!"})  # fmt: skip
+    from_browser(widget, {"type": "control", "id": "c-2", "action": "InterruptAgentInstance"})
+    from_browser(widget, {"type": "control", "id": "c-3", "action": "SendAgentInstanceLLM",
+                          "text": "What is ZEGO?"})  # fmt: skip
+
+    assert [(m["type"], m["id"]) for m in sent] == [
+        ("control-answer", "c-1"),
+        ("control-answer", "c-2"),
+        ("control-answer", "c-3"),
+    ]
+    assert sent[0]["say"] == "Welcome to the workshop!"
+    assert sent[1]["say"] == ""
+    assert sent[2]["say"].endswith("(sandbox reply)")
+    contents = [m["Content"] for m in history(entry.agent_instance_id)["MessageList"]]
+    assert "Welcome to the workshop!" in contents  # TTS with AddHistory
+    assert contents[-2:] == ["What is ZEGO?", sent[2]["say"]]
+    assert widget.errors == []
+
+
+def test_real_widget_sends_control_commands_to_the_agents_user_id():
+    widget = call_widget_for(NoRequests(), real_settings(), ENTRY)
+    # The browser sends the room commands itself (agent custom control): no handler here.
+    assert widget.agent_user_id == ENTRY.agent_user_id
+    assert widget._control_handler is None

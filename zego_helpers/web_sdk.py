@@ -49,7 +49,7 @@ PINNED_VERSION = "3.11.0"
 AI_AGENT_BUILD = "3.11.0-aiagent.187"
 #: The folder (inside the kit home) and the names of the installed copy.
 FOLDER = "web-sdk"
-MODULE_NAME = "zego-express-engine-webrtc.mjs"
+MODULE_PREFIX = "zego-express-engine-webrtc-"  # + the first 16 hex digits of its SHA-256 + .mjs
 INFO_NAME = "web-sdk.json"
 #: Larger than any SDK build (3.11.0 bundled and minified: about 2 MB).
 MAX_SIZE = 32 * 1024 * 1024
@@ -175,9 +175,9 @@ def install_sdk(
 ) -> InstalledSdk:
     """Check ``source_file`` and keep a copy in the kit home as *the* SDK the widget loads.
 
-    The copy and its record (``web-sdk.json``) are each written to a temporary file and
-    renamed into place, so a crash never leaves half a file; the record is written last
-    and names the copy's SHA-256, so a copy that does not match is noticed.
+    The copy is written under a name of its own (its SHA-256), then the record
+    (``web-sdk.json``) is switched to it by a rename, and only then are older copies
+    removed: a crash at any point leaves the previous install, or the new one, whole.
     """
     try:
         data = source_file.read_bytes()
@@ -187,8 +187,9 @@ def install_sdk(
     facts = inspect_sdk_source(data, source_file.name)
     folder = sdk_folder(kit_home)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    module = folder / f"{MODULE_PREFIX}{facts.sha256[:16]}.mjs"
     installed = InstalledSdk(
-        path=str(folder / MODULE_NAME),
+        path=str(module),
         version=version or facts.version or "unknown",
         build=build,
         source=source or str(source_file),
@@ -196,9 +197,12 @@ def install_sdk(
         size=facts.size,
         installed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    _write_atomically(folder / MODULE_NAME, data)
+    _write_atomically(module, data)
     record = json.dumps(asdict(installed), indent=2, ensure_ascii=False) + "\n"
     _write_atomically(folder / INFO_NAME, record.encode("utf-8"))
+    for older in folder.glob(f"{MODULE_PREFIX}*.mjs"):
+        if older != module:
+            older.unlink(missing_ok=True)
     return installed
 
 

@@ -185,7 +185,7 @@ def test_web_sdk_bundle_command_makes_and_installs_one_es_module(tmp_path):
         [str(KIT), "web-sdk", "show"], env=env, capture_output=True, text=True, check=True
     )
     assert "The call widget loads zego-express-engine-webrtc 3.12.0" in shown.stdout
-    installed = tmp_path / "kit" / "web-sdk" / "zego-express-engine-webrtc.mjs"
+    (installed,) = (tmp_path / "kit" / "web-sdk").glob("zego-express-engine-webrtc-*.mjs")
     facts = inspect_sdk_source(installed.read_bytes(), installed.name)
     assert facts.version == "3.12.0" and facts.size > 1_000_000
 
