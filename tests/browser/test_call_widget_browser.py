@@ -662,3 +662,24 @@ def test_simulated_call_control_buttons_act_on_the_sandbox(open_widget):
         "Agent: About Hello from the trainer: yes.",
     ]
     assert session.js_errors == []
+
+
+def test_a_stream_that_cannot_be_played_is_reported_in_words(open_widget):
+    session = joined(open_widget)
+    # startPlayingStream's rejection shape in the real SDK: {code, message, errorCode,
+    # extendedData} (the code here is an example).
+    session.page.evaluate(
+        "window.__zegoStubConfig = {playError: {code: 1104001, message: 'play fail', "
+        "errorCode: 1104001, extendedData: 'stream not found'}}"
+    )
+
+    session.fire("roomStreamUpdate", ROOM, "ADD", [{"streamID": AGENT_STREAM}], "")
+
+    session.wait_for(py=lambda: bool(session.widget.errors))
+    error = session.widget.errors[-1]
+    assert (error.kind, error.code) == ("play", 1104001)
+    assert session.error() == (
+        f'could not play the agent\'s stream "{AGENT_STREAM}" (SDK: code 1104001: play fail: '
+        "stream not found): check that the token allows playing streams (a privilege token), "
+        "then leave and join again"
+    )

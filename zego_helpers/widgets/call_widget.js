@@ -206,6 +206,8 @@ export function errorText(err) {
 /** The SDK's error code of `err` (errorCode first: {code, errorCode} carry both), or null. */
 export function errorCode(err) {
   if (err == null || typeof err !== "object") return null;
+  // A browser DOMException has a legacy numeric `code` (NotFoundError: 8): not ZEGO's.
+  if (typeof DOMException !== "undefined" && err instanceof DOMException) return null;
   for (const value of [err.errorCode, err.code]) {
     const code = Number(value);
     if (value !== null && value !== "" && Number.isFinite(code) && code !== 0) return code;
@@ -902,7 +904,12 @@ export class RealCall {
       this.playing.set(streamID, view);
     } catch (err) {
       this.host.report(
-        new CallError("play", `could not play the agent's stream "${streamID}": ${errorText(err)}`),
+        new CallError(
+          "play",
+          `could not play the agent's stream "${streamID}" (SDK: ${sdkSays(err)}): check ` +
+            "that the token allows playing streams (a privilege token), then leave and join again",
+          { code: errorCode(err) },
+        ),
       );
     }
   }
