@@ -20,6 +20,7 @@ from zego_helpers.sandbox import SandboxConfig, start_sandbox
 from zego_helpers.settings import load_settings
 from zego_helpers.token04 import decode_token04
 from zego_helpers.tutorial.progress import ProgressTracker
+from zego_helpers.web_sdk import install_sdk
 from zego_helpers.widgets.call_widget import CallWidget
 from zego_helpers.widgets.tutorial_call import call_widget_for
 from zego_helpers.workflows import wait_for_status
@@ -234,3 +235,19 @@ def test_real_widget_sends_control_commands_to_the_agents_user_id():
     # The browser sends the room commands itself (agent custom control): no handler here.
     assert widget.agent_user_id == ENTRY.agent_user_id
     assert widget._control_handler is None
+
+
+def test_real_widget_takes_the_sdk_settings_from_the_settings(tmp_path):
+    url = "https://intranet.example/zego.mjs"
+    widget = call_widget_for(
+        NoRequests(), real_settings(ZEGO_WEB_SDK_URL=url, ZEGO_WEB_SDK_DEBUG="1"), ENTRY
+    )
+    assert (widget.sdk_url, widget.sdk_debug) == (url, True)
+
+    # Without a URL: the copy installed in the settings' kit home, served by the kernel.
+    home = tmp_path / "kit"
+    source = tmp_path / "sdk.mjs"
+    source.write_bytes(b'var E=function(){};E.version="3.11.0";export{E as ZegoExpressEngine};')
+    install_sdk(source, home)
+    widget = call_widget_for(NoRequests(), real_settings(ZEGO_KIT_HOME=str(home)), ENTRY)
+    assert (widget.sdk_url, widget.sdk_debug) == ("kernel:", False)

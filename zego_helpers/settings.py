@@ -123,6 +123,11 @@ class Settings(_MaskedRepr):
     #: The console's "server address" for the Web SDK (wss://...); "" lets the
     #: SDK (3.7.0 and later) find it by itself.
     web_server: str = ""
+    #: Where the call widget loads ZEGO's Express Web SDK from; "" = the copy installed in
+    #: the kit home (``zego-kit web-sdk bundle``), else the public CDN.
+    web_sdk_url: str = ""
+    #: The Web SDK's own logging in the browser (console "debug", upload "info").
+    web_sdk_debug: bool = False
     llm: LLMDefaults = field(default_factory=LLMDefaults)
     tts: TTSDefaults = field(default_factory=TTSDefaults)
     dotenv_path: Path | None = None
@@ -367,6 +372,9 @@ def load_settings(
             "copy the server address (wss://...) from the ZEGO console, or leave it empty",
         )
 
+    _, web_sdk_url = get("ZEGO_WEB_SDK_URL")
+    _, web_sdk_debug = get("ZEGO_WEB_SDK_DEBUG")
+
     def secret_or_none(*names: str) -> Secret | None:
         value = get(*names)[1]
         return Secret(value) if value else None
@@ -398,6 +406,8 @@ def load_settings(
         kit_home=kit_home,
         attendee=attendee or None,
         web_server=web_server,
+        web_sdk_url=web_sdk_url,
+        web_sdk_debug=web_sdk_debug.lower() in ("1", "true", "yes", "on"),
         llm=llm,
         tts=tts,
         dotenv_path=path if path is not None and path.is_file() else None,

@@ -164,7 +164,12 @@ def console_lines(session: WidgetPage) -> list[str]:
 
 def test_web_sdk_bundle_command_makes_and_installs_one_es_module(tmp_path):
     require_sdk_project()
-    env = {"ZEGO_KIT_HOME": str(tmp_path / "kit"), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "ZEGO_KIT_HOME": str(tmp_path / "kit"),
+        "ZEGO_ENV_FILE": "none",
+        "HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
     package = PACKAGES["3.12.0"]
 
     made = subprocess.run(

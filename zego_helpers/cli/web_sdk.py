@@ -26,13 +26,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..settings import load_settings
 from ..web_sdk import (
     PINNED_VERSION,
     SDK_PACKAGE,
     WebSdkError,
     install_sdk,
     installed_sdk,
-    kit_home_from_env,
     sdk_folder,
 )
 
@@ -90,15 +90,20 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(func=cmd_show)
 
 
+def kit_home() -> Path:
+    """The kit home of your settings (``ZEGO_KIT_HOME`` in the environment or ``.env``)."""
+    return load_settings().kit_home
+
+
 def cmd_bundle(args: argparse.Namespace) -> int:
-    kit_home = kit_home_from_env()
+    home = kit_home()
     if args.npm_project is not None:
         project, package, source = args.npm_project.resolve(), args.package, str(args.npm_project)
     else:
         spec = f"file:{args.tarball.resolve()}" if args.tarball else args.version
         if args.tarball and not args.tarball.is_file():
             raise WebSdkError(f"--tarball {args.tarball}: no such file")
-        project = prepare_npm_project(sdk_folder(kit_home) / "npm", spec)
+        project = prepare_npm_project(sdk_folder(home) / "npm", spec)
         package, source = SDK_PACKAGE, f"npm {SDK_PACKAGE}@{spec}"
     version = package_version(project, package)
     build = f"npm {version} bundled by zego-kit with esbuild"
@@ -109,24 +114,24 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "sdk.mjs"
         bundle_sdk(project, package, out)
-        installed = install_sdk(out, kit_home, build=build, source=source, version=version)
+        installed = install_sdk(out, home, build=build, source=source, version=version)
     print(f"Installed {installed.describe()}\n  at {installed.path}")
     print("The call widget now loads this copy from the kernel (no CDN).")
     return 0
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    installed = install_sdk(args.file, kit_home_from_env(), source=str(args.file))
+    installed = install_sdk(args.file, kit_home(), source=str(args.file))
     print(f"Installed {installed.describe()}\n  at {installed.path}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    kit_home = kit_home_from_env()
-    installed = installed_sdk(kit_home)
+    home = kit_home()
+    installed = installed_sdk(home)
     if installed is None:
         print(
-            f"No Web SDK installed in {sdk_folder(kit_home)}: the call widget uses "
+            f"No Web SDK installed in {sdk_folder(home)}: the call widget uses "
             "$ZEGO_WEB_SDK_URL, or the public CDN. Run `zego-kit web-sdk bundle` to serve "
             "it yourself."
         )

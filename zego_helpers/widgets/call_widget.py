@@ -104,7 +104,7 @@ _JS_PATH = Path(__file__).with_name("call_widget.js")
 _TOKEN_LIKE = re.compile(r"04[A-Za-z0-9+/]{16,}={0,2}")
 
 
-def default_sdk_url(env: Mapping[str, str] | None = None) -> str:
+def default_sdk_url(env: Mapping[str, str] | None = None, kit_home: Path | None = None) -> str:
     """``$ZEGO_WEB_SDK_URL`` if set; else ``"kernel:"`` when a copy is installed in the
     kit home (``zego-kit web-sdk bundle``); else the pinned public CDN build."""
     env = os.environ if env is None else env
@@ -112,7 +112,7 @@ def default_sdk_url(env: Mapping[str, str] | None = None) -> str:
     if configured:
         return configured
     try:
-        installed = installed_sdk(kit_home_from_env(env))
+        installed = installed_sdk(kit_home or kit_home_from_env(env))
     except ZegoError as error:  # a damaged copy: say so, then fall back to the CDN
         log.warning("call widget: %s", error)
         installed = None
@@ -192,9 +192,11 @@ class CallWidget(anywidget.AnyWidget):
     call's control commands go. ``join_timeout`` is how many seconds the
     browser waits for ZEGO's servers to answer the login. ``sdk_debug`` turns
     on the SDK's own logging (default: ``$ZEGO_WEB_SDK_DEBUG``).
-    ``on_error(error)`` is called with each :class:`CallWidgetError`. The
-    callbacks run one at a time, in order, on a worker thread, so a slow one
-    does not block the kernel.
+    ``kit_home`` is where the installed SDK copy is (default: ``$ZEGO_KIT_HOME``
+    or ``~/.zego_kit``; :func:`~zego_helpers.widgets.tutorial_call.call_widget_for`
+    passes the settings' one). ``on_error(error)`` is called with each
+    :class:`CallWidgetError`. The callbacks run one at a time, in order, on a
+    worker thread, so a slow one does not block the kernel.
     """
 
     _esm = _JS_PATH
@@ -241,6 +243,7 @@ class CallWidget(anywidget.AnyWidget):
         turn_handler: Callable[[str], str] | None = None,
         control_handler: Callable[[str, str], str | None] | None = None,
         on_error: Callable[[CallWidgetError], None] | None = None,
+        kit_home: Path | None = None,
         **kwargs: Any,
     ) -> None:
         if isinstance(app_id, bool) or not isinstance(app_id, int) or app_id <= 0:
@@ -278,7 +281,7 @@ class CallWidget(anywidget.AnyWidget):
             user_stream_id=user_stream_id,
             agent_stream_id=agent_stream_id or "",
             agent_user_id=agent_user_id or "",
-            sdk_url=sdk_url or default_sdk_url(),
+            sdk_url=sdk_url or default_sdk_url(kit_home=kit_home),
             sdk_debug=sdk_debug_default() if sdk_debug is None else bool(sdk_debug),
             join_timeout=float(join_timeout),
             mode=mode,
@@ -288,6 +291,7 @@ class CallWidget(anywidget.AnyWidget):
         self._presence_callback = presence_callback
         self._turn_handler = turn_handler
         self._control_handler = control_handler
+        self._kit_home = kit_home
         #: The outcome of each control button pressed, oldest first (as the browser said it).
         self.control_results: list[dict[str, Any]] = []
         self._error_hooks: list[Callable[[CallWidgetError], None]] = []
@@ -399,7 +403,7 @@ class CallWidget(anywidget.AnyWidget):
     def _send_sdk(self, request_id: Any) -> None:
         """Send the installed Web SDK file (its bytes as the message's binary buffer)."""
         try:
-            installed, data = read_installed_sdk(kit_home_from_env())
+            installed, data = read_installed_sdk(self._kit_home or kit_home_from_env())
         except ZegoError as error:
             self._fail(request_id, "sdk-load", str(error))
             return

@@ -85,6 +85,9 @@ def call_widget_for(
         user_stream_id=ids.user_stream_id,
         agent_stream_id=ids.agent_stream_id,
         agent_user_id=ids.agent_user_id,
+        sdk_url=settings.web_sdk_url or None,  # ZEGO_WEB_SDK_URL; else the kit's copy or the CDN
+        sdk_debug=settings.web_sdk_debug,  # ZEGO_WEB_SDK_DEBUG
+        kit_home=settings.kit_home,
         mode=settings.mode,
         **callbacks,
     )
