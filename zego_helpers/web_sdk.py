@@ -20,11 +20,12 @@ installed.
 ZEGO's AI Agent build: the AI Agent download page lists, for Web, npm version
 ``3.11.0-aiagent.187`` of the same package ("optimized for AI Agent", it differs from
 the standard SDK): https://www.zegocloud.com/docs/aiagent-web/introduction/download
-(中文: https://doc-zh.zego.im/aiagent-web/introduction/download). The public npm registry
-serves only the standard builds (3.11.0, 3.12.0, ...), so the kit pins the standard
-3.11.0 (the base of that AI Agent build, and what ZEGO's AI Agent web sample was
-written against); ``zego-kit web-sdk bundle --tarball FILE.tgz`` bundles the AI Agent
-build from a tarball you were given, and ``--version`` any version your registry has.
+(中文: https://doc-zh.zego.im/aiagent-web/introduction/download), and the web quick start
+asks for it ("otherwise subtitles will not display properly"). The npm registry serves
+no -aiagent version (asked in 2026-12: only standard builds, latest 3.12.0), so the kit
+pins the standard 3.11.0; ``zego-kit web-sdk bundle --tarball FILE.tgz`` bundles the AI
+Agent build from a package file you were given, and ``--version`` any version your
+registry has.
 """
 
 from __future__ import annotations
