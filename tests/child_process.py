@@ -18,16 +18,21 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-#: Run ``python -m zego_helpers ...`` with SIGINT's default handler, as in a terminal.
+#: Run ``python -m <module> ...`` with SIGINT's default handler, as in a terminal.
 _WITH_DEFAULT_SIGINT = (
     "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "runpy.run_module('zego_helpers', run_name='__main__', alter_sys=True)"
+    "runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
 )
+
+
+def module_command(module: str, *args: str) -> list[str]:
+    """argv for ``python -m module *args`` that receives Ctrl-C (SIGINT) as in a terminal."""
+    return [sys.executable, "-c", _WITH_DEFAULT_SIGINT.format(module=module), *args]
 
 
 def kit_command(*args: str) -> list[str]:
     """argv for ``python -m zego_helpers *args`` that receives Ctrl-C (SIGINT) as in a terminal."""
-    return [sys.executable, "-c", _WITH_DEFAULT_SIGINT, *args]
+    return module_command("zego_helpers", *args)
 
 
 @contextmanager

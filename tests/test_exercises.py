@@ -6,6 +6,10 @@ The right answers are the files in ``solutions/``, imported as they are.
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -20,6 +24,7 @@ from tests.workshop_helpers import (
 )
 from zego_helpers.client import AIAgentClient
 from zego_helpers.ids import make_agent_id, make_call_ids
+from zego_helpers.ledger import LEDGER_FILE_NAME
 from zego_helpers.models import LLM, TTS, AdvancedConfig, MessageHistory
 from zego_helpers.tutorial.exercises import (
     CheckResult,
@@ -200,6 +205,32 @@ def test_nothing_left_check(room, client, instance, settings):
     result = check_nothing_left(client, settings=settings)
     assert result.passed and "the sandbox lists none" in result.message
     assert len(client.call("SandboxListInstances", {})["Instances"]) == 1  # Bob's
+
+
+def test_nothing_left_check_counts_a_create_whose_answer_never_came(client, settings):
+    ids = make_call_ids(ATTENDEE)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    line = {  # what a kernel killed mid-create leaves: the create, written ahead
+        "key": "c:1",
+        "agent_instance_id": "",
+        "app_id": client.app_id,
+        "api_base_url": client.base_url,
+        "agent_id": make_agent_id(ATTENDEE),
+        "room_id": ids.room_id,
+        "user_id": ids.user_id,
+        "agent_user_id": ids.agent_user_id,
+        "user_stream_id": ids.user_stream_id,
+        "created_at": time.time(),
+        "pid": dead.pid,
+    }
+    (settings.kit_home / LEDGER_FILE_NAME).write_text(json.dumps(line) + "\n")
+    failed(
+        check_nothing_left(client, settings=settings),
+        f"unanswered create of agent user {ids.agent_user_id} (room {ids.room_id})",
+    )
+    solution("04_delete_instance").solve(client, settings)  # settles it: the sandbox has none
+    assert check_nothing_left(client, settings=settings).passed
 
 
 def test_checks_never_raise_on_a_wrong_argument(client, settings):

@@ -35,6 +35,8 @@ from typing import Any
 
 import pytest
 
+from zego_helpers.ledger import Ledger
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = [
@@ -150,8 +152,8 @@ def test_notebooks_run_in_sandbox_mode_and_reproduce_the_checked_outputs(tmp_pat
     assert " passed" in result.stdout and "failed" not in result.stdout
     # the hand-off worked through one sandbox state and one ledger
     assert (kit_home / "sandbox-state.json").is_file()
-    ledger = json.loads((kit_home / "ledger.json").read_text())
-    assert ledger["instances"] == {}  # 02 created it, 04 deleted it
+    ledger = Ledger.in_home(kit_home)
+    assert ledger.entries() == [] and ledger.pending_creates() == []  # 02 created it, 04 deleted it
 
 
 def test_notebook_03_runs_on_its_own(tmp_path):
@@ -186,8 +188,8 @@ def test_notebook_04_of_an_attendee_cleans_up_only_their_own_instances(tmp_path)
     assert "only your own instances (ids starting with 'zoe_')" in text
     assert "Cleaned up 1 left-over instance(s)." in text
     assert "Nothing is left running for attendee" in text  # the exercise check
-    left = json.loads((kit_home / "ledger.json").read_text())["instances"].values()
-    assert [entry["room_id"].split("_")[0] for entry in left] == ["bob"]
+    left = Ledger.in_home(kit_home).entries()
+    assert [entry.room_id.split("_")[0] for entry in left] == ["bob"]
 
 
 def test_notebooks_are_committed_with_the_outputs_of_a_run():

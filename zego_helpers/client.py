@@ -23,7 +23,10 @@ function of :mod:`zego_helpers.request_bodies` (``register_agent_body``...),
 the same function a notebook preview calls, so a preview is what is sent.
 
 The client also keeps the :class:`~zego_helpers.ledger.Ledger` up to date:
-each created instance is recorded, each deleted one forgotten.
+each create is recorded *before* it is sent and completed with its instance
+id when the answer comes (or dropped when ZEGO refused it), and each deleted
+instance is forgotten. A kernel that dies mid-create thus leaves a trace that
+``zego-kit cleanup`` can follow.
 """
 
 from __future__ import annotations
@@ -42,11 +45,11 @@ from .constants import (
     ZEGO_API_HOST_SUFFIX,
 )
 from .docs import doc_page, warn_docs
-from .errors import NotFoundError, ValidationError
+from .errors import NotFoundError, TransportError, ValidationError, ZegoAPIError, ZegoError
 from .ledger import Ledger, LedgerEntry
 from .request_bodies import ParamObject
 from .secrets_mask import mask_url
-from .transport import Clock, RetryPolicy, SignedTransport, Transport
+from .transport import GATEWAY_RETRY_CODES, Clock, RetryPolicy, SignedTransport, Transport
 from .validation import check_bool, check_client_arguments, private_url_problem
 
 if TYPE_CHECKING:
@@ -277,8 +280,8 @@ class AIAgentClient:
     ) -> dict[str, Any]:
         """CreateAgentInstance: start an agent that joins ``rtc.RoomId`` and talks to ``user_id``.
 
-        Returns ``{"AgentInstanceId": ...}``. The instance is written to the
-        ledger. ``user_id`` must be the id the client logs into the room with.
+        Returns ``{"AgentInstanceId": ...}``. The create is written to the
+        ledger before it is sent. ``user_id`` must be the id the client logs into the room with.
         """
         body = bodies.create_agent_instance_body(
             agent_id,
@@ -326,35 +329,47 @@ class AIAgentClient:
         return self._send_create("CreateDigitalHumanAgentInstance", body)
 
     def _send_create(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Shared by both create actions: send the checked body, record it in the ledger."""
-        data = self.call(action, body)
-        self._record(data, body["AgentId"], body["RTC"], body["UserId"])
+        """Send a checked create body, keeping the ledger right whatever happens.
+
+        Written ahead: the ledger records the create before the request leaves,
+        and gets the instance id when the answer comes. If ZEGO certainly did
+        not create anything (it answered with an error code that is not a
+        transient server fault, or the request never left this machine), the
+        entry is dropped. Anything else (a timeout, a lost connection, an odd
+        HTTP answer, Ctrl-C, a killed kernel) leaves it pending: the instance
+        may run, and ``zego-kit cleanup`` knows its room and agent user.
+        """
+        if self.ledger is None:
+            return self.call(action, body)
+        key = self.ledger.record_pending(self._ledger_entry(action, body))
+        try:
+            data = self.call(action, body)
+        except (ZegoAPIError, TransportError) as error:
+            if _certainly_not_created(error):
+                self.ledger.drop_pending(key)
+            raise
+        instance_id = data.get("AgentInstanceId")
+        if isinstance(instance_id, str) and instance_id:
+            self.ledger.resolve(key, instance_id)
         return data
 
-    def _record(
-        self,
-        data: Mapping[str, Any],
-        agent_id: str,
-        rtc: Mapping[str, Any] | None,
-        user_id: str = "",
-    ) -> None:
-        """Write a newly created instance to the ledger (if this client keeps one)."""
-        instance_id = str(data.get("AgentInstanceId", ""))
-        if self.ledger is None or not instance_id:
-            return
-        rtc = rtc or {}
-        self.ledger.record(
-            LedgerEntry(
-                agent_instance_id=instance_id,
-                app_id=self.app_id,
-                api_base_url=self.base_url,
-                agent_id=agent_id,
-                room_id=rtc.get("RoomId", ""),
-                user_id=user_id,
-                user_stream_id=rtc.get("UserStreamId", ""),
-                agent_user_id=rtc.get("AgentUserId", ""),
-                agent_stream_id=rtc.get("AgentStreamId", ""),
-            )
+    def _ledger_entry(self, action: str, body: Mapping[str, Any]) -> LedgerEntry:
+        """What the ledger keeps of a create: where, which ids, when, and how long it idles."""
+        rtc = body.get("RTC") or {}
+        advanced = body.get("AdvancedConfig") or {}
+        max_idle = advanced.get("MaxIdleTime")
+        return LedgerEntry(
+            agent_instance_id="",
+            app_id=self.app_id,
+            api_base_url=self.base_url,
+            agent_id=body["AgentId"],
+            room_id=rtc.get("RoomId", ""),
+            user_id=body.get("UserId", ""),
+            user_stream_id=rtc.get("UserStreamId", ""),
+            agent_user_id=rtc.get("AgentUserId", ""),
+            agent_stream_id=rtc.get("AgentStreamId", ""),
+            max_idle_time=max_idle if isinstance(max_idle, int) else None,
+            action=action,
         )
 
     def create_live_digital_human_agent_instance(
@@ -378,9 +393,7 @@ class AIAgentClient:
             callback_config=callback_config,
             advanced_config=advanced_config,
         )
-        data = self.call("CreateLiveDigitalHumanAgentInstance", body)
-        self._record(data, agent_id, body.get("RTC"))
-        return data
+        return self._send_create("CreateLiveDigitalHumanAgentInstance", body)
 
     def update_agent_instance(
         self,
@@ -523,3 +536,17 @@ class AIAgentClient:
     ) -> dict[str, Any]:
         body = bodies.listening_body(agent_instance_id, user_id=user_id, sequence=sequence)
         return self.call(action, body)
+
+
+def _certainly_not_created(error: ZegoError) -> bool:
+    """True if a failed create certainly made no instance, so its ledger entry can go.
+
+    ZEGO answering with an error code means it refused the request, except for
+    a transient fault of its own (a retryable code such as 410000001 "system
+    error"), after which nobody can tell. A gateway refusal (100000004,
+    100000015) never reached the service. A transport error is certain only
+    when the request never left (refused connection, DNS failure).
+    """
+    if isinstance(error, ZegoAPIError):
+        return error.code in GATEWAY_RETRY_CODES or not error.retryable
+    return isinstance(error, TransportError) and error.certainly_not_sent

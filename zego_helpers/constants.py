@@ -51,6 +51,24 @@ DEFAULT_INSTANCE_LIMIT = 10
 #: Requests per second per action, by default (shared by everyone on one AppID).
 DEFAULT_REQUESTS_PER_SECOND = 10
 
+# --- the idle rule: how an instance nobody deletes ends ---------------------------------------
+
+#: ZEGO deletes an instance whose user (UserId) has not been in the room for
+#: AdvancedConfig.MaxIdleTime seconds, default 120 (exception 1202):
+#: https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-agent-instance
+#: and https://www.zegocloud.com/docs/aiagent-server/callbacks/exception-codes
+DEFAULT_MAX_IDLE_TIME = 120
+#: A live digital human: 900 s without SendAgentInstanceTTS, by default.
+#: https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-live-digital-human-agent-instance
+DEFAULT_LIVE_MAX_IDLE_TIME = 900
+#: Added to MaxIdleTime when the kit says when an instance will have ended: the request's
+#: time in transit and the difference between this machine's clock and ZEGO's (our choice).
+IDLE_DEADLINE_MARGIN = 30
+#: A create recorded by a process that still runs is taken as in flight (its answer may
+#: still come) for this long; after it, the request is over whatever happened (our choice:
+#: well above the longest timeout the kit uses).
+MAX_CREATE_IN_FLIGHT_SECONDS = 600
+
 # --- codes the kit acts on -------------------------------------------------------------------
 
 #: "Unsupported action": how ZEGO's real service answers a sandbox-only action.

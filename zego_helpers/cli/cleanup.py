@@ -1,11 +1,13 @@
-"""Cleanup: delete the instances left behind, so they stop taking slots.
+"""Cleanup: end the instances left behind, so they stop taking slots.
 
 An account runs at most 10 instances at once (410000011 past that). A
 crashed kernel or an unfinished notebook can leave instances behind. Two
 places know about them:
 
 * the **ledger** (:mod:`zego_helpers.ledger`) of this machine, which records
-  every instance the kit created here: :func:`cleanup_ledger`;
+  every create the kit sent from here: :func:`cleanup_ledger` deletes its
+  instances and settles its *unanswered creates* (the kernel died before the
+  answer came: see :mod:`zego_helpers.cli.unanswered`);
 * a **sandbox**, which knows every live instance, whoever created it:
   :func:`cleanup_sandbox`. ZEGO's real service has no "list instances"
   action, so this works only against a sandbox.
@@ -16,35 +18,46 @@ name or its prefix) and only ids made for exactly that namespace are
 touched: ``zoe`` never deletes ``zoe_1``'s instance. ``namespace=None``
 means everybody's: a trainer's end-of-day sweep.
 
+**Which service.** A ledger entry records the AppID and base URL it was
+created with; cleanup touches only this client's. The others are listed by
+:func:`entries_elsewhere`, with the settings that reach them.
+
 An instance that is already gone (ZEGO destroyed it after the idle time:
 410001002) counts as cleaned up. ``delete=False`` only lists what would go.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..client import AIAgentClient
 from ..errors import NotFoundError, ZegoError
 from ..ids import belongs_to, namespace_prefix
+from ..ledger import LedgerEntry
+from ..secrets_mask import mask_url
 from ..workflows import sandbox_info
+from .cleanup_result import WOULD_DELETE, CleanupResult, clock_time
+from .unanswered import TAKEOVER_SETTLE_SECONDS, settle_unanswered
 
-
-@dataclass(frozen=True)
-class CleanupResult:
-    agent_instance_id: str
-    room_id: str
-    ok: bool
-    detail: str
-
-    def line(self) -> str:
-        mark = "deleted" if self.ok else "FAILED "
-        if self.detail == WOULD_DELETE:
-            mark = "found  "
-        return f"{mark} {self.agent_instance_id} (room {self.room_id}): {self.detail}"
-
-
-WOULD_DELETE = "would be deleted (dry run)"
+__all__ = [
+    "WOULD_DELETE",
+    "CleanupRefused",
+    "CleanupResult",
+    "CleanupScope",
+    "Elsewhere",
+    "NotASandboxError",
+    "cleanup_ledger",
+    "cleanup_sandbox",
+    "cleanup_scope",
+    "entries_elsewhere",
+    "run_cleanup",
+    "wait_for_idle_rule",
+]
 
 
 class NotASandboxError(ZegoError):
@@ -69,22 +82,148 @@ def cleanup_ledger(
     prefix: str | None = None,
     any_url: bool = False,
     delete: bool = True,
+    settle_seconds: float = TAKEOVER_SETTLE_SECONDS,
 ) -> list[CleanupResult]:
     """Delete the ledger's instances of this client's service (only ``prefix``'s when given).
 
-    ``prefix`` is an attendee name or namespace (``"Zoë"`` and ``"zoe"`` are
-    the same). ``any_url=True`` matches the AppID only: the kit's embedded
-    sandbox runs on a new port in every process, so its instances were
-    recorded under other URLs.
+    Unanswered creates of the service are settled too (found in a sandbox,
+    taken over on ZEGO, or reported *unresolved* with the time ZEGO ends them:
+    see :mod:`zego_helpers.cli.unanswered`). ``prefix`` is an attendee name
+    or namespace (``"Zoë"`` and ``"zoe"`` are the same). ``any_url=True``
+    matches the AppID only: the kit's embedded sandbox runs on a new port in
+    every process, so its instances were recorded under other URLs.
     """
     if client.ledger is None:
         return []
-    entries = client.ledger.entries(
-        app_id=client.app_id, api_base_url=None if any_url else client.base_url
+    url = None if any_url else client.base_url
+    live = _mine(client.ledger.entries(app_id=client.app_id, api_base_url=url), prefix)
+    results = [_delete(client, e.agent_instance_id, e.room_id, delete) for e in live]
+    pending = _mine(client.ledger.pending_creates(app_id=client.app_id, api_base_url=url), prefix)
+    if pending:
+        in_sandbox = sandbox_info(client) is not None
+        results += settle_unanswered(
+            client, pending, delete=delete, in_sandbox=in_sandbox, settle_seconds=settle_seconds
+        )
+    return results
+
+
+def _mine(entries: list[LedgerEntry], prefix: str | None) -> list[LedgerEntry]:
+    if prefix is None:
+        return entries
+    return [e for e in entries if belongs_to(prefix, e.room_id, e.user_id, e.agent_user_id)]
+
+
+def wait_for_idle_rule(
+    client: AIAgentClient, results: list[CleanupResult], *, say: Callable[[str], None] = print
+) -> list[CleanupResult]:
+    """``cleanup --wait``: sleep until ZEGO's idle rule has ended every unresolved create.
+
+    Then their entries are dropped; returns the results with those settled.
+    Ctrl-C stops the wait and keeps the entries.
+    """
+    unresolved = [r for r in results if r.unresolved]
+    if not unresolved or client.ledger is None:
+        return results
+    until = max(r.ends_at or 0.0 for r in unresolved)
+    say(
+        f"Waiting until {clock_time(until)} ({max(0.0, until - time.time()):.0f} s) for ZEGO's "
+        f"idle rule to end {len(unresolved)} unresolved create(s). Ctrl-C stops waiting; the "
+        "entries are then kept."
     )
-    if prefix is not None:
-        entries = [e for e in entries if belongs_to(prefix, e.room_id, e.user_id, e.agent_user_id)]
-    return [_delete(client, e.agent_instance_id, e.room_id, delete) for e in entries]
+    while (left := until - time.time()) > 0:
+        time.sleep(min(left, 1.0))
+    settled = []
+    for result in results:
+        if result.unresolved:
+            client.ledger.drop_pending(result.key)
+            result = CleanupResult(
+                "",
+                result.room_id,
+                True,
+                mark="settled",
+                agent_user_id=result.agent_user_id,
+                key=result.key,
+                detail=f"ZEGO's idle rule has ended it by now ({clock_time(until)}): dropped",
+            )
+        settled.append(result)
+    return settled
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """Ledger entries of another service (AppID and base URL) than the one cleaned up."""
+
+    app_id: int
+    api_base_url: str
+    live: tuple[LedgerEntry, ...]
+    pending: tuple[LedgerEntry, ...]
+
+    def describe(self, embedded_sandbox_app_id: int | None = None) -> str:
+        """Where they are, which, and the settings that reach them."""
+        where = f"AppID {self.app_id} at {mask_url(self.api_base_url)}"
+        parts = []
+        if self.live:
+            shown = ", ".join(f"{e.agent_instance_id} (room {e.room_id})" for e in self.live[:5])
+            parts.append(f"{len(self.live)} instance(s): {shown}")
+        if self.pending:
+            shown = ", ".join(
+                f"room {e.room_id} (agent user {e.agent_user_id})" for e in self.pending[:5]
+            )
+            parts.append(f"{len(self.pending)} unanswered create(s): {shown}")
+        if self.app_id == embedded_sandbox_app_id:
+            fix = (
+                "they were made in sandbox mode (the kit's embedded sandbox): run "
+                "`.venv/bin/zego-kit cleanup` with ZEGO_APP_ID and ZEGO_SERVER_SECRET unset"
+            )
+        else:
+            fix = (
+                f"set ZEGO_APP_ID={self.app_id}, that AppID's ZEGO_SERVER_SECRET and "
+                f"ZEGO_API_BASE_URL={mask_url(self.api_base_url)} (in .env or the environment), "
+                "then run `.venv/bin/zego-kit cleanup`"
+            )
+        return f"{where}: {'; '.join(parts)}. To clean them up, {fix}."
+
+
+def entries_elsewhere(
+    client: AIAgentClient, *, prefix: str | None = None, any_url: bool = False
+) -> list[Elsewhere]:
+    """Ledger entries (in ``prefix``'s namespace) that :func:`cleanup_ledger` does not touch.
+
+    They belong to another AppID or base URL: cleanup never deletes them
+    silently, and never skips them silently either.
+    """
+    if client.ledger is None:
+        return []
+
+    url = mask_url(client.base_url)  # how the ledger keeps it
+
+    def elsewhere(entry: LedgerEntry) -> bool:
+        here = entry.app_id == client.app_id and (any_url or entry.api_base_url == url)
+        return not here
+
+    live = [e for e in _mine(client.ledger.entries(), prefix) if elsewhere(e)]
+    pending = [e for e in _mine(client.ledger.pending_creates(), prefix) if elsewhere(e)]
+    services = sorted({(e.app_id, e.api_base_url) for e in live + pending})
+    return [
+        Elsewhere(
+            app_id,
+            url,
+            tuple(e for e in live if (e.app_id, e.api_base_url) == (app_id, url)),
+            tuple(e for e in pending if (e.app_id, e.api_base_url) == (app_id, url)),
+        )
+        for app_id, url in services
+    ]
+
+
+def embedded_sandbox_app_id(kit_home: Path) -> int | None:
+    """The AppID of this kit home's embedded sandbox, if it was ever started (read only)."""
+    from ..sandbox.embedded import CREDENTIALS_FILE
+
+    try:
+        app_id = json.loads((kit_home / CREDENTIALS_FILE).read_text(encoding="utf-8"))["AppId"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return app_id if isinstance(app_id, int) else None
 
 
 def cleanup_sandbox(
@@ -163,3 +302,57 @@ def cleanup_scope(
     if all_attendees:
         return CleanupScope(None, "All attendees: every instance, whoever created it.")
     return CleanupScope(None, "No ZEGO_ATTENDEE is set: every instance, whoever created it.")
+
+
+def run_cleanup(args: argparse.Namespace) -> int:
+    """``zego-kit cleanup``: print what was done about each entry; 1 if anything may still run.
+
+    Exit status 0 means nothing of this service that the ledger (or, with
+    ``--sandbox-all``, the sandbox) knows may still be running: every
+    instance was deleted or was already gone, and every unanswered create was
+    settled. 1 means something was not: each such line starts with FAILED or
+    UNRESOLVED and says what to do. A dry run's status says what a real run's would be.
+    """
+    from ..connect import connect
+    from ..settings import load_settings
+
+    settings = load_settings()
+    scope = cleanup_scope(settings.attendee, prefix=args.prefix, all_attendees=args.all_attendees)
+    print(scope.description)
+    with connect(settings) as client:
+        if args.sandbox_all:
+            results = cleanup_sandbox(client, prefix=scope.namespace, delete=not args.dry_run)
+            where = f"the sandbox at {mask_url(client.base_url)} knows"
+            elsewhere: list[Elsewhere] = []
+        else:
+            # The embedded sandbox gets a new port in every process: match its AppID only.
+            results = cleanup_ledger(
+                client, prefix=scope.namespace, any_url=settings.is_sandbox, delete=not args.dry_run
+            )
+            where = "the ledger holds for this service"
+            elsewhere = entries_elsewhere(
+                client, prefix=scope.namespace, any_url=settings.is_sandbox
+            )
+        if not results:
+            print(f"Nothing to clean up: no live instance in this scope that {where}.")
+        for result in results:
+            print(result.line())
+        if args.wait and not args.dry_run:
+            waited_for = {r.key for r in results if r.unresolved}
+            results = wait_for_idle_rule(client, results)
+            for result in results:
+                if result.key in waited_for:
+                    print(result.line())
+        for repair in client.ledger.repairs if client.ledger is not None else []:
+            print(f"Note: {repair}")
+    if elsewhere:
+        sandbox_app_id = embedded_sandbox_app_id(settings.kit_home)
+        print(
+            f"Not touched: the ledger also holds entries of {len(elsewhere)} other service(s) "
+            "(another AppID or base URL than the settings in use):"
+        )
+        for group in elsewhere:
+            print(f"  {group.describe(sandbox_app_id)}")
+    if args.dry_run:
+        print(f"Dry run: {len(results)} instance(s) found, nothing deleted.")
+    return 0 if all(r.ok for r in results) else 1

@@ -73,33 +73,9 @@ def cmd_agents(args: argparse.Namespace) -> int:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
-    from ..connect import connect
-    from ..settings import load_settings
-    from .cleanup import cleanup_ledger, cleanup_sandbox, cleanup_scope
+    from .cleanup import run_cleanup
 
-    settings = load_settings()
-    scope = cleanup_scope(settings.attendee, prefix=args.prefix, all_attendees=args.all_attendees)
-    print(scope.description)
-    with connect(settings) as client:
-        if args.sandbox_all:
-            results = cleanup_sandbox(client, prefix=scope.namespace, delete=not args.dry_run)
-            where = f"the sandbox at {client.base_url} knows"
-        else:
-            # The embedded sandbox gets a new port in every process: match its AppID only.
-            results = cleanup_ledger(
-                client,
-                prefix=scope.namespace,
-                any_url=settings.is_sandbox,
-                delete=not args.dry_run,
-            )
-            where = "the ledger holds for this service"
-    if not results:
-        print(f"Nothing to clean up: no live instance in this scope that {where}.")
-    for result in results:
-        print(result.line())
-    if args.dry_run:
-        print(f"Dry run: {len(results)} instance(s) found, nothing deleted.")
-    return 0 if all(r.ok for r in results) else 1
+    return run_cleanup(args)
 
 
 def _program_name() -> str:
@@ -131,8 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup = commands.add_parser(
         "cleanup",
         help="delete instances left behind (yours only when ZEGO_ATTENDEE is set)",
-        description="Delete the instances the ledger holds for this service. With ZEGO_ATTENDEE "
-        "set, only that attendee's own instances are touched.",
+        description="Delete the instances the ledger holds for this service, and settle the "
+        "creates whose answer never came (a kernel killed mid-create). With ZEGO_ATTENDEE "
+        "set, only that attendee's own instances are touched. Exit status 1 while anything "
+        "may still run that could not be ended (each such line says what to do).",
     )
     whose = cleanup.add_mutually_exclusive_group()
     whose.add_argument("--prefix", help="only this attendee's instances (their name or prefix)")
@@ -145,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="sandbox only: every live instance the sandbox knows, not just the ledger's",
     )
     cleanup.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+    cleanup.add_argument(
+        "--wait",
+        action="store_true",
+        help="for a create whose answer never came and that cannot be ended otherwise: wait "
+        "until ZEGO's idle rule has ended it (MaxIdleTime after the create), then forget it",
+    )
     cleanup.set_defaults(func=cmd_cleanup)
 
     for module_name in _FEATURE_COMMANDS:

@@ -400,6 +400,14 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
                 client.ledger.forget(entry.agent_instance_id)
                 continue
             left[entry.agent_instance_id] = entry.room_id
+        # A create whose answer never came may have started an instance: cleanup settles it.
+        for entry in client.ledger.pending_creates(
+            app_id=client.app_id, api_base_url=None if settings.is_sandbox else client.base_url
+        ):
+            if not namespace or belongs_to(
+                namespace, entry.room_id, entry.user_id, entry.agent_user_id
+            ):
+                left[f"unanswered create of agent user {entry.agent_user_id}"] = entry.room_id
     # A private sandbox is all yours; in a shared one only your namespace is.
     in_sandbox = sandbox_info(client) is not None
     listed_sandbox = in_sandbox and bool(namespace or settings.is_sandbox)

@@ -1,0 +1,46 @@
+"""One line of a cleanup report: which instance (or unanswered create), what happened, and why."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+#: The detail of an instance a dry run found.
+WOULD_DELETE = "would be deleted (dry run)"
+
+
+@dataclass(frozen=True)
+class CleanupResult:
+    """What cleanup did about one ledger entry (or one instance a sandbox listed).
+
+    ``ok`` is False when something may still run that this cleanup could not
+    end: a failed delete, or an *unresolved* create (its answer never came, so
+    its instance id is unknown; ``ends_at`` says when ZEGO's idle rule ends it
+    at the latest, and ``key`` is its ledger entry, for ``cleanup --wait``).
+    ``mark`` is the first word of the line (``deleted``, ``FAILED``, ...).
+    """
+
+    agent_instance_id: str
+    room_id: str
+    ok: bool
+    detail: str
+    mark: str = ""
+    agent_user_id: str = ""
+    unresolved: bool = False
+    ends_at: float | None = None
+    key: str = ""
+
+    def line(self) -> str:
+        mark = self.mark or ("deleted" if self.ok else "FAILED")
+        if self.detail == WOULD_DELETE:
+            mark = "found"
+        if self.agent_instance_id:
+            what = f"{self.agent_instance_id} (room {self.room_id})"
+        else:
+            what = f"create in room {self.room_id} (agent user {self.agent_user_id})"
+        return f"{mark:<7} {what}: {self.detail}"
+
+
+def clock_time(timestamp: float) -> str:
+    """``2026-05-01 14:03:20 UTC``: a moment as a reader anywhere can compare it."""
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
