@@ -208,7 +208,7 @@ class LedgerEntry:
         entry = cls(
             instance_id,
             app_id,
-            base_url,
+            mask_url(base_url),  # an older kit kept a URL's password: never write it again
             created_at=float(created_at),
             max_idle_time=max_idle,
             pid=pid,
