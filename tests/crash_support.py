@@ -13,7 +13,7 @@
 
 They use only what every version of the kit has (``Ledger.entries``, the
 client, ``python -m zego_helpers cleanup``), so the benchmark can measure an
-older checkout too (``PYTHONPATH=<its checkout>``).
+older checkout too (copied into it, see ``tests/benchmarks/bench_crash_ledger.py``).
 """
 
 from __future__ import annotations
@@ -37,16 +37,13 @@ CHILD_TIMEOUT = 60.0
 
 
 def base_env(home: Path) -> dict[str, str]:
-    """A child's environment: a private home and kit home, no .env, this interpreter's path."""
-    env = {
+    """A child's environment: a private home and kit home, no .env."""
+    return {
         "PATH": os.environ["PATH"],
         "HOME": str(home),
         "ZEGO_KIT_HOME": str(home),
         "ZEGO_ENV_FILE": "none",
     }
-    if os.environ.get("PYTHONPATH"):  # the benchmark measuring another checkout
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    return env
 
 
 def kill_loop(

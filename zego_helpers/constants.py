@@ -64,6 +64,10 @@ DEFAULT_LIVE_MAX_IDLE_TIME = 900
 #: Added to MaxIdleTime when the kit says when an instance will have ended: the request's
 #: time in transit and the difference between this machine's clock and ZEGO's (our choice).
 IDLE_DEADLINE_MARGIN = 30
+#: A create sent by a kernel that then died may still be on its way to ZEGO, and take effect
+#: after the kernel is gone. Cleanup settles a create only once it is this old (our choice:
+#: a create takes about a second; ZEGO documents no bound).
+CREATE_TRANSIT_SECONDS = 10
 #: A create recorded by a process that still runs is taken as in flight (its answer may
 #: still come) for this long; after it, the request is over whatever happened (our choice:
 #: well above the longest timeout the kit uses).

@@ -225,6 +225,8 @@ def process_is_running(pid: int) -> bool:
     """True if process ``pid`` runs on this machine (a zombie, dead but not reaped, does not)."""
     if pid <= 0:
         return False
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there: take it as running
+        return True
     try:
         os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:

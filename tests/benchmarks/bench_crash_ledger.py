@@ -1,9 +1,10 @@
 """Crash safety in numbers: kernels killed mid-create, writers sharing a home, damaged ledgers.
 
-Run: ``python -m tests.benchmarks.bench_crash_ledger [--kills 40] [--runs 3]`` (about 2-3 min
-with the defaults). To measure another checkout of the kit, put it first on the path:
-``PYTHONPATH=/path/to/other/checkout python -m tests.benchmarks.bench_crash_ledger``
-(this script and its helpers use only what every version of the kit has).
+Run: ``python -m tests.benchmarks.bench_crash_ledger [--kills 40] [--runs 3]`` (about 4 min
+with the defaults). To measure another checkout of the kit (an older one, as a baseline),
+copy this file and ``tests/{child_process,crash_support,crash_loop,ledger_writer,
+ledger_damage,hold_back_proxy}.py`` into its ``tests/`` and run the same command in its
+folder: they use only what every version of the kit has.
 
 Three measurements, each against a sandbox in this process:
 
@@ -31,6 +32,7 @@ from pathlib import Path
 from tests.crash_support import (
     base_env,
     kill_loop,
+    ledger_knowledge,
     leftover_temp_files,
     lost_instances,
     run_cleanup,
@@ -96,6 +98,7 @@ def measure_kills(sandbox: RunningSandbox, signum: int, kills: int, seed: int) -
         logs.mkdir()
         kill_loop(env, kills=kills, signum=signum, rng=random.Random(seed), log_dir=logs)
         lost = len([r for r in lost_instances(admin, home) if r["AgentInstanceId"] not in before])
+        unanswered = len(ledger_knowledge(home)[1])
         proxy.max_hold = 0.05
         result = run_cleanup(cleanup_env(sandbox, home, proxy.url))
         temps = leftover_temp_files(home)
@@ -105,6 +108,7 @@ def measure_kills(sandbox: RunningSandbox, signum: int, kills: int, seed: int) -
             admin.delete_agent_instance(row["AgentInstanceId"], missing_ok=True)
     return {
         "lost": lost,
+        "unanswered creates": unanswered,
         "temp files": len(temps),
         "left": len(left),
         "orphans": len(left) - len(named),

@@ -83,6 +83,7 @@ def cleanup_ledger(
     any_url: bool = False,
     delete: bool = True,
     settle_seconds: float = TAKEOVER_SETTLE_SECONDS,
+    say: Callable[[str], None] | None = None,
 ) -> list[CleanupResult]:
     """Delete the ledger's instances of this client's service (only ``prefix``'s when given).
 
@@ -91,7 +92,8 @@ def cleanup_ledger(
     see :mod:`zego_helpers.cli.unanswered`). ``prefix`` is an attendee name
     or namespace (``"Zoë"`` and ``"zoe"`` are the same). ``any_url=True``
     matches the AppID only: the kit's embedded sandbox runs on a new port in
-    every process, so its instances were recorded under other URLs.
+    every process, so its instances were recorded under other URLs. ``say``
+    is told why cleanup waits, when it must (a create sent seconds ago).
     """
     if client.ledger is None:
         return []
@@ -102,7 +104,12 @@ def cleanup_ledger(
     if pending:
         in_sandbox = sandbox_info(client) is not None
         results += settle_unanswered(
-            client, pending, delete=delete, in_sandbox=in_sandbox, settle_seconds=settle_seconds
+            client,
+            pending,
+            delete=delete,
+            in_sandbox=in_sandbox,
+            settle_seconds=settle_seconds,
+            say=say,
         )
     return results
 
@@ -327,7 +334,11 @@ def run_cleanup(args: argparse.Namespace) -> int:
         else:
             # The embedded sandbox gets a new port in every process: match its AppID only.
             results = cleanup_ledger(
-                client, prefix=scope.namespace, any_url=settings.is_sandbox, delete=not args.dry_run
+                client,
+                prefix=scope.namespace,
+                any_url=settings.is_sandbox,
+                delete=not args.dry_run,
+                say=print,
             )
             where = "the ledger holds for this service"
             elsewhere = entries_elsewhere(

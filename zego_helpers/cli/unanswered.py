@@ -27,15 +27,20 @@ What the entry does hold is the room, the user and the agent user. With them:
    ``zego-kit cleanup --wait`` waits that long, then drops the entry.
 
 A create whose process still runs, and not for long, is left alone: its answer
-may still come (:meth:`~zego_helpers.ledger.LedgerEntry.in_flight`).
+may still come (:meth:`~zego_helpers.ledger.LedgerEntry.in_flight`). A create
+sent in the last :data:`~zego_helpers.constants.CREATE_TRANSIT_SECONDS` by a
+process that is gone may still be on its way to ZEGO: cleanup waits until it
+is that old before looking for it, or it could find nothing and then see it start.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..client import AIAgentClient
+from ..constants import CREATE_TRANSIT_SECONDS
 from ..errors import ZegoError
 from ..ids import make_call_ids
 from ..ledger import LedgerEntry
@@ -59,19 +64,43 @@ def settle_unanswered(
     delete: bool = True,
     in_sandbox: bool,
     settle_seconds: float = TAKEOVER_SETTLE_SECONDS,
-    now: float | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> list[CleanupResult]:
-    """One result per pending create: deleted, ended, dropped, left alone or unresolved."""
-    now = time.time() if now is None else now
-    results = [_in_flight(e) for e in entries if e.in_flight(now)]
-    todo = [e for e in entries if not e.in_flight(now)]
-    if not todo:
-        return results
-    if in_sandbox:
-        return results + _settle_in_sandbox(client, todo, delete)
+    """One result per pending create: deleted, ended, dropped, left alone or unresolved.
+
+    ``say`` is told why cleanup waits, when it must (see the module's doc).
+    """
+    now = time.time()
+    waiting = {e.key for e in entries if e.in_flight(now)}
+    results = [_in_flight(e) for e in entries if e.key in waiting]
+    todo = [e for e in entries if e.key not in waiting]
+    if todo and delete:
+        now = _let_creates_arrive(todo, now, say)
+    if in_sandbox:  # exact, for every create that says which room and agent user to look for
+        exact = [e for e in todo if e.room_id and e.agent_user_id]
+        if exact:
+            results += _settle_in_sandbox(client, exact, delete)
+        todo = [e for e in todo if e not in exact]
     results += [_expired(client, e, delete) for e in todo if e.idle_deadline <= now]
     alive = [e for e in todo if e.idle_deadline > now]
     return results + _take_over(client, alive, delete, settle_seconds)
+
+
+def _let_creates_arrive(
+    entries: list[LedgerEntry], now: float, say: Callable[[str], None] | None
+) -> float:
+    """Sleep until every create is CREATE_TRANSIT_SECONDS old; returns the time then."""
+    newest = max(e.created_at for e in entries)
+    wait = newest + CREATE_TRANSIT_SECONDS - now
+    if wait <= 0:
+        return now
+    if say is not None:
+        say(
+            f"Waiting {wait:.0f} s: a create sent less than {CREATE_TRANSIT_SECONDS} s ago may "
+            "still be on its way to ZEGO."
+        )
+    time.sleep(wait)
+    return time.time()
 
 
 def _subject(entry: LedgerEntry) -> dict[str, Any]:
@@ -117,8 +146,6 @@ def _settle_in_sandbox(
 
 
 def _is_instance_of(row: dict[str, Any], entry: LedgerEntry) -> bool:
-    if not (entry.room_id and entry.agent_user_id):
-        return False
     same = row.get("RoomId") == entry.room_id and row.get("AgentUserId") == entry.agent_user_id
     return same and (not entry.user_id or row.get("UserId") == entry.user_id)
 
