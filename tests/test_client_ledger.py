@@ -73,15 +73,26 @@ def test_the_create_is_in_the_ledger_before_the_request_leaves(tmp_path):
         # ZEGO refused: nothing was created, the entry goes.
         (Reply(body=envelope(code=410000011, message="limit")), LimitReachedError, False),
         (Reply(body=envelope(code=100000004, message="expired")), ZegoAPIError, False),
+        (Reply(status=429, raw=b"slow down"), HTTPStatusError, False),
         # ZEGO's own transient fault: nobody can tell, the entry stays.
         (Reply(body=envelope(code=410000001, message="system error")), ZegoAPIError, True),
+        (Reply(body=envelope(code=100000015, message="gateway error")), ZegoAPIError, True),
         # No answer in time, or not ZEGO's answer: the instance may run.
         (Reply(body=envelope({"AgentInstanceId": "late"}), delay=1.5), APITimeoutError, True),
         (Reply(status=502, raw=b"<html>bad gateway</html>"), HTTPStatusError, True),
         # "Success" without an id: the instance may run, its id is unknown.
         (Reply(body=envelope({})), None, True),
     ],
-    ids=["refused", "gateway-refused", "system-error", "timeout", "bad-gateway", "no-id"],
+    ids=[
+        "refused",
+        "signature-expired",
+        "too-many-requests",
+        "system-error",
+        "gateway-error",
+        "timeout",
+        "bad-gateway",
+        "no-id",
+    ],
 )
 def test_a_failed_create_stays_pending_unless_certainly_refused(tmp_path, reply, error, kept):
     ledger = Ledger.in_home(tmp_path)

@@ -45,11 +45,18 @@ from .constants import (
     ZEGO_API_HOST_SUFFIX,
 )
 from .docs import doc_page, warn_docs
-from .errors import NotFoundError, TransportError, ValidationError, ZegoAPIError, ZegoError
+from .errors import (
+    HTTPStatusError,
+    NotFoundError,
+    TransportError,
+    ValidationError,
+    ZegoAPIError,
+    ZegoError,
+)
 from .ledger import Ledger, LedgerEntry
 from .request_bodies import ParamObject
 from .secrets_mask import mask_url
-from .transport import GATEWAY_RETRY_CODES, Clock, RetryPolicy, SignedTransport, Transport
+from .transport import SIGNATURE_EXPIRED, Clock, RetryPolicy, SignedTransport, Transport
 from .validation import check_bool, check_client_arguments, private_url_problem
 
 if TYPE_CHECKING:
@@ -344,7 +351,7 @@ class AIAgentClient:
         key = self.ledger.record_pending(self._ledger_entry(action, body))
         try:
             data = self.call(action, body)
-        except (ZegoAPIError, TransportError) as error:
+        except (ZegoAPIError, HTTPStatusError, TransportError) as error:
             if _certainly_not_created(error):
                 self.ledger.drop_pending(key)
             raise
@@ -542,11 +549,16 @@ def _certainly_not_created(error: ZegoError) -> bool:
     """True if a failed create certainly made no instance, so its ledger entry can go.
 
     ZEGO answering with an error code means it refused the request, except for
-    a transient fault of its own (a retryable code such as 410000001 "system
-    error"), after which nobody can tell. A gateway refusal (100000004,
-    100000015) never reached the service. A transport error is certain only
-    when the request never left (refused connection, DNS failure).
+    a transient fault (a retryable code such as 410000001 "system error" or
+    100000015 "gateway internal error"), after which nobody can tell. An
+    expired signature (100000004) and HTTP 429 are refusals before the service
+    ran anything. A transport error is certain only when the request never left
+    (refused connection, DNS failure). See :mod:`zego_helpers.transport` for the same
+    rules deciding what may be retried.
     """
     if isinstance(error, ZegoAPIError):
-        return error.code in GATEWAY_RETRY_CODES or not error.retryable
+        refused_at_the_door = error.code == SIGNATURE_EXPIRED or error.http_status == 429
+        return refused_at_the_door or not error.retryable
+    if isinstance(error, HTTPStatusError):
+        return error.status == 429
     return isinstance(error, TransportError) and error.certainly_not_sent

@@ -41,6 +41,7 @@ from typing import Any
 
 from ..client import AIAgentClient
 from ..constants import CREATE_TRANSIT_SECONDS
+from ..docs import doc_page
 from ..errors import ZegoError
 from ..ids import make_call_ids
 from ..ledger import LedgerEntry
@@ -51,10 +52,8 @@ from .cleanup_result import CleanupResult, clock_time
 #: How long the instance that takes over an AgentUserId gets to log into the room before
 #: it is deleted (our choice: ZEGO documents no number; an agent logs in within a second or two).
 TAKEOVER_SETTLE_SECONDS = 3.0
-IDLE_RULE_DOC = (
-    "https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/"
-    "create-agent-instance"
-)
+#: Where ZEGO documents MaxIdleTime (and, under RTC.AgentUserId, the kick of an earlier instance).
+IDLE_RULE_DOC = doc_page("api-reference/agent-instance-management/create-agent-instance")
 
 
 def settle_unanswered(
