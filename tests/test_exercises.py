@@ -221,7 +221,7 @@ def test_nothing_left_check_counts_a_create_whose_answer_never_came(client, sett
         "user_id": ids.user_id,
         "agent_user_id": ids.agent_user_id,
         "user_stream_id": ids.user_stream_id,
-        "created_at": time.time(),
+        "created_at": time.time() - 60,  # sent a minute ago: already arrived, if ever
         "pid": dead.pid,
     }
     (settings.kit_home / LEDGER_FILE_NAME).write_text(json.dumps(line) + "\n")
