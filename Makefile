@@ -26,9 +26,19 @@ ARGS ?=
 # `make sandbox` is the room sandbox of the README (later options in ARGS win).
 SANDBOX_ARGS := --host 0.0.0.0 --port 8123 --instance-limit 100 --rate-limit 0
 
-.PHONY: lab test venv lint bench browser node node-deps clean doctor sandbox cleanup
+# The kit's messages in Chinese (docs/i18n.md): the catalogue translators edit, and the
+# compiled twin gettext reads. Both are committed (a clone or `pip install` needs no
+# compiler); the venv step recompiles when the catalogue is newer.
+LOCALES   := zego_helpers/locale
+DOMAIN    := zego_kit
+CATALOGUE := $(LOCALES)/zh/LC_MESSAGES/$(DOMAIN).po
+COMPILED  := $(CATALOGUE:.po=.mo)
+# The template `make i18n` extracts from the code (not committed: the catalogue is the record).
+TEMPLATE  := $(VENV)/$(DOMAIN).pot
 
-venv: $(STAMP) $(LAB_OVERRIDES) $(LAB_SERVER_CONFIG)
+.PHONY: lab test venv lint bench browser node node-deps clean doctor sandbox cleanup i18n
+
+venv: $(STAMP) $(LAB_OVERRIDES) $(LAB_SERVER_CONFIG) $(COMPILED)
 
 # The editable install maps the name zego_helpers to this folder with an import hook, and
 # keeps the folder itself off sys.path (a venv running another checkout never sees this one).
@@ -42,6 +52,20 @@ $(STAMP): requirements.txt pyproject.toml
 	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (zego kit)" >/dev/null
 	touch $(STAMP)
+
+$(COMPILED): $(CATALOGUE) | $(STAMP)
+	$(BIN)/pybabel compile --domain $(DOMAIN) --directory $(LOCALES) --statistics
+
+# After changing a message in the code: extract every _() / ngettext() / N_() message,
+# merge them into the catalogue (new ones empty, changed ones marked fuzzy), compile.
+# Then translate what `make i18n` reports as untranslated or fuzzy, and run it again.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --add-comments TRANSLATORS: \
+	  --add-location file --no-wrap --project zego-kit --version 0.1.0 \
+	  --copyright-holder "zego-kit contributors" --output-file $(TEMPLATE) .
+	$(BIN)/pybabel update --input-file $(TEMPLATE) --domain $(DOMAIN) --output-dir $(LOCALES) \
+	  --no-wrap --previous --ignore-obsolete
+	$(BIN)/pybabel compile --domain $(DOMAIN) --directory $(LOCALES) --statistics
 
 $(LAB_OVERRIDES): lab-settings/overrides.json | $(STAMP)
 	mkdir -p $(@D) && cp lab-settings/overrides.json $@

@@ -18,15 +18,24 @@ _SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
 
 @pytest.fixture(autouse=True)
 def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
-    """A clean environment: no ZEGO/LLM/TTS variables, kit home in a temporary directory."""
+    """A clean environment: no ZEGO/LLM/TTS variables, kit home in a temporary directory.
+
+    Messages are in English whatever this machine's locale (``LANG=zh_CN.UTF-8`` would
+    otherwise turn them Chinese); the tests of the Chinese set ``ZEGO_LANG`` themselves.
+    A test that switched the language with ``set_language`` is switched back afterwards.
+    """
     import os
+
+    from zego_helpers import i18n
 
     for name in list(os.environ):
         if name.startswith(_SETTING_PREFIXES) and name != "ZEGO_REQUIRE_BROWSER":
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("kit_home")
     monkeypatch.setenv("ZEGO_KIT_HOME", str(home))
-    return home
+    monkeypatch.setenv("ZEGO_LANG", "en")
+    yield home
+    i18n.set_language(None)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import ValidationError
 from .form_specs import LLM_PRESETS, TTS_VENDOR_FIELDS, llm_from_fields, tts_from_fields
+from .i18n import _
 from .models import DEFAULT_SYSTEM_PROMPT, LLM, TTS
 from .settings import Secret, Settings
 from .validation import TRIAL_API_KEY, check_choice
@@ -122,7 +123,9 @@ def tts_form_defaults(settings: Settings, vendor: str | None = None) -> FormDefa
     if chosen not in TTS_VENDOR_FIELDS:
         raise ValidationError(
             "TTS_VENDOR" if vendor is None else "TTS.Vendor",
-            f"{chosen!r} is not a TTS vendor; use one of {', '.join(TTS_VENDOR_FIELDS)}",
+            _("{value} is not a TTS vendor; use one of {allowed}").format(
+                value=repr(chosen), allowed=", ".join(TTS_VENDOR_FIELDS)
+            ),
         )
     values = {spec.name: spec.default for spec in TTS_VENDOR_FIELDS[chosen]}
     secrets: dict[str, tuple[str, Secret]] = {}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .constants import DEFAULT_INSTANCE_LIMIT, DEFAULT_REQUESTS_PER_SECOND
 from .errors import ValidationError
+from .i18n import _
 
 #: How often :func:`zego_helpers.workflows.ask` polls for the answer while it waits.
 ASK_POLLS_PER_SECOND = 4
@@ -119,5 +120,10 @@ def capacity_plan(
         ("requests_per_second", requests_per_second, 1),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValidationError(name, f"must be a whole number >= {low}, got {value!r}")
+            raise ValidationError(
+                name,
+                _("must be a whole number >= {low}, got {value}").format(
+                    low=low, value=repr(value)
+                ),
+            )
     return CapacityPlan(attendees, instances_each, limit, requests_per_second)

@@ -53,6 +53,7 @@ from .errors import (
     ZegoAPIError,
     ZegoError,
 )
+from .i18n import _
 from .ledger import Ledger, LedgerEntry
 from .request_bodies import ParamObject
 from .secrets_mask import mask_url
@@ -129,7 +130,9 @@ class AIAgentClient:
         if not callable(observer):
             raise ValidationError(
                 "observer",
-                f"must be a function (action, body, data), not {type(observer).__name__}",
+                _("must be a function (action, body, data), not {type}").format(
+                    type=type(observer).__name__
+                ),
             )
         if observer not in self.observers:
             self.observers.append(observer)
@@ -196,8 +199,10 @@ class AIAgentClient:
         if problem:
             warn_docs(
                 "LLM.Url",
-                f"{problem}. Expose your LLM server on a public https URL (a tunnel such as "
-                "cloudflared or ngrok, or a server) and register that URL",
+                _(
+                    "{problem}. Expose your LLM server on a public https URL (a tunnel such as "
+                    "cloudflared or ngrok, or a server) and register that URL"
+                ).format(problem=problem),
                 doc_page("guides/configuring-llm"),
                 stacklevel=4,
             )

@@ -17,26 +17,55 @@ https://doc-zh.zego.im/aiagent-server/api-reference/return-codes, which also has
 410001016). ``tests/data/zego_docs_enums.json`` pins both lists to the docs
 revision in :mod:`zego_helpers.docs`. A *meaning* is ZEGO's; a *hint* is the kit's
 advice, and says so where it goes beyond what the docs state.
+
+Both languages: the English below is the kit's; the Chinese is ZEGO's own, from
+its Chinese pages (:mod:`zego_helpers.codes_zh`), with the kit's hint in Chinese
+where it says more than ZEGO's 处理建议. ``meaning`` and ``hint`` answer in the
+language in use when you read them (:mod:`zego_helpers.i18n`); the code is the
+same number in both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from .codes_zh import EXCEPTION_CODES_ZH, RETURN_CODES_ZH, ChineseText
+from .i18n import N_, _, get_language
 
 
 @dataclass(frozen=True)
 class CodeInfo:
-    """What one code means, how to fix it, and whether retrying can help."""
+    """What one code means, how to fix it, and whether retrying can help.
+
+    ``meaning`` and ``hint`` are in the current language; ``meaning_en`` and
+    ``hint_en`` are the English, ``zh`` the Chinese entry (``None`` for a code
+    ZEGO does not document).
+    """
 
     code: int
-    meaning: str
-    hint: str
+    meaning_en: str
+    hint_en: str
     retryable: bool = False
+    zh: ChineseText | None = field(default=None, kw_only=True)
+
+    @property
+    def meaning(self) -> str:
+        """What the code means (in Chinese: ZEGO's 说明 without its final 。, to fit brackets)."""
+        if self.zh is not None and get_language() == "zh":
+            return self.zh.meaning.rstrip("。")
+        return _(self.meaning_en)
+
+    @property
+    def hint(self) -> str:
+        """What to do about it ("" for success)."""
+        if self.zh is not None and get_language() == "zh":
+            return self.zh.hint
+        return _(self.hint_en) if self.hint_en else ""
 
 
-def _table(rows: list[tuple[Any, ...]]) -> dict[int, CodeInfo]:
-    return {row[0]: CodeInfo(*row) for row in rows}
+def _table(rows: list[tuple[Any, ...]], chinese: dict[int, ChineseText]) -> dict[int, CodeInfo]:
+    return {row[0]: CodeInfo(*row, zh=chinese.get(row[0])) for row in rows}
 
 
 RETURN_CODES: dict[int, CodeInfo] = _table(
@@ -187,7 +216,8 @@ RETURN_CODES: dict[int, CodeInfo] = _table(
             "Live digital-human instances can't be controlled through the API",
             "Only SendAgentInstanceTTS and DeleteAgentInstance work on them.",
         ),
-    ]
+    ],
+    RETURN_CODES_ZH,
 )
 
 EXCEPTION_CODES: dict[int, CodeInfo] = _table(
@@ -233,7 +263,8 @@ EXCEPTION_CODES: dict[int, CodeInfo] = _table(
         ),
         (2304, "TTS concurrency limit", "Your TTS account's limit was hit: slow down."),
         (2305, "TTS account in arrears", "Top up the TTS vendor account."),
-    ]
+    ],
+    EXCEPTION_CODES_ZH,
 )
 
 
@@ -241,12 +272,16 @@ def describe_return_code(code: int) -> CodeInfo:
     """Look up a return code; unknown codes get a generic explanation."""
     return RETURN_CODES.get(
         code,
-        CodeInfo(code, "Undocumented code", "Read the Message and keep the RequestId for support."),
+        CodeInfo(
+            code,
+            N_("Undocumented code"),
+            N_("Read the Message and keep the RequestId for support."),
+        ),
     )
 
 
 def describe_exception_code(code: int) -> CodeInfo:
     """Look up an ``Exception`` callback code; unknown codes get a generic explanation."""
     return EXCEPTION_CODES.get(
-        code, CodeInfo(code, "Undocumented exception code", "Read the event's Message.")
+        code, CodeInfo(code, N_("Undocumented exception code"), N_("Read the event's Message."))
     )

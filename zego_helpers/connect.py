@@ -41,11 +41,12 @@ def signing_credentials(settings: Settings) -> Credentials:
     if not settings.is_sandbox:
         if settings.app_id is None or settings.server_secret is None:
             from .errors import ConfigError
+            from .i18n import _
 
             raise ConfigError(
                 "ZEGO_APP_ID / ZEGO_SERVER_SECRET",
-                "real mode needs both",
-                "set both, or neither to use the sandbox",
+                _("real mode needs both"),
+                _("set both, or neither to use the sandbox"),
             )
         return Credentials(settings.app_id, settings.server_secret)
     from .kit_home import ensure_kit_home

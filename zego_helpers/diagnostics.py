@@ -39,6 +39,7 @@ from .errors import (
     ValidationError,
     ZegoAPIError,
 )
+from .i18n import _
 from .models import LLM
 from .secrets_mask import mask_text, mask_url, secret_values
 from .settings import Settings, env_file_is_private, load_settings
@@ -58,9 +59,12 @@ class Check:
     fix: str = ""
 
     def line(self) -> str:
+        """The check as printed: ``[ok]  Clock: ...`` and, when it failed, a ``Fix:`` line."""
         mark = "[ok]  " if self.ok else "[FAIL]"
-        text = f"{mark} {self.name}: {self.detail}"
-        return text + (f"\n       Fix: {self.fix}" if self.fix and not self.ok else "")
+        text = _("{mark} {name}: {detail}").format(mark=mark, name=self.name, detail=self.detail)
+        if self.fix and not self.ok:
+            text += "\n       " + _("Fix: {fix}").format(fix=self.fix)
+        return text
 
 
 def clock_skew_seconds(base_url: str, timeout: float = 5.0) -> float | None:
@@ -109,12 +113,15 @@ def env_file_check(settings: Settings) -> Check | None:
     path = settings.dotenv_path
     if path is None:
         return None
+    name = _(".env file")
     if env_file_is_private(path):
-        return Check(".env file", True, f"{path} is readable by you only")
+        return Check(name, True, _("{path} is readable by you only").format(path=path))
     return Check(
-        ".env file",
+        name,
         False,
-        f"{path} holds your secrets and is readable by other users of this machine",
+        _("{path} holds your secrets and is readable by other users of this machine").format(
+            path=path
+        ),
         f"chmod 600 {path}",
     )
 
@@ -126,13 +133,14 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
     try:
         settings = settings or load_settings()
     except ConfigError as error:
-        checks.append(Check("Settings", False, f"{error.variable}: {error.problem}", error.fix))
+        detail = _("{field}: {problem}").format(field=error.variable, problem=error.problem)
+        checks.append(Check(_("Settings"), False, detail, error.fix))
         return checks
-    checks.append(Check("Settings", True, "loaded and valid"))
+    checks.append(Check(_("Settings"), True, _("loaded and valid")))
     private = env_file_check(settings)
     if private is not None:
         checks.append(private)
-    checks.append(Check("Mode", True, settings.summary()))
+    checks.append(Check(_("Mode"), True, settings.summary()))
 
     client = connect(settings, max_retries=0)
     try:
@@ -142,64 +150,73 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
             skew = None
             checks.append(_transport_check(client.base_url, error))
             return checks
+        clock = _("Clock")
         if skew is None:
-            checks.append(Check("Clock", True, "the server sent no Date header; not checked"))
+            checks.append(Check(clock, True, _("the server sent no Date header; not checked")))
         elif abs(skew) > MAX_CLOCK_SKEW_SECONDS:
-            checks.append(
-                Check(
-                    "Clock",
-                    False,
-                    f"your clock is {abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} "
-                    "the server; ZEGO refuses signatures more than 600 s off (100000004)",
-                    "turn on automatic time sync (NTP) on this machine",
+            detail = (
+                _(
+                    "your clock is {seconds} s behind the server; ZEGO refuses signatures "
+                    "more than {limit} s off (100000004)"
                 )
-            )
+                if skew > 0
+                else _(
+                    "your clock is {seconds} s ahead of the server; ZEGO refuses signatures "
+                    "more than {limit} s off (100000004)"
+                )
+            ).format(seconds=f"{abs(skew):.0f}", limit=MAX_CLOCK_SKEW_SECONDS)
+            fix = _("turn on automatic time sync (NTP) on this machine")
+            checks.append(Check(clock, False, detail, fix))
             return checks
         else:
-            checks.append(Check("Clock", True, f"within {abs(skew):.1f} s of the server"))
+            detail = _("within {seconds} s of the server").format(seconds=f"{abs(skew):.1f}")
+            checks.append(Check(clock, True, detail))
 
+        signed = _("Signed call")
         try:
             page = client.list_agents(limit=1)
         except SignatureError as error:
             fix = (
-                "sync the clock (NTP)"
+                _("sync the clock (NTP)")
                 if error.code == 100000004
-                else "copy ZEGO_SERVER_SECRET again from the console: it must belong to ZEGO_APP_ID"
+                else _(
+                    "copy ZEGO_SERVER_SECRET again from the console: it must belong to ZEGO_APP_ID"
+                )
             )
-            checks.append(Check("Signed call", False, f"code {error.code}: {error.meaning}", fix))
+            checks.append(Check(signed, False, _code_detail(error), fix))
         except ZegoAPIError as error:
             fix = (
-                "enable the AI Agent service for this AppID (console, or ZEGO support)"
+                _("enable the AI Agent service for this AppID (console, or ZEGO support)")
                 if error.code in NOT_ENABLED_CODES
                 else error.hint
             )
-            checks.append(
-                Check(
-                    "Signed call",
-                    False,
-                    f"code {error.code}: {error.meaning} [RequestId {error.request_id}]",
-                    fix,
-                )
+            detail = _code_detail(error) + _(" [RequestId {request_id}]").format(
+                request_id=error.request_id
             )
+            checks.append(Check(signed, False, detail, fix))
         except (TransportError, HTTPStatusError) as error:
-            checks.append(Check("Signed call", False, error.problem, error.hint))
+            checks.append(Check(signed, False, error.problem, error.hint))
         else:
             total = page.get("Total", len(page.get("Agents") or []))
-            checks.append(
-                Check("Signed call", True, f"ListAgents answered; {total} agent(s) registered")
-            )
+            detail = _("ListAgents answered; {count} agent(s) registered").format(count=total)
+            checks.append(Check(signed, True, detail))
     finally:
         client.close()
     return checks
 
 
+def _code_detail(error: ZegoAPIError) -> str:
+    return _("code {code}: {meaning}").format(code=error.code, meaning=error.meaning)
+
+
 def _transport_check(base_url: str, error: Exception) -> Check:
     import requests
 
+    name = _("Reach the server")
     if isinstance(error, requests.RequestException):
-        problem, hint, _ = describe_request_failure(error, base_url)
-        return Check("Reach the server", False, problem, hint)
-    return Check("Reach the server", False, f"{type(error).__name__}", "check ZEGO_API_BASE_URL")
+        problem, hint, _not_sent = describe_request_failure(error, base_url)
+        return Check(name, False, problem, hint)
+    return Check(name, False, f"{type(error).__name__}", _("check ZEGO_API_BASE_URL"))
 
 
 def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> list[Check]:
@@ -211,23 +228,26 @@ def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> li
     """
     checks: list[Check] = []
     llm = None
+    llm_name, tts_name = _("LLM settings"), _("TTS settings")
     try:
         llm = default_llm(settings)
-        where = "ZEGO trial" if llm.api_key == TRIAL_API_KEY else mask_url(llm.url)
-        checks.append(Check("LLM settings", True, f"{llm.model} at {where}"))
+        where = _("ZEGO trial") if llm.api_key == TRIAL_API_KEY else mask_url(llm.url)
+        detail = _("{model} at {where}").format(model=llm.model, where=where)
+        checks.append(Check(llm_name, True, detail))
     except ValidationError as error:
-        checks.append(Check("LLM settings", False, str(error), "fix the LLM_* variable named"))
+        checks.append(Check(llm_name, False, str(error), _("fix the LLM_* variable named")))
     try:
         tts = default_tts(settings)
         app = (tts.params or {}).get("app", {})
         trial = TRIAL_API_KEY in app.values()
-        note = "trial credentials (zego_test)" if trial else "your own credentials"
-        checks.append(
-            Check("TTS settings", True, f"vendor {tts.vendor} with {note}; required fields set")
+        note = _("trial credentials (zego_test)") if trial else _("your own credentials")
+        detail = _("vendor {vendor} with {credentials}; required fields set").format(
+            vendor=tts.vendor, credentials=note
         )
+        checks.append(Check(tts_name, True, detail))
     except ValidationError as error:
         checks.append(
-            Check("TTS settings", False, str(error), "set TTS_VENDOR and its TTS_* variables")
+            Check(tts_name, False, str(error), _("set TTS_VENDOR and its TTS_* variables"))
         )
     if llm is not None and llm.api_key != TRIAL_API_KEY:
         checks.append(probe_llm(llm, timeout=probe_timeout))
@@ -242,7 +262,7 @@ def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
     """
     import requests
 
-    name = "LLM answers"
+    name = _("LLM answers")
     body = {
         "model": llm.model,
         "messages": [{"role": "user", "content": "Say OK."}],
@@ -253,7 +273,7 @@ def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
     try:
         response = requests.post(llm.url, json=body, headers=headers, timeout=timeout)
     except requests.RequestException as error:
-        problem, hint, _ = describe_request_failure(error, mask_url(llm.url))
+        problem, hint, _not_sent = describe_request_failure(error, mask_url(llm.url))
         return Check(
             name,
             False,
@@ -265,18 +285,23 @@ def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
         return Check(
             name,
             False,
-            f"HTTP {status}: the LLM rejected the key (ZEGO would report Exception 2203)",
-            "check LLM_API_KEY, and that it belongs to this LLM_BASE_URL",
+            _("HTTP {status}: the LLM rejected the key (ZEGO would report Exception 2203)").format(
+                status=status
+            ),
+            _("check LLM_API_KEY, and that it belongs to this LLM_BASE_URL"),
         )
     if status == 404:
         return Check(
             name,
             False,
-            f"HTTP 404: model {llm.model!r} or the URL path was not found",
-            "check LLM_MODEL and that LLM_BASE_URL ends in /chat/completions",
+            _("HTTP 404: model {model} or the URL path was not found").format(
+                model=repr(llm.model)
+            ),
+            _("check LLM_MODEL and that LLM_BASE_URL ends in /chat/completions"),
         )
     if not response.ok:
         # Mask before cutting: a cut through the key would leave a piece of it unmasked.
         excerpt = mask_text(response.text, llm.api_key)[:160]
-        return Check(name, False, f"HTTP {status}: {excerpt}", "read the LLM provider's message")
-    return Check(name, True, f"{llm.model} answered (HTTP {status})")
+        return Check(name, False, f"HTTP {status}: {excerpt}", _("read the LLM provider's message"))
+    detail = _("{model} answered (HTTP {status})").format(model=llm.model, status=status)
+    return Check(name, True, detail)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import warnings
 
+from .i18n import _, get_language
+
 #: The commit of ZEGOCLOUD/docs_all the kit was last checked against, and its date.
 DOCS_REPOSITORY = "https://github.com/ZEGOCLOUD/docs_all"
 DOCS_REVISION = "7fdebd415add0099ed467ae48a0c7a55bd3abd87"
@@ -32,6 +34,20 @@ def doc_page(path: str, *, chinese: bool = False) -> str:
     return (ZH_SERVER_DOCS if chinese else EN_SERVER_DOCS) + path.strip("/")
 
 
+def page_for_reader(url: str) -> str:
+    """``url`` as a message shows it: the Chinese twin of an English server page in Chinese.
+
+    The zh and en server docs are built from files at the same paths (both sites use
+    the route ``aiagent-server/``), so ``.../docs/aiagent-server/guides/configuring-tts``
+    becomes ``https://doc-zh.zego.im/aiagent-server/guides/configuring-tts``. Every
+    page the kit cites has its Chinese file at that path in ZEGO's docs (checked at
+    :data:`DOCS_REVISION`). Other addresses are returned unchanged.
+    """
+    if get_language() == "zh" and url.startswith(EN_SERVER_DOCS):
+        return ZH_SERVER_DOCS + url[len(EN_SERVER_DOCS) :]
+    return url
+
+
 class DocsWarning(UserWarning):
     """The request is sent, but ZEGO's docs say it may not do what you expect.
 
@@ -43,6 +59,11 @@ class DocsWarning(UserWarning):
 
 
 def warn_docs(field: str, message: str, *pages: str, stacklevel: int = 3) -> None:
-    """Raise a :class:`DocsWarning` about ``field``: ``message``, then ``(see <pages>)``."""
-    where = f" (see {' and '.join(pages)})" if pages else ""
-    warnings.warn(f"{field}: {message}{where}", DocsWarning, stacklevel=stacklevel)
+    """Raise a :class:`DocsWarning` about ``field``: ``message`` (translated), then the pages."""
+    shown = _(" and ").join(page_for_reader(page) for page in pages)
+    where = _(" (see {pages})").format(pages=shown) if pages else ""
+    warnings.warn(
+        _("{field}: {problem}").format(field=field, problem=message) + where,
+        DocsWarning,
+        stacklevel=stacklevel,
+    )

@@ -21,11 +21,16 @@ A status error and a transport error are different things (as in openai-python's
 *did* answer, so it may have acted on the request.
 No error ever contains a secret: messages are built from codes, names and
 server text only.
+
+Messages come in the language in use when the error is made (English or
+Chinese, :mod:`zego_helpers.i18n`); the attributes a program reads (``code``,
+``variable``, ``field``, ``request_id``) are the same in both.
 """
 
 from __future__ import annotations
 
 from .codes import describe_return_code
+from .i18n import _
 
 
 class ZegoError(Exception):
@@ -39,7 +44,11 @@ class ConfigError(ZegoError):
         self.variable = variable
         self.problem = problem
         self.fix = fix
-        super().__init__(f"{variable}: {problem}. Fix: {fix}")
+        super().__init__(
+            _("{variable}: {problem}. Fix: {fix}").format(
+                variable=variable, problem=problem, fix=fix
+            )
+        )
 
 
 class ValidationError(ZegoError, ValueError):
@@ -48,7 +57,7 @@ class ValidationError(ZegoError, ValueError):
     def __init__(self, field: str, problem: str) -> None:
         self.field = field
         self.problem = problem
-        super().__init__(f"{field}: {problem}")
+        super().__init__(_("{field}: {problem}").format(field=field, problem=problem))
 
 
 class TransportError(ZegoError):
@@ -65,7 +74,9 @@ class TransportError(ZegoError):
         self.problem = problem
         self.hint = hint
         self.certainly_not_sent = certainly_not_sent
-        super().__init__(f"{action}: {problem}. {hint}")
+        super().__init__(
+            _("{action}: {problem}. {hint}").format(action=action, problem=problem, hint=hint)
+        )
 
 
 class APITimeoutError(TransportError, TimeoutError):
@@ -100,8 +111,14 @@ class HTTPStatusError(ZegoError):
         self.hint = hint
         self.retry_after = retry_after
         self.request_id = request_id
-        self.problem = f"HTTP {status}" + (f" with body {body_excerpt!r}" if body_excerpt else "")
-        super().__init__(f"{action}: {self.problem}. {hint}")
+        self.problem = (
+            _("HTTP {status} with body {body}").format(status=status, body=repr(body_excerpt))
+            if body_excerpt
+            else f"HTTP {status}"
+        )
+        super().__init__(
+            _("{action}: {problem}. {hint}").format(action=action, problem=self.problem, hint=hint)
+        )
 
 
 class ZegoAPIError(ZegoError):
@@ -127,13 +144,15 @@ class ZegoAPIError(ZegoError):
         self.retry_after: float | None = None
         #: The HTTP status the envelope came with (ZEGO answers errors with 200, usually).
         self.http_status: int = 200
-        text = f"{action} failed with code {code} ({info.meaning})"
+        text = _("{action} failed with code {code} ({meaning})").format(
+            action=action, code=code, meaning=info.meaning
+        )
         if message:
-            text += f": {message}"
+            text += _(": {message}").format(message=message)
         if request_id:
-            text += f" [RequestId {request_id}]"
+            text += _(" [RequestId {request_id}]").format(request_id=request_id)
         if self.hint:
-            text += f". Fix: {self.hint}"
+            text += _(". Fix: {hint}").format(hint=self.hint)
         super().__init__(text)
 
 

@@ -26,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import ValidationError
+from .i18n import _
 from .models import RTC
 from .validation import check_agent_id, check_room_or_stream_id, check_user_id
 
@@ -104,9 +105,9 @@ class CallIds:
         check_room_or_stream_id("RTC.UserStreamId", self.user_stream_id)
         check_room_or_stream_id("RTC.AgentStreamId", self.agent_stream_id)
         if self.agent_user_id == self.user_id:
-            raise ValidationError("RTC.AgentUserId", "must differ from UserId (the real user)")
+            raise ValidationError("RTC.AgentUserId", _("must differ from UserId (the real user)"))
         if self.agent_stream_id == self.user_stream_id:
-            raise ValidationError("RTC.AgentStreamId", "must differ from UserStreamId")
+            raise ValidationError("RTC.AgentStreamId", _("must differ from UserStreamId"))
         return self
 
 

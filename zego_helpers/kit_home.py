@@ -23,11 +23,13 @@ import warnings
 from pathlib import Path
 
 from .errors import ConfigError
+from .i18n import N_, _
 
 #: Owner may read, write and enter; nobody else anything.
 KIT_HOME_MODE = 0o700
 VARIABLE = "ZEGO_KIT_HOME"
-_FIX = "set ZEGO_KIT_HOME to a folder of yours (it is created if missing), or leave it empty"
+#: English here; translated when an error is made (:func:`zego_helpers.i18n.N_`).
+_FIX = N_("set ZEGO_KIT_HOME to a folder of yours (it is created if missing), or leave it empty")
 
 
 class KitHomeWarning(UserWarning):
@@ -41,11 +43,16 @@ def check_kit_home(home: Path) -> None:
             exists, is_dir = candidate.exists() or candidate.is_symlink(), candidate.is_dir()
         except OSError as error:  # e.g. a parent we may not enter
             reason = error.strerror or type(error).__name__
-            raise ConfigError(VARIABLE, f"cannot look at {candidate} ({reason})", _FIX) from None
+            problem = _("cannot look at {path} ({reason})").format(path=candidate, reason=reason)
+            raise ConfigError(VARIABLE, problem, _(_FIX)) from None
         if exists:
             if not is_dir:
-                where = "is" if candidate == home else f"is inside {candidate}, which is"
-                raise ConfigError(VARIABLE, f"{home} {where} a file, not a folder", _FIX)
+                problem = (
+                    _("{home} is a file, not a folder")
+                    if candidate == home
+                    else _("{home} is inside {path}, which is a file, not a folder")
+                ).format(home=home, path=candidate)
+                raise ConfigError(VARIABLE, problem, _(_FIX))
             return  # the nearest existing ancestor is a folder: the rest can be created
 
 
@@ -57,7 +64,8 @@ def ensure_kit_home(path: str | Path) -> Path:
         home.mkdir(mode=KIT_HOME_MODE, parents=True, exist_ok=True)
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise ConfigError(VARIABLE, f"cannot create {home} ({reason})", _FIX) from None
+        problem = _("cannot create {path} ({reason})").format(path=home, reason=reason)
+        raise ConfigError(VARIABLE, problem, _(_FIX)) from None
     _make_private(home)
     return home
 
@@ -72,8 +80,10 @@ def _make_private(home: Path) -> None:
         os.chmod(home, KIT_HOME_MODE)
         return
     warnings.warn(
-        f"the kit home {home} is readable by other users and belongs to someone else; "
-        f"set {VARIABLE} to a folder of your own",
+        _(
+            "the kit home {home} is readable by other users and belongs to someone else; "
+            "set {variable} to a folder of your own"
+        ).format(home=home, variable=VARIABLE),
         KitHomeWarning,
         stacklevel=3,
     )

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .errors import ValidationError
+from .i18n import _
 from .models import (
     ASR,
     LLM,
@@ -80,13 +81,20 @@ def _check_name(name: object, *, on_update: bool = False) -> None:
     if name is None:
         return
     if not isinstance(name, str):
-        raise ValidationError("Name", f"must be a string, not {type(name).__name__}")
+        raise ValidationError(
+            "Name", _("must be a string, not {type}").format(type=type(name).__name__)
+        )
     if on_update:
-        check_text_length("Name", name, MAX_UPDATED_AGENT_NAME_CHARS, "UpdateAgent's limit")
+        check_text_length("Name", name, MAX_UPDATED_AGENT_NAME_CHARS, _("UpdateAgent's limit"))
         return
     size = len(name.encode("utf-8"))
     if size > MAX_AGENT_NAME_BYTES:
-        raise ValidationError("Name", f"is {size} bytes; the limit is {MAX_AGENT_NAME_BYTES}")
+        raise ValidationError(
+            "Name",
+            _("is {size} bytes; the limit is {limit}").format(
+                size=size, limit=MAX_AGENT_NAME_BYTES
+            ),
+        )
 
 
 def check_instance_id(agent_instance_id: object) -> str:
@@ -153,17 +161,22 @@ def list_agents_body(limit: int = 10, cursor: str = "") -> dict[str, Any]:
     """ListAgents: ``Limit`` 0..10 and the ``Cursor`` of the previous page."""
     check_int_range("Limit", limit, *LIST_AGENTS_LIMIT_RANGE)
     if not isinstance(cursor, str):
-        raise ValidationError("Cursor", f"must be a string, not {type(cursor).__name__}")
+        raise ValidationError(
+            "Cursor", _("must be a string, not {type}").format(type=type(cursor).__name__)
+        )
     return {"Limit": limit, "Cursor": cursor}
 
 
 def query_agents_body(agent_ids: Sequence[str]) -> dict[str, Any]:
     """QueryAgents: 1 to 10 agent ids."""
     if not isinstance(agent_ids, list) or not agent_ids:
-        raise ValidationError("AgentIds", "must be a non-empty list of agent ids")
+        raise ValidationError("AgentIds", _("must be a non-empty list of agent ids"))
     if len(agent_ids) > MAX_QUERY_AGENT_IDS:
         raise ValidationError(
-            "AgentIds", f"has {len(agent_ids)} ids; the limit is {MAX_QUERY_AGENT_IDS}"
+            "AgentIds",
+            _("has {count} ids; the limit is {limit}").format(
+                count=len(agent_ids), limit=MAX_QUERY_AGENT_IDS
+            ),
         )
     for i, agent_id in enumerate(agent_ids):
         check_agent_id(f"AgentIds[{i}]", agent_id)
@@ -191,7 +204,7 @@ def create_agent_instance_body(
     check_agent_id("AgentId", agent_id)
     check_user_id("UserId", user_id)
     if rtc is None:
-        raise ValidationError("RTC", "is required: pass RTC(...) or ids.to_rtc()")
+        raise ValidationError("RTC", _("is required: pass RTC(...) or ids.to_rtc()"))
     rtc_api = api_object(RTC, rtc)
     check_agent_user_differs(user_id, rtc_api)
     return _body(
@@ -214,7 +227,7 @@ def create_digital_human_agent_instance_body(
 ) -> dict[str, Any]:
     """CreateDigitalHumanAgentInstance: the CreateAgentInstance body plus a ``DigitalHuman``."""
     if digital_human is None:
-        raise ValidationError("DigitalHuman", "is required: pass DigitalHuman(...)")
+        raise ValidationError("DigitalHuman", _("is required: pass DigitalHuman(...)"))
     body = create_agent_instance_body(
         agent_id, user_id, rtc, digital_human=digital_human, **options
     )
@@ -232,8 +245,10 @@ def _refuse_disabled_tts(body: Mapping[str, Any], action: str) -> None:
     if (body.get("AdvancedConfig") or {}).get("DisableTTS") is True:
         raise ValidationError(
             "AdvancedConfig.DisableTTS",
-            f"must not be true for {action}: ZEGO documents that the create then fails "
-            "(a digital human speaks through TTS); leave DisableTTS out",
+            _(
+                "must not be true for {action}: ZEGO documents that the create then fails "
+                "(a digital human speaks through TTS); leave DisableTTS out"
+            ).format(action=action),
         )
 
 
@@ -256,10 +271,10 @@ def create_live_digital_human_body(
     """
     check_agent_id("AgentId", agent_id)
     if digital_human is None:
-        raise ValidationError("DigitalHuman", "is required: pass DigitalHuman(...)")
+        raise ValidationError("DigitalHuman", _("is required: pass DigitalHuman(...)"))
     if rtc is None and not cdn_url:
         raise ValidationError(
-            "RTC", "give either rtc (RoomId, AgentStreamId, AgentUserId) or cdn_url"
+            "RTC", _("give either rtc (RoomId, AgentStreamId, AgentUserId) or cdn_url")
         )
     if cdn_url is not None:
         check_url("CDN.Url", cdn_url, ("rtmp", "rtmps", "http", "https"))
@@ -343,7 +358,7 @@ def send_agent_instance_llm_body(
     """
     check_instance_id(agent_instance_id)
     check_non_empty_text("Text", text)
-    check_text_length("Text", text, MAX_LLM_TEXT_CHARS, "our limit; ZEGO documents none")
+    check_text_length("Text", text, MAX_LLM_TEXT_CHARS, _("our limit; ZEGO documents none"))
     check_optional_text("SystemPrompt", system_prompt, MAX_SYSTEM_PROMPT_CHARS)
     check_bool("add_question_to_history", add_question_to_history)
     check_bool("add_answer_to_history", add_answer_to_history)
@@ -388,7 +403,7 @@ def add_agent_instance_msg_body(
     """AddAgentInstanceMsg: ``Message`` models or ``{Role, Content}`` dicts, at most 100."""
     check_instance_id(agent_instance_id)
     if not isinstance(messages, list):
-        raise ValidationError("Messages", "must be a list of Message objects or {Role, Content}")
+        raise ValidationError("Messages", _("must be a list of Message objects or {Role, Content}"))
     api_messages = [api_object(Message, m, f"Messages[{i}]") for i, m in enumerate(messages)]
     check_messages("Messages", api_messages)
     return {"AgentInstanceId": agent_instance_id, "Messages": api_messages}
@@ -417,14 +432,19 @@ def listening_body(
 def raw_body(action: object, body: object) -> dict[str, Any]:
     """What :meth:`AIAgentClient.call` accepts: an action name and a JSON object (or ``None``)."""
     if not isinstance(action, str) or not action.strip():
-        raise ValidationError("action", "must be an action name such as 'ListAgents'")
+        raise ValidationError("action", _("must be an action name such as 'ListAgents'"))
     if body is None:
         return {}
     if not isinstance(body, Mapping):
         raise ValidationError(
-            "body", f"must be a dict of API fields (or None), not {type(body).__name__}"
+            "body",
+            _("must be a dict of API fields (or None), not {type}").format(
+                type=type(body).__name__
+            ),
         )
     bad = [key for key in body if not isinstance(key, str)]
     if bad:
-        raise ValidationError("body", f"has a key that is not a string: {bad[0]!r}")
+        raise ValidationError(
+            "body", _("has a key that is not a string: {key}").format(key=repr(bad[0]))
+        )
     return dict(body)

@@ -33,6 +33,7 @@ from .constants import MAX_APP_ID, REGION_API_BASE_URL
 from .constants import REGIONS as REGIONS
 from .constants import SERVER_SECRET_LENGTH as SERVER_SECRET_LENGTH
 from .errors import ConfigError
+from .i18n import _
 from .kit_home import check_kit_home
 from .secrets_mask import mask_url
 
@@ -138,9 +139,15 @@ class Settings(_MaskedRepr):
 
     def summary(self) -> str:
         """One readable line: the mode, why, and where requests go. Safe to print."""
-        where = "the embedded sandbox" if self.is_sandbox else mask_url(self.api_base_url)
-        app = f", AppID {self.app_id}" if self.app_id is not None else ""
-        return f"Mode: {self.mode} ({self.mode_reason}); requests go to {where}{app}"
+        where = _("the embedded sandbox") if self.is_sandbox else mask_url(self.api_base_url)
+        app = _(", AppID {app_id}").format(app_id=self.app_id) if self.app_id is not None else ""
+        mode = _("sandbox") if self.is_sandbox else _("real")
+        return (
+            _("Mode: {mode} ({reason}); requests go to {where}").format(
+                mode=mode, reason=self.mode_reason, where=where
+            )
+            + app
+        )
 
 
 def _clean(value: str | None) -> str:
@@ -161,15 +168,19 @@ def _parse_app_id(raw: str, variable: str) -> int:
     if not is_ascii_number(raw):
         raise ConfigError(
             variable,
-            f"{raw!r} is not a number from 1 to {UINT32_MAX} written with the digits 0-9",
-            "copy the numeric AppID from the ZEGO console (Project > Basic information)",
+            _("{value} is not a number from 1 to {max} written with the digits 0-9").format(
+                value=repr(raw), max=UINT32_MAX
+            ),
+            _("copy the numeric AppID from the ZEGO console (Project > Basic information)"),
         )
     value = int(raw)
     if not 0 < value <= UINT32_MAX:
         raise ConfigError(
             variable,
-            f"{value} is outside 1..{UINT32_MAX} (AppID is an unsigned 32-bit number)",
-            "copy the AppID from the ZEGO console",
+            _("{value} is outside 1..{max} (AppID is an unsigned 32-bit number)").format(
+                value=value, max=UINT32_MAX
+            ),
+            _("copy the AppID from the ZEGO console"),
         )
     return value
 
@@ -179,8 +190,10 @@ def _parse_server_secret(raw: str, variable: str) -> Secret:
     if len(raw) != SERVER_SECRET_LENGTH:
         raise ConfigError(
             variable,
-            f"must be {SERVER_SECRET_LENGTH} characters long, got {len(raw)}",
-            "copy the ServerSecret (not the AppSign) from the ZEGO console",
+            _("must be {length} characters long, got {count}").format(
+                length=SERVER_SECRET_LENGTH, count=len(raw)
+            ),
+            _("copy the ServerSecret (not the AppSign) from the ZEGO console"),
         )
     return Secret(raw)
 
@@ -190,8 +203,10 @@ def _check_url(raw: str, variable: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(
             variable,
-            f"{mask_url(raw)!r} is not a well-formed http(s) URL",
-            f"use e.g. {DEFAULT_API_BASE_URL} or http://127.0.0.1:8123 for a local sandbox",
+            _("{value} is not a well-formed http(s) URL").format(value=repr(mask_url(raw))),
+            _("use e.g. {default} or {sandbox} for a local sandbox").format(
+                default=DEFAULT_API_BASE_URL, sandbox="http://127.0.0.1:8123"
+            ),
         )
     return raw.rstrip("/")
 
@@ -221,8 +236,10 @@ def _warn_if_readable_by_others(path: Path) -> None:
     _WARNED_ABOUT.add(path)
     mode = stat.S_IMODE(path.stat().st_mode)
     warnings.warn(
-        f"{path} holds your secrets and is readable by other users (mode {mode:04o}); "
-        f"fix: chmod 600 {path}",
+        _(
+            "{path} holds your secrets and is readable by other users (mode {mode}); "
+            "fix: chmod 600 {path}"
+        ).format(path=path, mode=f"{mode:04o}"),
         EnvFileWarning,
         stacklevel=4,  # the line that called load_settings
     )
@@ -241,7 +258,9 @@ def read_env_text(path: Path) -> str:
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ConfigError(
-            str(path), f"cannot be read ({reason})", f"check the file's permissions (ls -l {path})"
+            str(path),
+            _("cannot be read ({reason})").format(reason=reason),
+            _("check the file's permissions (ls -l {path})").format(path=path),
         ) from None
     try:
         return data.decode("utf-8-sig")
@@ -250,10 +269,16 @@ def read_env_text(path: Path) -> str:
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         raise ConfigError(
             str(path),
-            f"is not UTF-8: byte 0x{data[error.start]:02x} on line {line}, column {column} "
-            f"(byte offset {error.start}) cannot be decoded",
-            "open the file in your editor and save it with the UTF-8 encoding "
-            "(or retype that line)",
+            _(
+                "is not UTF-8: byte {byte} on line {line}, column {column} "
+                "(byte offset {offset}) cannot be decoded"
+            ).format(
+                byte=f"0x{data[error.start]:02x}", line=line, column=column, offset=error.start
+            ),
+            _(
+                "open the file in your editor and save it with the UTF-8 encoding "
+                "(or retype that line)"
+            ),
         ) from None
 
 
@@ -300,8 +325,8 @@ def load_settings(
             # A typo here used to be ignored silently: sandbox mode, everything green.
             raise ConfigError(
                 "ZEGO_ENV_FILE",
-                f"{dotenv_path} is not a file",
-                "correct the path, or set ZEGO_ENV_FILE=none to read no .env file",
+                _("{path} is not a file").format(path=dotenv_path),
+                _("correct the path, or set ZEGO_ENV_FILE=none to read no .env file"),
             )
         dotenv_path = Path(dotenv_path).expanduser() if dotenv_path else ""
     path: Path | None
@@ -327,53 +352,58 @@ def load_settings(
     secret_var, secret_raw = get("ZEGO_SERVER_SECRET")
     app_id = _parse_app_id(app_raw, app_var) if app_raw else None
     server_secret = _parse_server_secret(secret_raw, secret_var) if secret_raw else None
-    _, callback_raw = get("ZEGO_CALLBACK_SECRET")
+    callback_raw = get("ZEGO_CALLBACK_SECRET")[1]
 
-    _, base_raw = get("ZEGO_API_BASE_URL")
-    _, region = get("ZEGO_REGION")
+    base_raw = get("ZEGO_API_BASE_URL")[1]
+    region = get("ZEGO_REGION")[1]
     if base_raw:
         base_url = _check_url(base_raw, "ZEGO_API_BASE_URL")
     elif region:
         if region.lower() not in REGIONS:
             raise ConfigError(
                 "ZEGO_REGION",
-                f"{region!r} is not a known region",
-                f"use one of {', '.join(REGIONS)}, or leave it empty for the unified endpoint",
+                _("{value} is not a known region").format(value=repr(region)),
+                _("use one of {allowed}, or leave it empty for the unified endpoint").format(
+                    allowed=", ".join(REGIONS)
+                ),
             )
         base_url = region_base_url(region.lower())
     else:
         base_url = DEFAULT_API_BASE_URL
 
-    _, sandbox_raw = get("ZEGO_SANDBOX")
+    sandbox_raw = get("ZEGO_SANDBOX")[1]
     if sandbox_raw and _flag(sandbox_raw):
-        mode, reason = "sandbox", "ZEGO_SANDBOX is set"
+        mode, reason = "sandbox", _("{variable} is set").format(variable="ZEGO_SANDBOX")
     elif app_id is not None and server_secret is not None:
-        mode, reason = "real", f"{app_var} and {secret_var} are set"
+        mode = "real"
+        reason = _("{first} and {second} are set").format(first=app_var, second=secret_var)
     elif app_id is not None or server_secret is not None:
         missing = secret_var if app_id is not None else "ZEGO_APP_ID"
         raise ConfigError(
             missing,
-            "is missing while the other credential is set",
-            "set both ZEGO_APP_ID and ZEGO_SERVER_SECRET for the real service, "
-            "or neither for the sandbox",
+            _("is missing while the other credential is set"),
+            _(
+                "set both ZEGO_APP_ID and ZEGO_SERVER_SECRET for the real service, "
+                "or neither for the sandbox"
+            ),
         )
     else:
-        mode, reason = "sandbox", "no ZEGO_APP_ID / ZEGO_SERVER_SECRET set"
+        mode, reason = "sandbox", _("no ZEGO_APP_ID / ZEGO_SERVER_SECRET set")
 
-    _, home_raw = get("ZEGO_KIT_HOME")
+    home_raw = get("ZEGO_KIT_HOME")[1]
     kit_home = Path(home_raw).expanduser() if home_raw else Path.home() / ".zego_kit"
     check_kit_home(kit_home)
-    _, attendee = get("ZEGO_ATTENDEE")
-    _, web_server = get("ZEGO_WEB_SERVER")
+    attendee = get("ZEGO_ATTENDEE")[1]
+    web_server = get("ZEGO_WEB_SERVER")[1]
     if web_server and not web_server.startswith(("wss://", "ws://")):
         raise ConfigError(
             "ZEGO_WEB_SERVER",
-            f"{web_server!r} is not a WebSocket URL",
-            "copy the server address (wss://...) from the ZEGO console, or leave it empty",
+            _("{value} is not a WebSocket URL").format(value=repr(web_server)),
+            _("copy the server address (wss://...) from the ZEGO console, or leave it empty"),
         )
 
-    _, web_sdk_url = get("ZEGO_WEB_SDK_URL")
-    _, web_sdk_debug = get("ZEGO_WEB_SDK_DEBUG")
+    web_sdk_url = get("ZEGO_WEB_SDK_URL")[1]
+    web_sdk_debug = get("ZEGO_WEB_SDK_DEBUG")[1]
 
     def secret_or_none(*names: str) -> Secret | None:
         value = get(*names)[1]
@@ -440,7 +470,9 @@ def save_env_file(path: str | Path, values: Mapping[str, str | Secret | int | No
         if "${" in text:
             # dotenv expands ${NAME} when reading, even in quotes: the value would change.
             raise ConfigError(
-                key, "contains '${', which python-dotenv would expand when reading", "remove it"
+                key,
+                _("contains '${', which python-dotenv would expand when reading"),
+                _("remove it"),
             )
     target = Path(path)
     _create_private(target)
@@ -468,7 +500,7 @@ def _create_private(target: Path) -> None:
         reason = error.strerror or type(error).__name__
         raise ConfigError(
             str(target),
-            f"cannot be created ({reason})",
-            "check that the folder exists and is yours",
+            _("cannot be created ({reason})").format(reason=reason),
+            _("check that the folder exists and is yours"),
         ) from None
     os.close(fd)

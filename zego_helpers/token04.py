@@ -43,6 +43,7 @@ from typing import Any
 
 from .constants import MAX_APP_ID, SERVER_SECRET_LENGTH
 from .errors import ValidationError
+from .i18n import _
 from .validation import check_room_or_stream_id
 
 TOKEN_PREFIX = "04"
@@ -84,20 +85,26 @@ def generate_token04(
     """
     _check_app_id(app_id)
     if not isinstance(user_id, str) or not user_id:
-        raise ValidationError("user_id", "must be a non-empty string (the loginRoom userID)")
+        raise ValidationError("user_id", _("must be a non-empty string (the loginRoom userID)"))
     key = _secret_key(server_secret)
     if isinstance(effective_seconds, bool) or not isinstance(effective_seconds, int):
-        raise ValidationError("effective_seconds", "must be a whole number of seconds, e.g. 3600")
+        raise ValidationError(
+            "effective_seconds", _("must be a whole number of seconds, e.g. 3600")
+        )
     if effective_seconds <= 0:
         raise ValidationError(
-            "effective_seconds", f"is {effective_seconds}; it must be greater than 0 (e.g. 3600)"
+            "effective_seconds",
+            _("is {value}; it must be greater than 0 (e.g. 3600)").format(value=effective_seconds),
         )
     if not isinstance(payload, str):
         raise ValidationError(
-            "payload", "must be a string: '' or the JSON text from privilege_payload()"
+            "payload", _("must be a string: '' or the JSON text from privilege_payload()")
         )
     if mode not in MODES:
-        raise ValidationError("mode", f"is {mode!r}; use 'gcm' (recommended) or 'cbc' (legacy)")
+        raise ValidationError(
+            "mode",
+            _("is {value}; use 'gcm' (recommended) or 'cbc' (legacy)").format(value=repr(mode)),
+        )
 
     created = int(time.time()) if now is None else int(now)
     low, high = NONCE_RANGE
@@ -122,7 +129,7 @@ def generate_token04(
         trailer = bytes([GCM_MODE_BYTE])
     else:
         alphabet = string.digits + string.ascii_lowercase
-        iv = "".join(secrets.choice(alphabet) for _ in range(CBC_IV_CHARS)).encode("ascii")
+        iv = "".join(secrets.choice(alphabet) for _position in range(CBC_IV_CHARS)).encode("ascii")
         padder = padding.PKCS7(algorithms.AES.block_size).padder()
         padded = padder.update(data) + padder.finalize()
         encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
@@ -131,7 +138,10 @@ def generate_token04(
 
     if len(encrypted) > MAX_ENCRYPTED_BYTES:
         raise ValidationError(
-            "payload", f"makes the token too large ({len(encrypted)} encrypted bytes); shorten it"
+            "payload",
+            _("makes the token too large ({count} encrypted bytes); shorten it").format(
+                count=len(encrypted)
+            ),
         )
     packed = (
         struct.pack(">qh", plaintext["expire"], len(iv))
@@ -187,11 +197,13 @@ def decode_token04(token: str, server_secret: str) -> dict[str, Any]:
     """
     key = _secret_key(server_secret)
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
-        raise ValidationError("token", "is not a Token04: it must be a string starting with '04'")
+        raise ValidationError(
+            "token", _("is not a Token04: it must be a string starting with '04'")
+        )
     try:
         packed = base64.b64decode(token[len(TOKEN_PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationError("token", "is not valid Base64 after the '04' prefix") from None
+        raise ValidationError("token", _("is not valid Base64 after the '04' prefix")) from None
 
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives import padding
@@ -215,14 +227,14 @@ def decode_token04(token: str, server_secret: str) -> dict[str, Any]:
         except ValueError:
             raise _cannot_decrypt() from None
     else:
-        raise ValidationError("token", "has an unknown mode byte after the encrypted part")
+        raise ValidationError("token", _("has an unknown mode byte after the encrypted part"))
 
     try:
         fields = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _cannot_decrypt() from None
     if not isinstance(fields, dict) or fields.get("expire") != expire:
-        raise ValidationError("token", "is corrupted: its header and its content disagree")
+        raise ValidationError("token", _("is corrupted: its header and its content disagree"))
     fields["mode"] = mode
     return fields
 
@@ -237,32 +249,37 @@ def _unpack(packed: bytes) -> tuple[int, bytes, bytes, bytes]:
         (enc_len,) = struct.unpack_from(">h", packed, offset)
         offset += 2
     except struct.error:
-        raise ValidationError("token", "is too short to be a Token04") from None
+        raise ValidationError("token", _("is too short to be a Token04")) from None
     encrypted = packed[offset : offset + enc_len]
     if iv_len <= 0 or enc_len <= 0 or len(iv) != iv_len or len(encrypted) != enc_len:
-        raise ValidationError("token", "is truncated or corrupted (lengths do not add up)")
+        raise ValidationError("token", _("is truncated or corrupted (lengths do not add up)"))
     trailer = packed[offset + enc_len :]
     if len(trailer) > 1:
-        raise ValidationError("token", "has unexpected bytes after the encrypted part")
+        raise ValidationError("token", _("has unexpected bytes after the encrypted part"))
     return expire, iv, encrypted, trailer
 
 
 def _check_app_id(app_id: object) -> None:
     if isinstance(app_id, bool) or not isinstance(app_id, int) or not 0 < app_id <= MAX_UINT32:
         raise ValidationError(
-            "app_id", "must be your numeric AppId (a positive integer below 2**32) from the console"
+            "app_id",
+            _("must be your numeric AppId (a positive integer below 2**32) from the console"),
         )
 
 
 def _secret_key(server_secret: object) -> bytes:
     """The AES-256 key: the secret's 32 ASCII characters as bytes (not hex-decoded)."""
     if not isinstance(server_secret, str):
-        raise ValidationError("server_secret", "must be the ServerSecret string from the console")
+        raise ValidationError(
+            "server_secret", _("must be the ServerSecret string from the console")
+        )
     if len(server_secret) != SECRET_LENGTH or not server_secret.isascii():
         raise ValidationError(
             "server_secret",
-            f"must be exactly {SECRET_LENGTH} ASCII characters (the ServerSecret from the ZEGO "
-            f"console); the value given has {len(server_secret)} characters",
+            _(
+                "must be exactly {length} ASCII characters (the ServerSecret from the ZEGO "
+                "console); the value given has {count} characters"
+            ).format(length=SECRET_LENGTH, count=len(server_secret)),
         )
     return server_secret.encode("ascii")
 
@@ -270,6 +287,8 @@ def _secret_key(server_secret: object) -> bytes:
 def _cannot_decrypt() -> ValidationError:
     return ValidationError(
         "token",
-        "could not be decrypted with this server_secret: the secret is wrong "
-        "(another project's?) or the token was changed",
+        _(
+            "could not be decrypted with this server_secret: the secret is wrong "
+            "(another project's?) or the token was changed"
+        ),
     )

@@ -71,6 +71,7 @@ from .errors import (
     ZegoAPIError,
     api_error,
 )
+from .i18n import _
 from .secrets_mask import mask_url
 from .signing import signed_query
 
@@ -294,54 +295,64 @@ def describe_request_failure(
     text = str(exc)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return (
-            "timed out while connecting",
-            f"Is {base_url} reachable from here? Check your network, VPN or proxy "
-            "(HTTPS_PROXY) settings.",
+            _("timed out while connecting"),
+            _(
+                "Is {url} reachable from here? Check your network, VPN or proxy "
+                "(HTTPS_PROXY) settings."
+            ).format(url=base_url),
             True,
         )
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return (
-            "timed out waiting for the answer",
-            "The server may still have processed the request. Retry later; "
-            "raise the client's timeout if your network is slow.",
+            _("timed out waiting for the answer"),
+            _(
+                "The server may still have processed the request. Retry later; "
+                "raise the client's timeout if your network is slow."
+            ),
             False,
         )
     if isinstance(exc, requests.exceptions.ProxyError):
         return (
-            "the proxy refused the connection",
-            "Check HTTP_PROXY / HTTPS_PROXY / NO_PROXY in your environment.",
+            _("the proxy refused the connection"),
+            _("Check HTTP_PROXY / HTTPS_PROXY / NO_PROXY in your environment."),
             True,
         )
     if isinstance(exc, requests.exceptions.SSLError):
         return (
-            "the TLS handshake failed",
-            "A corporate proxy may be intercepting HTTPS; set REQUESTS_CA_BUNDLE to its "
-            "certificate.",
+            _("the TLS handshake failed"),
+            _(
+                "A corporate proxy may be intercepting HTTPS; set REQUESTS_CA_BUNDLE to its "
+                "certificate."
+            ),
             True,
         )
     if isinstance(exc, requests.exceptions.ConnectionError):
         resolved = "NameResolutionError" in text or "Name or service not known" in text
         if resolved or "getaddrinfo" in text or "nodename nor servname" in text:
             return (
-                "the host name could not be resolved (DNS)",
-                f"Check ZEGO_API_BASE_URL ({base_url}), your internet connection and DNS; "
-                "behind a proxy set HTTPS_PROXY.",
+                _("the host name could not be resolved (DNS)"),
+                _(
+                    "Check ZEGO_API_BASE_URL ({url}), your internet connection and DNS; "
+                    "behind a proxy set HTTPS_PROXY."
+                ).format(url=base_url),
                 True,
             )
         refused = "Connection refused" in text or "NewConnectionError" in text
         if refused:
             return (
-                "the connection was refused",
-                f"Nothing is listening at {base_url}. Check ZEGO_API_BASE_URL; for a local "
-                "sandbox, check that it is running.",
+                _("the connection was refused"),
+                _(
+                    "Nothing is listening at {url}. Check ZEGO_API_BASE_URL; for a local "
+                    "sandbox, check that it is running."
+                ).format(url=base_url),
                 True,
             )
         return (
-            "the connection failed",
-            f"Check your network and ZEGO_API_BASE_URL ({base_url}).",
+            _("the connection failed"),
+            _("Check your network and ZEGO_API_BASE_URL ({url}).").format(url=base_url),
             False,
         )
-    return ("the request failed", "Check your network and retry.", False)
+    return (_("the request failed"), _("Check your network and retry."), False)
 
 
 def request_failure(action: str, exc: requests.RequestException, base_url: str) -> TransportError:
@@ -360,20 +371,29 @@ def check_base_url(base_url: str, variable: str = "ZEGO_API_BASE_URL") -> str:
     Catches locally what would otherwise fail three times on the network:
     another scheme (``ftp://``), no host (``nohost``), a port outside 1-65535.
     """
-    fix = f"use e.g. {DEFAULT_API_BASE_URL}, or http://127.0.0.1:8123 for a local sandbox"
+    fix = _("use e.g. {default}, or {sandbox} for a local sandbox").format(
+        default=DEFAULT_API_BASE_URL, sandbox="http://127.0.0.1:8123"
+    )
     text = str(base_url).strip()
     parts = urlsplit(text)
     if parts.scheme.lower() not in API_URL_SCHEMES:
-        shown = f"scheme {parts.scheme!r}" if parts.scheme else "no http:// or https://"
-        raise ConfigError(variable, f"{text!r} has {shown}; the API speaks http(s) only", fix)
+        problem = (
+            _("{value} has scheme {scheme}; the API speaks http(s) only")
+            if parts.scheme
+            else _("{value} has no http:// or https://; the API speaks http(s) only")
+        )
+        raise ConfigError(
+            variable, problem.format(value=repr(text), scheme=repr(parts.scheme)), fix
+        )
     if not parts.hostname:
-        raise ConfigError(variable, f"{text!r} has no host name", fix)
+        raise ConfigError(variable, _("{value} has no host name").format(value=repr(text)), fix)
     try:
         port = parts.port
     except ValueError:
         port = -1
     if port is not None and not 1 <= port <= 65535:
-        raise ConfigError(variable, f"{text!r} has a port outside 1-65535", fix)
+        problem = _("{value} has a port outside 1-65535").format(value=repr(text))
+        raise ConfigError(variable, problem, fix)
     return text.rstrip("/")
 
 
@@ -388,10 +408,12 @@ def encode_body(action: str, payload: Mapping[str, Any]) -> bytes:
     except ValueError:
         where = _non_finite_path(payload) or "body"
         raise ValidationError(
-            where, "is NaN or infinite, which JSON cannot carry; use a finite number"
+            where, _("is NaN or infinite, which JSON cannot carry; use a finite number")
         ) from None
     except TypeError as error:
-        raise ValidationError(f"{action} body", f"cannot be sent as JSON ({error})") from None
+        raise ValidationError(
+            f"{action} body", _("cannot be sent as JSON ({reason})").format(reason=error)
+        ) from None
 
 
 def _non_finite_path(value: Any, path: str = "") -> str | None:
@@ -609,10 +631,12 @@ class SignedTransport:
         if not isinstance(envelope, dict) or "Code" not in envelope:
             excerpt = response.text[:200].strip()
             hint = (
-                "This is not a ZEGO AI Agent endpoint answer: check ZEGO_API_BASE_URL."
+                _("This is not a ZEGO AI Agent endpoint answer: check ZEGO_API_BASE_URL.")
                 if response.ok
-                else "The server or a proxy refused the request; check ZEGO_API_BASE_URL "
-                "and retry later."
+                else _(
+                    "The server or a proxy refused the request; check ZEGO_API_BASE_URL "
+                    "and retry later."
+                )
             )
             raise HTTPStatusError(
                 action,
@@ -629,7 +653,7 @@ class SignedTransport:
                 action,
                 response.status_code,
                 response.text[:200],
-                "The Code field is not a number.",
+                _("The Code field is not a number."),
                 request_id=header_id,
             ) from None
         request_id = str(envelope.get("RequestId") or header_id)
@@ -653,7 +677,7 @@ class SignedTransport:
                 action,
                 response.status_code,
                 response.text[:200],
-                "Unexpected HTTP status.",
+                _("Unexpected HTTP status."),
                 retry_after=retry_after_seconds(response, self.clock),
                 request_id=request_id,
             )

@@ -22,7 +22,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from .docs import page_for_reader
 from .errors import ValidationError
+from .i18n import _, ngettext
 from .secrets_mask import mask
 
 #: RTC ids and user ids: digits, ASCII letters, ``_`` and ``-``. (The RTC schema
@@ -137,15 +139,24 @@ def shown(value: object) -> str:
     """
     if isinstance(value, str):
         if looks_like_secret(value):
-            return f"{mask(value)!r} (a {len(value)}-character value that looks like a key, hidden)"
+            return _("{masked} (a {count}-character value that looks like a key, hidden)").format(
+                masked=repr(mask(value)), count=len(value)
+            )
         if len(value) > MAX_SHOWN_CHARS:
-            return f"{value[:MAX_SHOWN_CHARS]!r}... ({len(value)} characters)"
+            return _("{start}... ({count} characters)").format(
+                start=repr(value[:MAX_SHOWN_CHARS]), count=len(value)
+            )
         return repr(value)
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, (bool, int)) or value is None:
         return repr(value)
-    return f"a {type(value).__name__}"
+    return type_name(value)
+
+
+def type_name(value: object) -> str:
+    """What kind of value ``value`` is, for a message: ``a dict`` (``dict 类型的值``)."""
+    return _("a {type}").format(type=type(value).__name__)
 
 
 def _number(value: object) -> str:
@@ -156,7 +167,7 @@ def _number(value: object) -> str:
 
 
 def _see(doc: str | None) -> str:
-    return f" (documented at {doc})" if doc else ""
+    return _(" (documented at {page})").format(page=page_for_reader(doc)) if doc else ""
 
 
 # ---------------------------------------------------------------------------
@@ -167,14 +178,16 @@ def _see(doc: str | None) -> str:
 def check_rtc_id(field: str, value: object, max_bytes: int) -> str:
     """Check an RTC id (room, user or stream id): charset ``[A-Za-z0-9_-]`` and byte length."""
     if not isinstance(value, str) or not value:
-        raise ValidationError(field, "must be a non-empty string")
+        raise ValidationError(field, _("must be a non-empty string"))
     if not RTC_ID_PATTERN.match(value):
         raise ValidationError(
-            field, f"{shown(value)} may only contain letters, digits, '_' and '-'"
+            field,
+            _("{value} may only contain letters, digits, '_' and '-'").format(value=shown(value)),
         )
     size = len(value.encode("utf-8"))
     if size > max_bytes:
-        raise ValidationError(field, f"is {size} bytes long; the limit is {max_bytes}")
+        problem = _("is {size} bytes long; the limit is {limit}")
+        raise ValidationError(field, problem.format(size=size, limit=max_bytes))
     return value
 
 
@@ -191,14 +204,20 @@ def check_room_or_stream_id(field: str, value: object) -> str:
 def check_agent_id(field: str, value: object) -> str:
     """AgentId: at most 128 characters from the documented set."""
     if not isinstance(value, str) or not value:
-        raise ValidationError(field, "must be a non-empty string")
+        raise ValidationError(field, _("must be a non-empty string"))
     if len(value) > MAX_AGENT_ID_CHARS:
-        raise ValidationError(field, f"is {len(value)} characters; the limit is 128")
+        raise ValidationError(
+            field,
+            _("is {count} characters; the limit is {limit}").format(
+                count=len(value), limit=MAX_AGENT_ID_CHARS
+            ),
+        )
     if not AGENT_ID_PATTERN.match(value):
         raise ValidationError(
             field,
-            f"{shown(value)} has a character outside letters, digits and "
-            "!#$%&()+-:;<=.>?@[]^_{}|~,",
+            _("{value} has a character outside letters, digits and {allowed}").format(
+                value=shown(value), allowed="!#$%&()+-:;<=.>?@[]^_{}|~,"
+            ),
         )
     return value
 
@@ -210,23 +229,28 @@ def check_unicode(field: str, value: str) -> str:
     except UnicodeEncodeError as error:
         raise ValidationError(
             field,
-            f"has an invalid character at position {error.start} (a lone surrogate such as "
-            "'\\ud800', often from a broken copy/paste or a bad decode); remove it",
+            _(
+                "has an invalid character at position {position} (a lone surrogate such as "
+                "{example}, often from a broken copy/paste or a bad decode); remove it"
+            ).format(position=error.start, example="'\\ud800'"),
         ) from None
     return value
 
 
 def check_non_empty_text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, "must be a non-empty string")
+        raise ValidationError(field, _("must be a non-empty string"))
     return check_unicode(field, value)
 
 
 def check_text_length(field: str, value: str, limit: int, why: str = "") -> str:
-    """``value`` has at most ``limit`` characters (``why`` says where the number comes from)."""
+    """``value`` has at most ``limit`` characters (``why``, translated: where the limit is from)."""
     if len(value) > limit:
-        note = f" ({why})" if why else ""
-        raise ValidationError(field, f"has {len(value)} characters; the limit is {limit}{note}")
+        note = _(" ({why})").format(why=why) if why else ""
+        problem = _("has {count} characters; the limit is {limit}").format(
+            count=len(value), limit=limit
+        )
+        raise ValidationError(field, problem + note)
     return value
 
 
@@ -235,14 +259,18 @@ def check_optional_text(field: str, value: object, limit: int, why: str = "") ->
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError(field, f"must be a string, not {type(value).__name__}")
+        raise ValidationError(
+            field, _("must be a string, not {type}").format(type=type(value).__name__)
+        )
     return check_text_length(field, check_unicode(field, value), limit, why)
 
 
 def check_bool(field: str, value: object) -> bool:
     """``True`` or ``False`` (not ``1``, not ``"yes"``)."""
     if not isinstance(value, bool):
-        raise ValidationError(field, f"must be True or False, not {shown(value)}")
+        raise ValidationError(
+            field, _("must be True or False, not {value}").format(value=shown(value))
+        )
     return value
 
 
@@ -252,7 +280,10 @@ def check_tts_text(field: str, value: object) -> str:
     assert isinstance(value, str)
     if len(value) > MAX_TTS_TEXT_CHARS:
         raise ValidationError(
-            field, f"has {len(value)} characters; the limit is {MAX_TTS_TEXT_CHARS}"
+            field,
+            _("has {count} characters; the limit is {limit}").format(
+                count=len(value), limit=MAX_TTS_TEXT_CHARS
+            ),
         )
     return value
 
@@ -262,11 +293,15 @@ def check_int_range(
 ) -> int:
     """An integer within ``low..high`` (inclusive). Booleans are refused."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(
-            field, f"must be an integer between {low} and {high}, not {shown(value)}{_see(doc)}"
+        problem = _("must be an integer between {low} and {high}, not {value}").format(
+            low=low, high=high, value=shown(value)
         )
+        raise ValidationError(field, problem + _see(doc))
     if not low <= value <= high:
-        raise ValidationError(field, f"is {value}; it must be between {low} and {high}{_see(doc)}")
+        problem = _("is {value}; it must be between {low} and {high}").format(
+            value=value, low=low, high=high
+        )
+        raise ValidationError(field, problem + _see(doc))
     return value
 
 
@@ -284,26 +319,33 @@ def check_number_range(
     ``low_open`` excludes ``low`` itself, as in MiniMax's volume range (0, 10].
     """
     allowed = (
-        f"above {_number(low)} and at most {_number(high)}"
-        if low_open
-        else f"between {_number(low)} and {_number(high)}"
-    )
+        _("above {low} and at most {high}") if low_open else _("between {low} and {high}")
+    ).format(low=_number(low), high=_number(high))
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValidationError(field, f"must be a number {allowed}, not {shown(value)}{_see(doc)}")
+        problem = _("must be a number {allowed}, not {value}").format(
+            allowed=allowed, value=shown(value)
+        )
+        raise ValidationError(field, problem + _see(doc))
     if not (low < value if low_open else low <= value) or value > high:
-        raise ValidationError(field, f"is {_number(value)}; it must be {allowed}{_see(doc)}")
+        problem = _("is {value}; it must be {allowed}").format(
+            value=_number(value), allowed=allowed
+        )
+        raise ValidationError(field, problem + _see(doc))
     return value
 
 
 def check_url(field: str, value: object, schemes: Sequence[str] = ("http", "https")) -> str:
     """An absolute URL with one of ``schemes`` and a host, e.g. ``https://api.example.com/v1``."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field, "must be a non-empty URL")
+        raise ValidationError(field, _("must be a non-empty URL"))
     parts = urlsplit(value)
     if parts.scheme not in schemes or not parts.netloc or value != value.strip():
-        allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+        allowed = _(" or ").join(f"{scheme}://" for scheme in schemes)
         raise ValidationError(
-            field, f"{shown(value)} is not a full URL; it must start with {allowed} and name a host"
+            field,
+            _("{value} is not a full URL; it must start with {allowed} and name a host").format(
+                value=shown(value), allowed=allowed
+            ),
         )
     return value
 
@@ -316,24 +358,29 @@ def check_choice(field: str, value: object, choices: Sequence[object]) -> object
         or value not in choices
     ):
         allowed = ", ".join(repr(c) for c in choices)
-        raise ValidationError(field, f"is {shown(value)}; use one of {allowed}")
+        raise ValidationError(
+            field, _("is {value}; use one of {allowed}").format(value=shown(value), allowed=allowed)
+        )
     return value
 
 
 def check_messages(field: str, messages: object) -> list[dict[str, Any]]:
     """A list of ``{"Role": "user"|"assistant", "Content": str}``, at most 100 items."""
     if not isinstance(messages, list):
-        raise ValidationError(field, "must be a list of {Role, Content} objects")
+        raise ValidationError(field, _("must be a list of {Role, Content} objects"))
     if len(messages) > MAX_HISTORY_MESSAGES:
         raise ValidationError(
-            field, f"has {len(messages)} messages; the limit is {MAX_HISTORY_MESSAGES}"
+            field,
+            _("has {count} messages; the limit is {limit}").format(
+                count=len(messages), limit=MAX_HISTORY_MESSAGES
+            ),
         )
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
-            raise ValidationError(f"{field}[{i}]", "must be an object with Role and Content")
+            raise ValidationError(f"{field}[{i}]", _("must be an object with Role and Content"))
         check_choice(f"{field}[{i}].Role", message.get("Role"), MESSAGE_ROLES)
         if not isinstance(message.get("Content"), str):
-            raise ValidationError(f"{field}[{i}].Content", "must be a string")
+            raise ValidationError(f"{field}[{i}].Content", _("must be a string"))
         content = check_unicode(f"{field}[{i}].Content", message["Content"])
         check_text_length(f"{field}[{i}].Content", content, MAX_LLM_TEXT_CHARS)
     return messages
@@ -342,7 +389,7 @@ def check_messages(field: str, messages: object) -> list[dict[str, Any]]:
 def check_agent_user_differs(user_id: str, rtc: Mapping[str, object]) -> None:
     """The agent's RTC user must not be the real user: they would log into one room as one."""
     if rtc.get("AgentUserId") == user_id:
-        raise ValidationError("RTC.AgentUserId", "must differ from UserId (the real user)")
+        raise ValidationError("RTC.AgentUserId", _("must differ from UserId (the real user)"))
 
 
 def check_trial_llm(url: str, api_key: str, model: str, field: str = "LLM") -> None:
@@ -353,14 +400,17 @@ def check_trial_llm(url: str, api_key: str, model: str, field: str = "LLM") -> N
     if allowed_models is None:
         raise ValidationError(
             f"{field}.Url",
-            f"{shown(url)} cannot be used with ApiKey 'zego_test' (ZEGO would answer 410001047); "
-            f"use one of: {', '.join(TRIAL_LLM_PAIRS)}",
+            _(
+                "{url} cannot be used with ApiKey 'zego_test' (ZEGO would answer 410001047); "
+                "use one of: {allowed}"
+            ).format(url=shown(url), allowed=", ".join(TRIAL_LLM_PAIRS)),
         )
     if model not in allowed_models:
         raise ValidationError(
             f"{field}.Model",
-            f"{shown(model)} is not a trial model for {url}; "
-            f"use one of: {', '.join(allowed_models)}",
+            _("{model} is not a trial model for {url}; use one of: {allowed}").format(
+                model=shown(model), url=url, allowed=", ".join(allowed_models)
+            ),
         )
 
 
@@ -382,23 +432,24 @@ def private_url_problem(url: str) -> str | None:
     """
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if not host:
-        return f"{shown(url)} names no host"
+        return _("{url} names no host").format(url=shown(url))
+    unreachable = _("{host} is {kind}: ZEGO's servers cannot reach it")
     if host in _LOCAL_HOST_NAMES or host.endswith(_LOCAL_SUFFIXES):
-        kind = "this machine" if "localhost" in host else "a local network name"
-        return f"{host} is {kind}: ZEGO's servers cannot reach it"
+        kind = _("this machine") if "localhost" in host else _("a local network name")
+        return unreachable.format(host=host, kind=kind)
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return None  # a public-looking name; whether it resolves is not checked here
     for test, kind in (
-        (address.is_loopback, "a loopback address (this machine)"),
-        (address.is_unspecified, "the unspecified address"),
-        (address.is_link_local, "a link-local address"),
-        (address.is_private, "a private-network address"),
-        (address.is_reserved or address.is_multicast, "a reserved address"),
+        (address.is_loopback, _("a loopback address (this machine)")),
+        (address.is_unspecified, _("the unspecified address")),
+        (address.is_link_local, _("a link-local address")),
+        (address.is_private, _("a private-network address")),
+        (address.is_reserved or address.is_multicast, _("a reserved address")),
     ):
         if test:
-            return f"{host} is {kind}: ZEGO's servers cannot reach it"
+            return unreachable.format(host=host, kind=kind)
     return None
 
 
@@ -423,18 +474,27 @@ def check_client_arguments(
     """``AIAgentClient(...)``'s arguments, checked before any connection (secret never shown)."""
     check_int_range("app_id", app_id, *APP_ID_RANGE)
     if not isinstance(server_secret, str) or len(server_secret) != SERVER_SECRET_LENGTH:
-        size = len(server_secret) if isinstance(server_secret, str) else None
-        got = f"{size} characters" if size is not None else f"a {type(server_secret).__name__}"
+        got = (
+            ngettext("{count} character", "{count} characters", len(server_secret)).format(
+                count=len(server_secret)
+            )
+            if isinstance(server_secret, str)
+            else type_name(server_secret)
+        )
         raise ValidationError(
             "server_secret",
-            f"must be the {SERVER_SECRET_LENGTH}-character ServerSecret from the ZEGO console, "
-            f"got {got} (not the AppSign)",
+            _(
+                "must be the {length}-character ServerSecret from the ZEGO console, "
+                "got {got} (not the AppSign)"
+            ).format(length=SERVER_SECRET_LENGTH, got=got),
         )
     if not isinstance(base_url, str):  # its form is checked by the transport (ConfigError)
-        raise ValidationError("base_url", f"must be a URL string, not {type(base_url).__name__}")
+        raise ValidationError(
+            "base_url", _("must be a URL string, not {type}").format(type=type(base_url).__name__)
+        )
     parts = timeout if isinstance(timeout, tuple) else (timeout,)
     if not 1 <= len(parts) <= 2:
-        raise ValidationError("timeout", "must be seconds, or a (connect, read) pair of seconds")
+        raise ValidationError("timeout", _("must be seconds, or a (connect, read) pair of seconds"))
     for part in parts:
         check_number_range("timeout", part, *TIMEOUT_RANGE_S)
     check_int_range("max_retries", max_retries, *MAX_RETRIES_RANGE)

@@ -20,6 +20,7 @@ from . import request_bodies
 from .client import AIAgentClient
 from .constants import UNSUPPORTED_ACTION
 from .errors import AlreadyExistsError, ValidationError, ZegoAPIError, ZegoError
+from .i18n import _
 from .ids import CallIds
 from .models import MessageHistory
 from .request_bodies import ParamObject
@@ -36,7 +37,10 @@ MIN_INTERVAL_S = 0.0
 def _check_client(client: object) -> AIAgentClient:
     if not isinstance(client, AIAgentClient):
         raise ValidationError(
-            "client", f"must be an AIAgentClient (connect() gives one), not {type(client).__name__}"
+            "client",
+            _("must be an AIAgentClient (connect() gives one), not {type}").format(
+                type=type(client).__name__
+            ),
         )
     return client
 
@@ -47,7 +51,10 @@ def _check_options(function: Any, options: Mapping[str, Any], skip: int) -> None
     for name in options:
         if name not in parameters:
             raise ValidationError(
-                name, f"is not an option here; use one of {', '.join(parameters)}"
+                name,
+                _("is not an option here; use one of {allowed}").format(
+                    allowed=", ".join(parameters)
+                ),
             )
 
 
@@ -138,7 +145,10 @@ class AgentSession:
         self.agent_id = request_bodies.agent_id_body(agent_id)["AgentId"]
         if not isinstance(ids, CallIds):
             raise ValidationError(
-                "ids", f"must be CallIds (from make_call_ids()), not {type(ids).__name__}"
+                "ids",
+                _("must be CallIds (from make_call_ids()), not {type}").format(
+                    type=type(ids).__name__
+                ),
             )
         self.ids = ids.validate()
         self.message_history = message_history if message_history is not None else MessageHistory()
@@ -196,7 +206,9 @@ def wait_for_status(
         and statuses
         and all(isinstance(status, str) for status in statuses)
     ):
-        raise ValidationError("statuses", "must be a tuple of status names such as ('LISTENING',)")
+        raise ValidationError(
+            "statuses", _("must be a tuple of status names such as ('LISTENING',)")
+        )
     _check_wait(timeout, interval)
     deadline = time.monotonic() + timeout
     while True:
@@ -205,8 +217,14 @@ def wait_for_status(
             return status
         if time.monotonic() >= deadline:
             raise ZegoError(
-                f"Instance {agent_instance_id} stayed {status} for {timeout:.0f} s "
-                f"(waiting for {' or '.join(statuses)})"
+                _(
+                    "Instance {instance} stayed {status} for {seconds} s (waiting for {wanted})"
+                ).format(
+                    instance=agent_instance_id,
+                    status=status,
+                    seconds=f"{timeout:.0f}",
+                    wanted=_(" or ").join(statuses),
+                )
             )
         time.sleep(interval)
 
@@ -246,9 +264,11 @@ def ask(
             return Reply(round=int(sent.get("Round", 0)), text=str(answers[-1]["Content"]))
         if time.monotonic() >= deadline:
             raise ZegoError(
-                f"No answer from instance {agent_instance_id} within {timeout:.0f} s. "
-                "If this is the real service, check the LLM settings: a rejected key arrives "
-                "only as an Exception callback (2203)."
+                _(
+                    "No answer from instance {instance} within {seconds} s. "
+                    "If this is the real service, check the LLM settings: a rejected key arrives "
+                    "only as an Exception callback (2203)."
+                ).format(instance=agent_instance_id, seconds=f"{timeout:.0f}")
             )
         time.sleep(interval)
 

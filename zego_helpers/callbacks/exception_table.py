@@ -1,7 +1,8 @@
 """The table of every code an ``Exception`` or ``AgentInstanceDeleted`` callback can carry.
 
 Rendered from :data:`zego_helpers.codes.EXCEPTION_CODES`, so the notebook, the
-event view and the sandbox all explain a code the same way::
+event view and the sandbox all explain a code the same way, in the language in
+use (in Chinese: ZEGO's 事件名称 and 处理建议, from its 异常事件错误码 page)::
 
     from IPython.display import HTML, Markdown
     HTML(exception_table_html())        # or Markdown(exception_table_markdown())
@@ -12,6 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from ..codes import EXCEPTION_CODES, CodeInfo
+from ..i18n import _
 
 #: The usual first-run failures (reference §5.3): shown in bold.
 COMMON_FIRST_RUN_CODES = frozenset({1202, 2203, 2303})
@@ -24,7 +26,8 @@ def exception_rows() -> list[CodeInfo]:
 
 def exception_table_markdown() -> str:
     """A Markdown table: code | meaning | what to do."""
-    lines = ["| Code | Meaning | What to do |", "|---:|---|---|"]
+    titles = " | ".join(_column_titles())
+    lines = [f"| {titles} |", "|---:|---|---|"]
     for info in exception_rows():
         code = f"**{info.code}**" if info.code in COMMON_FIRST_RUN_CODES else str(info.code)
         lines.append(f"| {code} | {_md(info.meaning)} | {_md(info.hint)} |")
@@ -40,12 +43,18 @@ def exception_table_html() -> str:
             f'<tr style="{weight}"><td style="text-align:right">{info.code}</td>'
             f"<td>{escape(info.meaning)}</td><td>{escape(info.hint)}</td></tr>"
         )
+    code, meaning, what = (escape(title) for title in _column_titles())
     return (
         '<table class="zego-exception-codes">'
-        '<thead><tr><th>Code</th><th style="text-align:left">Meaning</th>'
-        '<th style="text-align:left">What to do</th></tr></thead>'
+        f'<thead><tr><th>{code}</th><th style="text-align:left">{meaning}</th>'
+        f'<th style="text-align:left">{what}</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _column_titles() -> tuple[str, str, str]:
+    """The three column titles (in Chinese, those of ZEGO's page: 事件码 / 事件名称 / 处理建议)."""
+    return _("Code"), _("Meaning"), _("What to do")
 
 
 def _md(text: str) -> str:

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 from ..docs import doc_page, warn_docs
 from ..errors import ValidationError
+from ..i18n import _
 from ..validation import check_choice, shown
 from .base import ApiModel, _check_non_empty, _check_optional_type, _get_path, api_field
 
@@ -175,7 +176,7 @@ class ASR(ApiModel):
     def validate(self) -> ASR:
         if self.vendor is not None:
             check_choice("ASR.Vendor", self.vendor, ASR_VENDORS)
-        _check_optional_type("ASR.Params", self.params, dict, "an object (dict)")
+        _check_optional_type("ASR.Params", self.params, dict, _("an object (dict)"))
         params = self.params or {}
         check = _VENDOR_CHECKS.get(self.vendor or "Tencent")
         if check is not None:
@@ -193,8 +194,10 @@ def _check_tencent(params: Mapping[str, Any]) -> None:
         if engine not in TENCENT_ENGINES:
             warn_docs(
                 "ASR.Params.engine_model_type",
-                f"{shown(engine)} is not an engine the ASR guide lists (e.g. 16k_zh, 16k_en, "
-                "16k_zh_en, 16k_multi_lang); it is sent as is",
+                _(
+                    "{value} is not an engine the ASR guide lists (e.g. {examples}); "
+                    "it is sent as is"
+                ).format(value=shown(engine), examples="16k_zh, 16k_en, 16k_zh_en, 16k_multi_lang"),
                 ASR_DOC_URL,
             )
     if "hotword_list" in params:
@@ -207,11 +210,16 @@ def _check_language_hints(vendor: str, params: Mapping[str, Any], known: Sequenc
     if hints is None:
         return
     if not isinstance(hints, list) or not all(isinstance(h, str) and h for h in hints):
-        raise ValidationError(field, 'must be a list of language codes such as ["zh", "en"]')
+        raise ValidationError(
+            field,
+            _("must be a list of language codes such as {example}").format(example='["zh", "en"]'),
+        )
     if vendor == "AliyunFunASR" and len(hints) > 1:
         warn_docs(
             field,
-            f"FunASR reads only the first language hint ({hints[0]!r}); the others are ignored",
+            _("FunASR reads only the first language hint ({first}); the others are ignored").format(
+                first=repr(hints[0])
+            ),
             ASR_DOC_URL,
         )
     _warn_unknown_languages(field, hints, known)
@@ -222,8 +230,9 @@ def _warn_unknown_languages(field: str, codes: Sequence[str], known: Sequence[st
     if unknown:
         warn_docs(
             field,
-            f"{', '.join(map(repr, unknown))} is not among the codes the ASR guide lists "
-            f"({', '.join(known)}); sent as is",
+            _("{codes} is not among the codes the ASR guide lists ({known}); sent as is").format(
+                codes=", ".join(map(repr, unknown)), known=", ".join(known)
+            ),
             ASR_DOC_URL,
         )
 
@@ -240,7 +249,8 @@ def _check_qwen(params: Mapping[str, Any]) -> None:
     field = "ASR.Params.session.input_audio_transcription.language"
     language = _get_path(params, "session.input_audio_transcription.language")
     if language is not None:
-        _check_non_empty(field, language, "e.g. 'zh' or 'en'")
+        example = _("e.g. {first} or {second}").format(first="'zh'", second="'en'")
+        _check_non_empty(field, language, example)
         _warn_unknown_languages(field, [language], QWEN_ASR_LANGUAGES)
 
 
@@ -252,18 +262,23 @@ def _check_volc_seed(params: Mapping[str, Any]) -> None:
 
 def _check_microsoft(params: Mapping[str, Any]) -> None:
     if "language" in params:
-        _check_non_empty("ASR.Params.language", params["language"], "e.g. 'en-US'")
+        example = _("e.g. {example}").format(example="'en-US'")
+        _check_non_empty("ASR.Params.language", params["language"], example)
     phrases = params.get("phrase_list")
     if phrases is not None and not (
         isinstance(phrases, list) and all(isinstance(p, str) and p for p in phrases)
     ):
-        raise ValidationError("ASR.Params.phrase_list", 'must be a list of phrases, e.g. ["zego"]')
+        raise ValidationError(
+            "ASR.Params.phrase_list",
+            _("must be a list of phrases, e.g. {example}").format(example='["zego"]'),
+        )
     others = sorted(set(params) - set(MICROSOFT_PARAMS))
     if others:
         warn_docs(
             "ASR.Params",
-            f"Microsoft only supports phrase_list and language; {', '.join(others)} "
-            "will have no effect",
+            _(
+                "Microsoft only supports phrase_list and language; {others} will have no effect"
+            ).format(others=", ".join(others)),
             ASR_DOC_URL,
         )
 
@@ -297,7 +312,8 @@ def _hot_words(value: str) -> Iterator[tuple[str, str]]:
         word, sep, weight = item.partition("|")
         if not sep or not word or not (weight.isascii() and weight.isdigit()):
             raise ValidationError(
-                "ASR.Params.hotword_list", f"item {shown(item)} must look like 'word|weight'"
+                "ASR.Params.hotword_list",
+                _("item {item} must look like 'word|weight'").format(item=shown(item)),
             )
         yield word, weight
 
@@ -305,24 +321,42 @@ def _hot_words(value: str) -> Iterator[tuple[str, str]]:
 def _check_hotword_list(field_name: str, value: Any) -> None:
     """Tencent's temporary hot words: ``"word|weight,word|weight"``."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field_name, "must be a string like 'ZEGOCLOUD|10,ASR|11'")
+        raise ValidationError(
+            field_name, _("must be a string like {example}").format(example="'ZEGOCLOUD|10,ASR|11'")
+        )
     items = value.split(",")
     if len(items) > MAX_HOT_WORDS:
-        raise ValidationError(field_name, f"has {len(items)} words; the limit is {MAX_HOT_WORDS}")
+        raise ValidationError(
+            field_name,
+            _("has {count} words; the limit is {limit}").format(
+                count=len(items), limit=MAX_HOT_WORDS
+            ),
+        )
     low, high = HOT_WORD_WEIGHT_RANGE
     for word, weight in _hot_words(value):
         if any(ch.isspace() for ch in word):
-            raise ValidationError(field_name, f"word {shown(word)} must have no spaces")
+            raise ValidationError(
+                field_name, _("word {word} must have no spaces").format(word=shown(word))
+            )
         if hot_word_size(word) > MAX_HOT_WORD_CHARS:
             raise ValidationError(
                 field_name,
-                f"word {shown(word)} is too long: at most {MAX_HOT_WORD_CHARS} characters, "
-                f"of which at most {MAX_HOT_WORD_CHINESE_CHARS} Chinese (a Chinese character "
-                f"counts as 3; see {ASR_DOC_URL_ZH})",
+                _(
+                    "word {word} is too long: at most {limit} characters, of which at most "
+                    "{chinese} Chinese (a Chinese character counts as 3; see {page})"
+                ).format(
+                    word=shown(word),
+                    limit=MAX_HOT_WORD_CHARS,
+                    chinese=MAX_HOT_WORD_CHINESE_CHARS,
+                    page=ASR_DOC_URL_ZH,
+                ),
             )
         if not low <= int(weight) <= high:
             raise ValidationError(
-                field_name, f"weight of {shown(word)} is {weight}; it must be {low}..{high}"
+                field_name,
+                _("weight of {word} is {weight}; it must be {low}..{high}").format(
+                    word=shown(word), weight=weight, low=low, high=high
+                ),
             )
 
 

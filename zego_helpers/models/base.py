@@ -30,6 +30,7 @@ from dataclasses import Field, dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import ValidationError
+from ..i18n import _
 from ..secrets_mask import mask, mask_secrets
 from ..validation import check_unicode
 
@@ -97,7 +98,8 @@ class ApiModel:
     def from_api(cls: type[_Model], data: Mapping[str, Any]) -> _Model:
         """Build the model from API JSON. Unknown keys go to ``extra``; nothing is validated."""
         if not isinstance(data, Mapping):
-            raise ValidationError(cls.API_NAME, f"must be a JSON object, not {type(data).__name__}")
+            problem = _("must be a JSON object, not {type}")
+            raise ValidationError(cls.API_NAME, problem.format(type=type(data).__name__))
         rest = copy.deepcopy(dict(data))
         values: dict[str, Any] = {}
         for f in _api_fields(cls):
@@ -121,21 +123,27 @@ class ApiModel:
         elif isinstance(value, Mapping):
             bad_keys = [key for key in value if not isinstance(key, str)]
             if bad_keys:
-                raise ValidationError(name, f"has a key that is not a string: {bad_keys[0]!r}")
+                raise ValidationError(
+                    name, _("has a key that is not a string: {key}").format(key=repr(bad_keys[0]))
+                )
             model = cls.from_api(value)
         else:
             raise ValidationError(
                 name,
-                f"must be a {cls.__name__} (from zego_helpers.models) or a dict of API fields, "
-                f"not {type(value).__name__}",
+                _(
+                    "must be a {model} (from zego_helpers.models) or a dict of API fields, "
+                    "not {type}"
+                ).format(model=cls.__name__, type=type(value).__name__),
             )
         if not isinstance(model.extra, Mapping):
-            raise ValidationError(f"{name} (extra)", "must be a dict of API fields")
+            raise ValidationError(f"{name} (extra)", _("must be a dict of API fields"))
         model.validate()
         for path, suggestion in model.unknown_key_hints():
             warnings.warn(
-                f"{name}.{path} is not a field this kit knows; did you mean {name}.{suggestion}? "
-                "It is sent as is (ZEGO may have added it after this kit was written).",
+                _(
+                    "{field} is not a field this kit knows; did you mean {known}? "
+                    "It is sent as is (ZEGO may have added it after this kit was written)."
+                ).format(field=f"{name}.{path}", known=f"{name}.{suggestion}"),
                 UnknownFieldWarning,
                 stacklevel=3,
             )
@@ -261,9 +269,11 @@ def _get_path(data: Any, dotted: str) -> Any:
 
 
 def _check_non_empty(field_name: str, value: Any, fix: str = "") -> None:
+    """A non-empty string; ``fix`` (already translated) says what to put there."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(
-            field_name, "must be a non-empty string" + (f"; {fix}" if fix else "")
+            field_name,
+            _("must be a non-empty string") + (_("; {fix}").format(fix=fix) if fix else ""),
         )
     check_unicode(field_name, value)
 
@@ -271,8 +281,9 @@ def _check_non_empty(field_name: str, value: Any, fix: str = "") -> None:
 def _check_optional_type(
     field_name: str, value: Any, kind: type | tuple[type, ...], what: str
 ) -> None:
+    """``None`` or a ``kind``; ``what`` (translated) names the kind, e.g. ``an object (dict)``."""
     if value is not None and not isinstance(value, kind):
-        raise ValidationError(field_name, f"must be {what}")
+        raise ValidationError(field_name, _("must be {what}").format(what=what))
 
 
 def to_api_value(value: Any) -> Any:
@@ -289,6 +300,7 @@ def to_api_value(value: Any) -> Any:
         return [to_api_value(item) for item in value]
     raise ValidationError(
         "value",
-        "expected a zego_helpers model (LLM, TTS, ...), a dict or None, "
-        f"not {type(value).__name__}",
+        _("expected a zego_helpers model (LLM, TTS, ...), a dict or None, not {type}").format(
+            type=type(value).__name__
+        ),
     )

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from ..docs import doc_page, warn_docs
 from ..errors import ValidationError
+from ..i18n import _
 from ..validation import (
     LIVE_MAX_IDLE_TIME_RANGE,
     MAX_IDLE_TIME_RANGE,
@@ -73,12 +74,14 @@ class RTC(ApiModel):
     def _validate_extra_info(self) -> None:
         if self.stream_extra_info is not None:
             if not isinstance(self.stream_extra_info, str):
-                raise ValidationError("RTC.StreamExtraInfo", "must be a string")
+                raise ValidationError("RTC.StreamExtraInfo", _("must be a string"))
             size = len(self.stream_extra_info.encode("utf-8"))
             if size > MAX_STREAM_EXTRA_INFO_BYTES:
                 raise ValidationError(
                     "RTC.StreamExtraInfo",
-                    f"is {size} bytes; the limit is {MAX_STREAM_EXTRA_INFO_BYTES}",
+                    _("is {size} bytes; the limit is {limit}").format(
+                        size=size, limit=MAX_STREAM_EXTRA_INFO_BYTES
+                    ),
                 )
 
 
@@ -107,8 +110,10 @@ class BroadcastRTC(RTC):
             check_room_or_stream_id("RTC.UserStreamId", self.user_stream_id)
             warn_docs(
                 "RTC.UserStreamId",
-                "is not part of a live digital human's RTC object (there is no user to "
-                "listen to); leave it out",
+                _(
+                    "is not part of a live digital human's RTC object (there is no user to "
+                    "listen to); leave it out"
+                ),
                 LIVE_DOC_URL,
             )
         self._validate_extra_info()
@@ -135,7 +140,7 @@ class Message(ApiModel):
     def validate(self) -> Message:
         check_choice("Message.Role", self.role, MESSAGE_ROLES)
         if not isinstance(self.content, str):
-            raise ValidationError("Message.Content", "must be a string")
+            raise ValidationError("Message.Content", _("must be a string"))
         return self
 
 
@@ -182,16 +187,23 @@ class MessageHistory(ApiModel):
             )
         if self.messages is not None:
             if not isinstance(self.messages, list):
-                raise ValidationError("MessageHistory.Messages", "must be a list of messages")
+                raise ValidationError("MessageHistory.Messages", _("must be a list of messages"))
             check_messages("MessageHistory.Messages", _dump_messages(self.messages))
         if self.window_size is not None:
             check_int_range("MessageHistory.WindowSize", self.window_size, *WINDOW_SIZE_RANGE)
             if self.window_size > WINDOW_SIZE_GUIDE_MAX:
                 warn_docs(
                     "MessageHistory.WindowSize",
-                    f"is {self.window_size}: the API schema allows up to {WINDOW_SIZE_RANGE[1]}, "
-                    f"but the short-term-memory guide says at most {WINDOW_SIZE_GUIDE_MAX} "
-                    "(10-30 is recommended)",
+                    _(
+                        "is {value}: the API schema allows up to {schema_max}, but the "
+                        "short-term-memory guide says at most {guide_max} ({recommended} is "
+                        "recommended)"
+                    ).format(
+                        value=self.window_size,
+                        schema_max=WINDOW_SIZE_RANGE[1],
+                        guide_max=WINDOW_SIZE_GUIDE_MAX,
+                        recommended="10-30",
+                    ),
                     CREATE_DOC_URL,
                     MEMORY_DOC_URL,
                 )
@@ -204,12 +216,13 @@ class MessageHistory(ApiModel):
             # The ZIM schema: "Only effective when MessageHistory.SyncMode is 0."
             warn_docs(
                 "MessageHistory.ZIM",
-                f"is only effective when SyncMode is 0 (it is {self.sync_mode!r}); "
-                "ZEGO will not use it",
+                _(
+                    "is only effective when SyncMode is 0 (it is {value}); ZEGO will not use it"
+                ).format(value=repr(self.sync_mode)),
                 CREATE_DOC_URL,
             )
         if not isinstance(self.zim, dict):
-            raise ValidationError("MessageHistory.ZIM", "must be an object")
+            raise ValidationError("MessageHistory.ZIM", _("must be an object"))
         count = self.zim.get("LoadMessageCount")
         if count is not None:
             check_int_range(
@@ -217,7 +230,7 @@ class MessageHistory(ApiModel):
             )
         robot_id = self.zim.get("RobotId")
         if robot_id is not None and not isinstance(robot_id, str):
-            raise ValidationError("MessageHistory.ZIM.RobotId", "must be a string")
+            raise ValidationError("MessageHistory.ZIM.RobotId", _("must be a string"))
 
 
 _CALLBACK_FLAGS = {
@@ -253,10 +266,8 @@ class CallbackConfig(ApiModel):
         for name, api_name in _CALLBACK_FLAGS.items():
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value not in (0, 1)):
-                raise ValidationError(
-                    f"CallbackConfig.{api_name}", f"is {shown(value)}; use 0/1 or False/True"
-                )
-        _check_optional_type("CallbackConfig.HostTag", self.host_tag, str, "a string")
+                raise ValidationError(f"CallbackConfig.{api_name}", _flag_problem(value))
+        _check_optional_type("CallbackConfig.HostTag", self.host_tag, str, _("a string"))
         return self
 
 
@@ -287,12 +298,16 @@ class AdvancedConfig(ApiModel):
             check_choice("AdvancedConfig.InterruptMode", self.interrupt_mode, INTERRUPT_MODES)
         if self.max_idle_time is not None:
             check_int_range("AdvancedConfig.MaxIdleTime", self.max_idle_time, *MAX_IDLE_TIME_RANGE)
-        _check_optional_type("AdvancedConfig.DisableTTS", self.disable_tts, bool, "True or False")
+        _check_optional_type(
+            "AdvancedConfig.DisableTTS", self.disable_tts, bool, _("True or False")
+        )
         if self.communication_mode is not None:
             check_choice(
                 "AdvancedConfig.CommunicationMode", self.communication_mode, COMMUNICATION_MODES
             )
-        _check_optional_type("AdvancedConfig.AddASRInfo", self.add_asr_info, bool, "True or False")
+        _check_optional_type(
+            "AdvancedConfig.AddASRInfo", self.add_asr_info, bool, _("True or False")
+        )
         if self.llm_meta_info is not None:
             self._validate_meta_info()
         if self.tts_param_paths is not None:
@@ -302,15 +317,16 @@ class AdvancedConfig(ApiModel):
     def _validate_meta_info(self) -> None:
         info = self.llm_meta_info
         if not isinstance(info, dict):
-            raise ValidationError("AdvancedConfig.LLMMetaInfo", "must be an object")
+            raise ValidationError("AdvancedConfig.LLMMetaInfo", _("must be an object"))
         for key in ("BeginCharacters", "EndCharacters"):
-            _check_non_empty(f"AdvancedConfig.LLMMetaInfo.{key}", info.get(key), "e.g. '[['")
+            example = _("e.g. {example}").format(example="'[['")
+            _check_non_empty(f"AdvancedConfig.LLMMetaInfo.{key}", info.get(key), example)
         keys = info.get("SendMetaKeys")
         if keys is not None and not (
             isinstance(keys, list) and all(isinstance(k, str) for k in keys)
         ):
             raise ValidationError(
-                "AdvancedConfig.LLMMetaInfo.SendMetaKeys", "must be a list of strings"
+                "AdvancedConfig.LLMMetaInfo.SendMetaKeys", _("must be a list of strings")
             )
 
 
@@ -344,16 +360,16 @@ class LiveCallbackConfig(ApiModel):
         for name, api_name in _LIVE_CALLBACK_FLAGS.items():
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value not in (0, 1)):
-                raise ValidationError(
-                    f"CallbackConfig.{api_name}", f"is {shown(value)}; use 0/1 or False/True"
-                )
-        _check_optional_type("CallbackConfig.HostTag", self.host_tag, str, "a string")
+                raise ValidationError(f"CallbackConfig.{api_name}", _flag_problem(value))
+        _check_optional_type("CallbackConfig.HostTag", self.host_tag, str, _("a string"))
         for api_name in sorted(set(_CALLBACK_FLAGS.values()) & set(self.extra)):
             if self.extra[api_name]:
                 warn_docs(
                     f"CallbackConfig.{api_name}",
-                    "is not a callback of a live digital human (it has no user to hear); "
-                    "it offers Interrupted, AgentInstanceStatus and HostTag only",
+                    _(
+                        "is not a callback of a live digital human (it has no user to hear); "
+                        "it offers Interrupted, AgentInstanceStatus and HostTag only"
+                    ),
                     LIVE_DOC_URL,
                 )
         return self
@@ -387,17 +403,25 @@ class LiveAdvancedConfig(ApiModel):
                 "AdvancedConfig.MaxIdleTime", self.max_idle_time, *LIVE_MAX_IDLE_TIME_RANGE,
                 doc=LIVE_DOC_URL,
             )  # fmt: skip
-        _check_optional_type("AdvancedConfig.DisableTTS", self.disable_tts, bool, "True or False")
+        _check_optional_type(
+            "AdvancedConfig.DisableTTS", self.disable_tts, bool, _("True or False")
+        )
         if self.tts_param_paths is not None:
             _check_param_paths(self.tts_param_paths)
         for api_name in sorted(set(self.extra) & _VOICE_ONLY_ADVANCED):
             warn_docs(
                 f"AdvancedConfig.{api_name}",
-                "is not a setting of a live digital human, whose AdvancedConfig has "
-                "MaxIdleTime, DisableTTS and TTSParamPaths only; it is sent as is",
+                _(
+                    "is not a setting of a live digital human, whose AdvancedConfig has "
+                    "MaxIdleTime, DisableTTS and TTSParamPaths only; it is sent as is"
+                ),
                 LIVE_DOC_URL,
             )
         return self
+
+
+def _flag_problem(value: object) -> str:
+    return _("is {value}; use 0/1 or False/True").format(value=shown(value))
 
 
 def _check_param_paths(paths: object) -> None:
@@ -405,7 +429,7 @@ def _check_param_paths(paths: object) -> None:
         isinstance(k, str) and isinstance(v, str) and v for k, v in paths.items()
     ):
         raise ValidationError(
-            "AdvancedConfig.TTSParamPaths", "must map metadata keys to TTS parameter paths"
+            "AdvancedConfig.TTSParamPaths", _("must map metadata keys to TTS parameter paths")
         )
 
 
@@ -467,14 +491,16 @@ class VAD(ApiModel):
             if value is None and custom:
                 warn_docs(
                     f"{prefix}.{api_name}",
-                    "is not set, but Level 3 (custom) is meant to be used with MinSpeechDur "
-                    "and EnergyThreshold",
+                    _(
+                        "is not set, but Level 3 (custom) is meant to be used with MinSpeechDur "
+                        "and EnergyThreshold"
+                    ),
                     CREATE_DOC_URL,
                 )
             if value is not None and not custom:
                 warn_docs(
                     f"{prefix}.{api_name}",
-                    "is only effective when Level is 3 (custom); set Level=3 or leave it out",
+                    _("is only effective when Level is 3 (custom); set Level=3 or leave it out"),
                     CREATE_DOC_URL,
                 )
             if value is not None and api_name == "MinSpeechDur":

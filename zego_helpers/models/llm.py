@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from ..docs import doc_page, warn_docs
 from ..errors import ValidationError
+from ..i18n import _
 from ..validation import (
     MAX_SYSTEM_PROMPT_CHARS,
     TRIAL_API_KEY,
@@ -85,7 +86,10 @@ class LLM(ApiModel):
                 return cls(url=url, api_key=TRIAL_API_KEY, model=model, system_prompt=system_prompt)
         allowed = [m for models in TRIAL_LLM_PAIRS.values() for m in models]
         raise ValidationError(
-            "LLM.Model", f"{shown(model)} is not a trial model; use one of {allowed}"
+            "LLM.Model",
+            _("{model} is not a trial model; use one of {allowed}").format(
+                model=shown(model), allowed=allowed
+            ),
         )
 
     def validate(self) -> LLM:
@@ -93,9 +97,10 @@ class LLM(ApiModel):
         _check_non_empty(
             "LLM.ApiKey",
             self.api_key,
-            "paste your provider's key, or use LLM.trial() for the trial",
+            _("paste your provider's key, or use LLM.trial() for the trial"),
         )
-        _check_non_empty("LLM.Model", self.model, "e.g. 'gpt-4o-mini'")
+        example = _("e.g. {example}").format(example="'gpt-4o-mini'")
+        _check_non_empty("LLM.Model", self.model, example)
         if self.temperature is not None:
             check_number_range(
                 "LLM.Temperature", self.temperature, *TEMPERATURE_RANGE, doc=LLM_DOC_URL
@@ -105,10 +110,12 @@ class LLM(ApiModel):
         if self.vendor is not None:
             check_choice("LLM.Vendor", self.vendor, LLM_VENDORS)
         check_optional_text("LLM.SystemPrompt", self.system_prompt, MAX_SYSTEM_PROMPT_CHARS,
-                            "our limit; ZEGO documents none")  # fmt: skip
-        _check_optional_type("LLM.Params", self.params, dict, "an object (dict)")
-        _check_optional_type("LLM.AddAgentInfo", self.add_agent_info, bool, "True or False")
-        _check_optional_type("LLM.AgentExtraInfo", self.agent_extra_info, dict, "an object (dict)")
+                            _("our limit; ZEGO documents none"))  # fmt: skip
+        _check_optional_type("LLM.Params", self.params, dict, _("an object (dict)"))
+        _check_optional_type("LLM.AddAgentInfo", self.add_agent_info, bool, _("True or False"))
+        _check_optional_type(
+            "LLM.AgentExtraInfo", self.agent_extra_info, dict, _("an object (dict)")
+        )
         check_trial_llm(self.url, self.api_key, self.model)
         self._warn_agent_info_ignored()
         return self
@@ -123,10 +130,10 @@ class LLM(ApiModel):
             if value:
                 warn_docs(
                     f"LLM.{api_name}",
-                    f"is only effective when Vendor is OpenAIChat; with {self.vendor} "
-                    "your LLM will not receive it",
+                    _(
+                        "is only effective when Vendor is OpenAIChat; with {vendor} "
+                        "your LLM will not receive it"
+                    ).format(vendor=self.vendor),
                     LLM_GUIDE_URL,
                     LLM_DOC_URL,
                 )
-
-

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 from ..errors import ValidationError
+from ..i18n import _
 from ..validation import (
     TRIAL_API_KEY,
     check_int_range,
@@ -148,7 +149,9 @@ def check_tts_vendor(vendor: object) -> str:
     if not isinstance(vendor, str) or vendor not in TTS_VENDORS:
         raise ValidationError(
             "TTS.Vendor",
-            f"is {shown(vendor)}; use one of {', '.join(TTS_VENDORS)} (spelled exactly so)",
+            _("is {value}; use one of {allowed} (spelled exactly so)").format(
+                value=shown(vendor), allowed=", ".join(TTS_VENDORS)
+            ),
         )
     return vendor
 
@@ -360,16 +363,18 @@ class TTS(ApiModel):
     def validate(self) -> TTS:
         rule = _TTS_RULES[check_tts_vendor(self.vendor)]
         if not isinstance(self.params, dict):
-            raise ValidationError("TTS.Params", "must be an object with an 'app' entry")
+            raise ValidationError("TTS.Params", _("must be an object with an 'app' entry"))
         app = self.params.get("app")
         if not isinstance(app, dict):
             raise ValidationError(
                 "TTS.Params.app",
-                f"is missing; {self.vendor} needs app {{{', '.join(rule.credentials)}}} "
-                "(use a TTS builder such as TTS.trial())",
+                _("is missing; {vendor} needs app {keys} (use a TTS builder such as TTS.trial())")
+                .format(vendor=self.vendor, keys="{" + ", ".join(rule.credentials) + "}"),
             )
         for name in rule.credentials:
-            _check_non_empty(f"TTS.Params.app.{name}", app.get(name), "('zego_test' in the trial)")
+            _check_non_empty(
+                f"TTS.Params.app.{name}", app.get(name), _("('zego_test' in the trial)")
+            )
         for path in rule.required:
             _check_non_empty(f"TTS.Params.{path}", _get_path(self.params, path))
         for param_range in rule.ranges:
@@ -399,28 +404,33 @@ class TTS(ApiModel):
             if not isinstance(text, str) or not 1 <= len(text) <= limit:
                 raise ValidationError(
                     "TTS.TerminatorText",
-                    f"must be 1 to {limit} character(s) for {self.vendor}; got {shown(text)}",
+                    _("must be 1 to {limit} character(s) for {vendor}; got {value}").format(
+                        limit=limit, vendor=self.vendor, value=shown(text)
+                    ),
                 )
         if self.character_filter is not None:
             if not isinstance(self.character_filter, list):
-                raise ValidationError("TTS.CharacterFilter", "must be a list of short strings")
+                raise ValidationError("TTS.CharacterFilter", _("must be a list of short strings"))
             for i, item in enumerate(self.character_filter):
                 if not isinstance(item, str) or not 1 <= len(item) <= MAX_CHARACTER_FILTER_CHARS:
                     raise ValidationError(
                         f"TTS.CharacterFilter[{i}]",
-                        f"must be 1 to {MAX_CHARACTER_FILTER_CHARS} characters; got {shown(item)}",
+                        _("must be 1 to {limit} characters; got {value}").format(
+                            limit=MAX_CHARACTER_FILTER_CHARS, value=shown(item)
+                        ),
                     )
         if self.filter_text is not None:
             if not isinstance(self.filter_text, list):
                 raise ValidationError(
-                    "TTS.FilterText", "must be a list of {BeginCharacters, EndCharacters}"
+                    "TTS.FilterText", _("must be a list of {BeginCharacters, EndCharacters}")
                 )
             for i, pair in enumerate(self.filter_text):
                 for key in ("BeginCharacters", "EndCharacters"):
                     value = pair.get(key) if isinstance(pair, dict) else None
                     if not isinstance(value, str) or not value:
                         raise ValidationError(
-                            f"TTS.FilterText[{i}].{key}", "must be a non-empty string, e.g. '('"
+                            f"TTS.FilterText[{i}].{key}",
+                            _("must be a non-empty string, e.g. {example}").format(example="'('"),
                         )
 
 
