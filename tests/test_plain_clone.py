@@ -33,6 +33,9 @@ CLONE_TESTS = [
     "tests/test_callbacks_signature.py",
     "tests/sandbox/test_sandbox_gateway.py::test_the_official_example_signature_is_accepted",
     "tests/test_notebooks.py::test_notebook_03_runs_on_its_own",
+    # The message catalogues are in a clone, compiled, and found by a fresh interpreter.
+    "tests/test_i18n_catalogue.py::test_the_compiled_catalogue_is_the_po_compiled",
+    "tests/test_i18n_language.py::test_a_chinese_locale_alone_gives_chinese_messages",
 ]
 #: The operating system's folders (libraries, time zones, certificates, devices).
 SYSTEM_ROOTS = ("/dev", "/proc", "/sys", "/etc", "/usr", "/lib", "/lib64", "/bin", "/opt/homebrew")
