@@ -68,9 +68,7 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 def client_for(sandbox: RunningSandbox, **options) -> AIAgentClient:
     secret = options.pop("secret", sandbox.config.server_secret)
-    return AIAgentClient(
-        sandbox.config.app_id, secret, sandbox.base_url, max_retries=0, **options
-    )
+    return AIAgentClient(sandbox.config.app_id, secret, sandbox.base_url, max_retries=0, **options)
 
 
 def wrong_secret_error(sandbox: RunningSandbox) -> SignatureError:
