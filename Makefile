@@ -64,7 +64,7 @@ i18n: $(STAMP)
 	  --add-location file --no-wrap --project zego-kit --version 0.1.0 \
 	  --copyright-holder "zego-kit contributors" --output-file $(TEMPLATE) .
 	$(BIN)/pybabel update --input-file $(TEMPLATE) --domain $(DOMAIN) --output-dir $(LOCALES) \
-	  --no-wrap --previous --ignore-obsolete
+	  --no-wrap --previous --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel compile --domain $(DOMAIN) --directory $(LOCALES) --statistics
 
 $(LAB_OVERRIDES): lab-settings/overrides.json | $(STAMP)
