@@ -40,8 +40,6 @@ from pathlib import Path
 DOMAIN = "zego_kit"
 #: ``<language>/LC_MESSAGES/zego_kit.mo`` below this folder.
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-#: The languages the kit speaks; the first is the source language of the code.
-LANGUAGES = ("en", "zh")
 #: Where gettext looks for the locale, in its order.
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 #: Script and region subtags that mean Traditional Chinese (not translated).
@@ -132,13 +130,13 @@ def get_language() -> str:
     return _override if _override is not None else language_from_environment()
 
 
-def translations(language: str | None = None) -> gettext.NullTranslations:
-    """The catalogue of ``language`` (default: the current one), loaded once per process.
+def translations() -> gettext.NullTranslations:
+    """The catalogue of the current language, loaded once per process.
 
     English is the text in the code (a ``NullTranslations``). A missing Chinese
     catalogue gives a :class:`LanguageWarning` and English, never a crash.
     """
-    language = language or get_language()
+    language = get_language()
     catalogue = _catalogues.get(language)
     if catalogue is None:
         if language == "en":
