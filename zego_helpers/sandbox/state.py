@@ -20,7 +20,10 @@ or walkie-talkie listening is on) or IDLE. So a state saved to disk by one
 process and loaded by another still answers correctly. :meth:`advance` turns
 the passage of time into events: a speech that ended (status change), an LLM
 that never answered, a graceful shutdown that completed, an idle instance
-destroyed (1202).
+destroyed (1202). It visits only the instances that have something due or
+that a request touched (:mod:`.schedule`), and every other question a request
+asks is an index lookup (:mod:`.indexes`): a request costs the same whatever
+the number of agents and instances.
 
 A rule that refuses a request raises :class:`SandboxError` with ZEGO's code.
 Methods check everything before they change anything, so a refused request
@@ -31,14 +34,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import copy
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .envelope import SandboxError, new_numeric_id
+from .indexes import AgentDirectory, LiveInstances
 from .meta_info import extract_meta_info
+from .schedule import InstanceSchedule
 from .user_audio import user_audio_data
 
 IDLE, LISTENING, THINKING, SPEAKING = "IDLE", "LISTENING", "THINKING", "SPEAKING"
@@ -223,13 +230,14 @@ class SandboxState:
     def __init__(self, app_id: int, settings: dict[str, Any]) -> None:
         self.app_id = app_id
         self.settings = dict(settings)
-        self.agents: dict[str, Agent] = {}
-        self.instances: dict[str, Instance] = {}
+        self.agents = AgentDirectory()
+        self.instances = LiveInstances()
         #: room id -> user id -> {"InRoom": bool, "Since": seconds}
         self.presence: dict[str, dict[str, dict[str, Any]]] = {}
         #: {"callback": bool, "body": <callback body without Nonce/Signature>}
         self.events: list[dict[str, Any]] = []
         self.sequence = 0
+        self._schedule = InstanceSchedule()
 
     # --- persistence -----------------------------------------------------------------------
 
@@ -248,8 +256,8 @@ class SandboxState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SandboxState:
         state = cls(data["AppId"], data["settings"])
-        state.agents = {a["agent_id"]: Agent(**a) for a in data["agents"]}
-        state.instances = {i["instance_id"]: Instance.from_dict(i) for i in data["instances"]}
+        state.agents = AgentDirectory(Agent(**a) for a in data["agents"])
+        state.instances = LiveInstances(Instance.from_dict(i) for i in data["instances"])
         state.presence = data["presence"]
         state.events = data.get("events", [])
         state.sequence = data["sequence"]
@@ -286,13 +294,10 @@ class SandboxState:
 
     def list_agents(self, limit: int, cursor: str) -> dict[str, Any]:
         """One page of agents, ordered by AgentId; ``Cursor`` is ``""`` on the last page."""
-        ids = sorted(self.agents)
         after = decode_cursor(cursor) if cursor else None
-        remaining = [i for i in ids if after is None or i > after]
-        page = remaining[:limit]
-        more = len(remaining) > len(page)
+        page, more = self.agents.ids_after(after, limit)
         return {
-            "Total": len(ids),
+            "Total": len(self.agents),
             "Agents": [self.agents[i].to_api() for i in page],
             "Cursor": encode_cursor(page[-1]) if more and page else "",
         }
@@ -346,14 +351,13 @@ class SandboxState:
         # ZEGO lets a second login with the same AgentUserId kick out the first one (1203).
         # We emulate that instead of refusing the request: a notebook that re-runs its
         # "create" cell without deleting the old instance sees exactly what ZEGO would do.
-        kicked = [
-            i for i in self.instances.values() if agent_user_id and i.agent_user_id == agent_user_id
-        ]
+        kicked = self.instances.with_agent_user_id(agent_user_id) if agent_user_id else []
         is_dh = kind != VOICE
-        same_family = [
-            i for i in self.instances.values() if (i.kind != VOICE) == is_dh and i not in kicked
-        ]
-        if len(same_family) >= limit:
+        voices = self.instances.count_kind(VOICE)
+        same_family = (len(self.instances) - voices if is_dh else voices) - sum(
+            (i.kind != VOICE) == is_dh for i in kicked
+        )
+        if same_family >= limit:
             # Voice: 410000011, "APP online instance concurrency limit". Digital human: the
             # create pages say "each account can have at most 10 digital human agent
             # instances; if the limit is exceeded, the creation will fail", and the return
@@ -366,7 +370,7 @@ class SandboxState:
             code = 410001031 if is_dh else 410000011
             raise SandboxError(
                 code,
-                f"{len(same_family)} {'digital-human' if is_dh else 'voice'} instances are "
+                f"{same_family} {'digital-human' if is_dh else 'voice'} instances are "
                 f"running and the limit is {limit}: delete one first (DeleteAgentInstance)",
             )
 
@@ -395,17 +399,12 @@ class SandboxState:
         # An AgentStreamId already published elsewhere makes the *new* agent fail to publish
         # (ZEGO: "the later instance fails to publish"), reported as exception 1206. So does
         # an AgentStreamId equal to UserStreamId: the user publishes that stream.
-        clash = next(
-            (
-                i
-                for i in self.instances.values()
-                if i is not instance
-                and i not in kicked
-                and instance.agent_stream_id
-                and i.agent_stream_id == instance.agent_stream_id
-            ),
-            None,
+        publishing = (
+            self.instances.with_agent_stream_id(instance.agent_stream_id)
+            if instance.agent_stream_id
+            else []
         )
+        clash = next((i for i in publishing if i is not instance and i not in kicked), None)
         problem = None
         if clash is not None:
             problem = f"is already published by instance {clash.instance_id}"
@@ -722,61 +721,78 @@ class SandboxState:
     def set_presence(self, room_id: str, user_id: str, in_room: bool, now: float) -> list[str]:
         """Record that ``user_id`` joined or left ``room_id``; returns the instances concerned."""
         self.presence.setdefault(room_id, {})[user_id] = {"InRoom": in_room, "Since": now}
-        concerned = [
-            i for i in self.instances.values() if i.room_id == room_id and i.user_id == user_id
-        ]
+        concerned = self.instances.of_user_in_room(room_id, user_id)
         for instance in concerned:
             self._sync_status(instance, now)
         return [i.instance_id for i in concerned]
 
     def advance(self, now: float) -> None:
-        """Apply everything that became due by ``now``; see the module docstring."""
-        for instance in list(self.instances.values()):
-            for turn in [t for t in instance.turns if t.deadline <= now]:
-                instance.turns.remove(turn)
-                self._emit(
-                    instance,
-                    "Exception",
-                    {
-                        "Code": 2201,
-                        "Message": "the LLM did not answer in time",
-                        "Round": turn.round,
-                    },
-                    now,
-                )
-            instance.speeches = [s for s in instance.speeches if s.end > now]
-            if instance.shutdown_deadline is not None and (
-                now >= instance.shutdown_deadline or not self._busy(instance, now)
-            ):
-                self._destroy(instance, 0, now)
-                continue
-            if self.settings["idle_rule"] and now >= self._idle_deadline(instance):
-                self._emit(
-                    instance,
-                    "Exception",
-                    {
-                        "Code": 1202,
-                        "Message": f"user {instance.user_id!r} was not in room "
-                        f"{instance.room_id!r} for MaxIdleTime; instance destroyed",
-                        "Round": instance.round,
-                    },
-                    now,
-                )
-                self._destroy(instance, 1202, now)
-                continue
-            self._sync_status(instance, now)
+        """Apply everything that became due by ``now``; see the module docstring.
+
+        Visits the instances due by ``now`` and those touched since the last call,
+        oldest first; the others have nothing to do (:mod:`.schedule`).
+        """
+        self._schedule.catch_up(self.instances, self._due_rules(), self._next_due)
+        for instance in self._schedule.take_visits(self.instances, now):
+            self._advance_instance(instance, now)
+            if instance.instance_id in self.instances:
+                self._schedule.reschedule(instance.instance_id, self._next_due(instance))
 
     def next_deadline(self) -> float:
         """The earliest time at which :meth:`advance` has something to do (``inf``: none)."""
-        due = math.inf
-        for instance in self.instances.values():
-            due = min([due] + [s.end for s in instance.speeches])
-            due = min([due] + [t.deadline for t in instance.turns])
-            if instance.shutdown_deadline is not None:
-                due = min(due, instance.shutdown_deadline)
-            if self.settings["idle_rule"]:
-                due = min(due, self._idle_deadline(instance))
+        self._schedule.catch_up(self.instances, self._due_rules(), self._next_due)
+        return self._schedule.earliest()
+
+    def _due_rules(self) -> tuple[Any, Any]:
+        """The settings every due time depends on (when they change, every one is recomputed)."""
+        return self.settings.get("idle_rule"), self.settings.get("idle_time_scale")
+
+    def _next_due(self, instance: Instance) -> float:
+        """When :meth:`advance` next has something to do on ``instance`` (``inf``: never)."""
+        due = min([math.inf] + [s.end for s in instance.speeches])
+        due = min([due] + [t.deadline for t in instance.turns])
+        if instance.shutdown_deadline is not None:
+            due = min(due, instance.shutdown_deadline)
+        if self.settings["idle_rule"]:
+            due = min(due, self._idle_deadline(instance))
         return due
+
+    def _advance_instance(self, instance: Instance, now: float) -> None:
+        """What became due on ``instance`` by ``now``: LLM timeouts, speeches ended, a
+        graceful shutdown completed, the idle rule; then its status."""
+        for turn in [t for t in instance.turns if t.deadline <= now]:
+            instance.turns.remove(turn)
+            self._emit(
+                instance,
+                "Exception",
+                {
+                    "Code": 2201,
+                    "Message": "the LLM did not answer in time",
+                    "Round": turn.round,
+                },
+                now,
+            )
+        instance.speeches = [s for s in instance.speeches if s.end > now]
+        if instance.shutdown_deadline is not None and (
+            now >= instance.shutdown_deadline or not self._busy(instance, now)
+        ):
+            self._destroy(instance, 0, now)
+            return
+        if self.settings["idle_rule"] and now >= self._idle_deadline(instance):
+            self._emit(
+                instance,
+                "Exception",
+                {
+                    "Code": 1202,
+                    "Message": f"user {instance.user_id!r} was not in room "
+                    f"{instance.room_id!r} for MaxIdleTime; instance destroyed",
+                    "Round": instance.round,
+                },
+                now,
+            )
+            self._destroy(instance, 1202, now)
+            return
+        self._sync_status(instance, now)
 
     # --- read-only views for the sandbox-only actions --------------------------------------
 
@@ -805,11 +821,13 @@ class SandboxState:
         return rows
 
     def event_bodies(self, instance_id: str | None, since: int) -> list[dict[str, Any]]:
+        """Bodies of the events after Sequence ``since`` (of one instance, or all)."""
+        # The log is in Sequence order: a poller asking for what is new skips the rest.
+        first = bisect.bisect_right(self.events, since, key=lambda e: e["body"]["Sequence"])
         return [
             copy.deepcopy(e["body"])
-            for e in self.events
-            if e["body"]["Sequence"] > since
-            and (instance_id is None or e["body"]["AgentInstanceId"] == instance_id)
+            for e in itertools.islice(self.events, first, None)
+            if instance_id is None or e["body"]["AgentInstanceId"] == instance_id
         ]
 
     def events_since(self, sequence: int) -> list[dict[str, Any]]:
@@ -866,6 +884,7 @@ class SandboxState:
         data = {"Code": code, "DeletedTimestamp": _ms(now), "LatencyData": averages}
         self._emit(instance, "AgentInstanceDeleted", data, now)
         self.instances.pop(instance.instance_id, None)
+        self._schedule.forget(instance.instance_id)
 
     def _busy(self, instance: Instance, now: float) -> bool:
         return self.status_of(instance, now) in (THINKING, SPEAKING)

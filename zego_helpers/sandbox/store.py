@@ -48,7 +48,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -414,7 +414,7 @@ class StateStore:
         return line
 
     def _append_new_events(self) -> bool:
-        new = [e for e in self.state.events if e["body"]["Sequence"] > self._saved_sequence]
+        new = self.state.events_since(self._saved_sequence)  # from the end: the new ones only
         self._saved_sequence = self.state.sequence
         if not new and not self._rewrite_events:
             return False
@@ -440,7 +440,7 @@ def _duplicates(state: SandboxState, data: dict[str, Any]) -> int:
     return sum(
         len(items) - len(getattr(state, name))
         for name, items in data.items()
-        if isinstance(items, list) and isinstance(getattr(state, name, None), dict)
+        if isinstance(items, list) and isinstance(getattr(state, name, None), Mapping)
     )
 
 
