@@ -208,7 +208,7 @@ def main(sizes: tuple[int, ...] = ROOM_SIZES) -> dict[str, float]:
         bare, sandbox = start_bare(), start_sandbox(home)
         try:
             for trial in range(TRIALS):
-                for size in sizes:
+                for size in sizes if trial % 2 == 0 else sizes[::-1]:  # no size always last
                     for server in (bare, sandbox):  # interleaved: noise hits both alike
                         row = measure(server, size, f"t{trial}n{size}")
                         key = server.name, size
