@@ -10,7 +10,9 @@ the quick start at the same time, each request signed, on its own keep-alive
 connection (:mod:`tests.benchmarks.room_load`): RegisterAgent ->
 CreateAgentInstance -> 5 x SendAgentInstanceLLM -> GetAgentInstanceMsgList ->
 DeleteAgentInstance -> UnregisterAgent. Small rooms run the flow several times in
-a row, so that every measurement covers at least :data:`MIN_REQUESTS` requests.
+a row, so that every measurement covers at least :data:`MIN_REQUESTS` requests
+(as many as the largest room makes: a short row would more easily catch a quiet
+moment of the machine, and look faster).
 Each row is the best of :data:`TRIALS` trials (room sizes and servers
 interleaved), so that a burst of work elsewhere on the machine does not decide it.
 
@@ -49,7 +51,7 @@ from tests.benchmarks.room_load import REQUESTS_PER_FLOW, Connection
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROOM_SIZES = (25, 100, 400, 1000)
 GENERATORS = 2
-MIN_REQUESTS = 2000
+MIN_REQUESTS = 10_000
 TRIALS = 3
 INSTANCE_LIMIT = 5000
 TIME_LIMIT_S = 300
