@@ -391,7 +391,7 @@ def test_callbacks_command_in_sandbox_mode_verifies_the_kit_sandboxs_callbacks(i
         thread.join(timeout=10)
     text = out.getvalue()
     assert codes == [0]
-    assert "SandboxConfigure" in text and "[server_secret]" in text
+    assert "SandboxControl(client).configure(callback_url=" in text and "[server_secret]" in text
     assert secret not in text and body["Signature"] not in text
 
 

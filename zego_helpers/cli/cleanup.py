@@ -39,8 +39,8 @@ from ..client import AIAgentClient
 from ..errors import NotFoundError, ZegoError
 from ..ids import belongs_to, namespace_prefix
 from ..ledger import LedgerEntry
+from ..sandbox_control import SandboxControl
 from ..secrets_mask import mask_url
-from ..workflows import sandbox_info
 from .cleanup_result import WOULD_DELETE, CleanupResult, clock_time
 from .unanswered import TAKEOVER_SETTLE_SECONDS, settle_unanswered
 
@@ -102,7 +102,7 @@ def cleanup_ledger(
     results = [_delete(client, e.agent_instance_id, e.room_id, delete) for e in live]
     pending = _mine(client.ledger.pending_creates(app_id=client.app_id, api_base_url=url), prefix)
     if pending:
-        in_sandbox = sandbox_info(client) is not None
+        in_sandbox = SandboxControl(client).is_sandbox()
         results += settle_unanswered(
             client,
             pending,
@@ -241,7 +241,8 @@ def cleanup_sandbox(
     Raises :class:`NotASandboxError` against ZEGO's real service, which
     cannot list instances.
     """
-    if sandbox_info(client) is None:
+    sandbox = SandboxControl(client)
+    if not sandbox.is_sandbox():
         raise NotASandboxError(
             f"{client.base_url} is ZEGO's real service (it answered SandboxInfo with 100000007, "
             "unsupported action): only a sandbox can list every instance. Use the ledger "
@@ -249,8 +250,7 @@ def cleanup_sandbox(
             "by ZEGO after AdvancedConfig.MaxIdleTime once their user has left the room"
         )
     namespace = namespace_prefix(prefix) if prefix is not None else ""
-    query = {"Prefix": f"{namespace}_"} if namespace else {}
-    rows = client.call("SandboxListInstances", query).get("Instances") or []
+    rows = sandbox.list_instances(f"{namespace}_" if namespace else "")
     if prefix is not None:
         rows = [
             r

@@ -35,8 +35,9 @@ from ..client import AIAgentClient
 from ..errors import LimitReachedError, NotFoundError, ZegoError
 from ..ids import belongs_to, make_agent_id, make_call_ids, namespace_prefix
 from ..models import to_api_value
+from ..sandbox_control import SandboxControl
 from ..settings import Settings, load_settings
-from ..workflows import AgentSession, ask, sandbox_info
+from ..workflows import AgentSession, ask
 from .progress import tracker_for
 
 #: The sandbox's ``Interrupted`` reason for "a TTS line interrupted the agent".
@@ -347,12 +348,13 @@ def check_high_priority_line(
             f"The line {said!r} is not in the conversation: the agent did not say it (a reset "
             "may have removed it). Send it again."
         )
-    if sandbox_info(client) is None:
+    sandbox = SandboxControl(client)
+    if not sandbox.is_sandbox():
         return _passed(
             f"The agent said {said!r} with Priority High (round {round_}). On the real service "
             "this check cannot see the interruption itself: listen for it in the call."
         )
-    events = client.call("SandboxGetEvents", {"AgentInstanceId": instance_id}).get("Events") or []
+    events = sandbox.events(instance_id)
     cut_in = any(
         e.get("Event") == "Interrupted"
         and (e.get("Data") or {}).get("Reason") == INTERRUPTED_BY_TTS
@@ -409,11 +411,10 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
             ):
                 left[f"unanswered create of agent user {entry.agent_user_id}"] = entry.room_id
     # A private sandbox is all yours; in a shared one only your namespace is.
-    in_sandbox = sandbox_info(client) is not None
-    listed_sandbox = in_sandbox and bool(namespace or settings.is_sandbox)
+    sandbox = SandboxControl(client)
+    listed_sandbox = sandbox.is_sandbox() and bool(namespace or settings.is_sandbox)
     if listed_sandbox:
-        query = {"Prefix": f"{namespace}_"} if namespace else {}
-        for row in client.call("SandboxListInstances", query).get("Instances") or []:
+        for row in sandbox.list_instances(f"{namespace}_" if namespace else ""):
             if not namespace or belongs_to(
                 namespace, row.get("RoomId", ""), row.get("UserId", ""), row.get("AgentUserId", "")
             ):

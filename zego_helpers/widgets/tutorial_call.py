@@ -11,6 +11,7 @@ from typing import Any
 
 from ..client import AIAgentClient
 from ..ledger import LedgerEntry
+from ..sandbox_control import SandboxControl
 from ..settings import Settings
 from ..token04 import generate_token04, privilege_payload
 from ..tutorial.handoffs import call_ids_of, server_secret_for
@@ -50,9 +51,13 @@ def call_widget_for(
     callbacks: dict[str, Any]
     if settings.is_sandbox:
 
+        sandbox = SandboxControl(client)
+
         def tell_presence(in_room: bool) -> None:
-            body = {"RoomId": ids.room_id, "UserId": ids.user_id, "InRoom": in_room}
-            client.call("SandboxSetUserPresence", body)
+            if in_room:
+                sandbox.user_joined(ids.room_id, ids.user_id)
+            else:
+                sandbox.user_left(ids.room_id, ids.user_id)
 
         def answer(text: str) -> str:
             return ask(client, entry.agent_instance_id, text).text
