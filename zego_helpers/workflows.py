@@ -24,7 +24,7 @@ from .i18n import _
 from .ids import CallIds
 from .models import MessageHistory
 from .request_bodies import ParamObject
-from .validation import check_number_range
+from .validation import check_agent_id, check_number_range
 
 EnsureResult = Literal["registered", "updated", "unchanged"]
 
@@ -102,6 +102,7 @@ def ensure_agent(
        so a long name that registered fine must not break a later update.
     """
     _check_client(client)
+    check_agent_id("agent_id", agent_id)  # a typo names the argument you passed
     # The very body RegisterAgent would send: everything is checked before QueryAgents.
     wanted = request_bodies.register_agent_body(agent_id, name=name, llm=llm, tts=tts, asr=asr)
     del wanted["AgentId"]
