@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.fake_zego import FakeZego, Reply, envelope
+from tests.fake_zego import FakeZego, Reply
 from tests.readable import cells_not_left_aligned, emoji_in
 from zego_helpers import AIAgentClient, ValidationError, ensure_agent, load_settings
 from zego_helpers.diagnostics import Check
