@@ -42,3 +42,12 @@ def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 def known_answers() -> dict[str, dict]:
     """The official worked examples from ``tests/data/known_answers.json``, by id."""
     return {item["id"]: item for item in json.loads(KNOWN_ANSWERS.read_text(encoding="utf-8"))}
+
+
+# The notebook runs (sandbox under nbval, a stand-in for ZEGO, a room sandbox): made once per
+# session when a test asks for one, and shared by tests/test_notebooks*.py.
+from tests.notebook_runs import (  # noqa: E402, F401
+    real_notebooks,
+    room_notebooks,
+    sandbox_notebooks,
+)

@@ -126,6 +126,9 @@ def test_tables_are_left_aligned():
     html = render_timeline_html([ev(1, "Exception", {"Code": 2203})])
     assert cells_not_left_aligned(html) == []
     assert cells_not_left_aligned(exception_table_html()) == []
+    from zego_helpers.callbacks import Latency
+
+    assert cells_not_left_aligned(render_latency_chart_html(Latency(1, 2, 3, 4))) == []
 
 
 def test_exception_code_table_lists_every_code_with_its_fix():

@@ -134,10 +134,19 @@ def test_tts_vendor_check_explains_a_wrongly_cased_vendor(settings):
 
 
 def test_instance_options_check_passes_on_the_solution(client, agent_id, settings):
-    instance_id = solution("02_create_instance").solve(client, agent_id, ATTENDEE)
+    instance_id = solution("02_create_instance").solve(client, agent_id, settings)
     result = check_instance_options(client, instance_id, settings=settings)
     assert result.passed, result
     assert "MaxIdleTime 300 s and WindowSize 4" in result.message
+
+
+def test_running_the_02_exercise_again_replaces_the_first_try(client, agent_id, settings):
+    from tests.workshop_helpers import live_ids
+
+    first = solution("02_create_instance").solve(client, agent_id, settings)
+    second = solution("02_create_instance").solve(client, agent_id, settings)
+    assert first != second
+    assert live_ids(client) == {second}  # the first try was deleted, not left running
 
 
 def test_instance_options_check_names_each_wrong_value(client, agent_id, settings):

@@ -44,8 +44,13 @@ def real_settings(home, url: str | None = None, **extra: str):
 @pytest.fixture
 def room():
     running = start_sandbox(
-        SandboxConfig(app_id=1234567, server_secret=SECRET, room=True, instance_limit=100,
-                      rate_limit_per_action=None)  # fmt: skip
+        SandboxConfig(
+            app_id=1234567,
+            server_secret=SECRET,
+            room=True,
+            instance_limit=100,
+            rate_limit_per_action=None,
+        )  # fmt: skip
     )
     yield running
     running.stop()

@@ -89,6 +89,8 @@ class CheckResult:
     def __str__(self) -> str:
         return f"{'Passed' if self.passed else 'Not yet'}: {self.message}"
 
+    __repr__ = __str__  # the hint stays out of sight until asked for
+
     def hint(self) -> Hint:
         """The concrete next step (the call or the value to use): ask only when you are stuck."""
         return Hint(self.concrete or NO_HINT)

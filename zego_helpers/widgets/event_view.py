@@ -182,8 +182,9 @@ def _bar(label: str, value: float | None, unit: str, scale: float) -> str:
         bar = f'<div style="background:{colour};width:{width}px;height:10px"></div>'
         shown = f"{value:.1f} {unit}" if unit == "tokens/s" else f"{value:.0f} {unit}"
     return (
-        f'<tr><td style="padding-right:8px">{escape(label)}</td>'
-        f'<td style="width:170px">{bar}</td><td style="padding-left:6px">{shown}</td></tr>'
+        f'<tr><td style="text-align:left;padding-right:8px">{escape(label)}</td>'
+        f'<td style="text-align:left;width:170px">{bar}</td>'
+        f'<td style="text-align:left;padding-left:6px">{shown}</td></tr>'
     )
 
 
