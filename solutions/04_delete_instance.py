@@ -12,8 +12,8 @@ from __future__ import annotations
 from zego_helpers import AIAgentClient, Settings, load_settings
 from zego_helpers.cli.cleanup import CleanupResult, cleanup_ledger, cleanup_sandbox
 from zego_helpers.connect import connect
-from zego_helpers.tutorial.exercises import check_nothing_left
 from zego_helpers.sandbox_control import SandboxControl
+from zego_helpers.tutorial.exercises import check_nothing_left
 from zego_helpers.tutorial.progress import track
 
 
