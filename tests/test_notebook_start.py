@@ -189,6 +189,13 @@ def test_in_a_real_kernel_a_kit_error_shows_one_red_line_and_other_errors_stay_u
         ),
         nbformat.v4.new_code_cell('from zego_helpers import TTS\nTTS.trial("Minimax")'),
         nbformat.v4.new_code_cell("1 / 0"),
+        nbformat.v4.new_code_cell(  # an out-of-range instance setting, refused before sending
+            "from zego_helpers import AdvancedConfig, AIAgentClient, make_call_ids\n"
+            "client = AIAgentClient(1234567, 'x' * 32, 'http://127.0.0.1:9')\n"
+            "ids = make_call_ids()\n"
+            "client.create_agent_instance('a', ids.user_id, ids.to_rtc(),\n"
+            "                             advanced_config=AdvancedConfig(max_idle_time=5))"
+        ),
     ]
     NotebookClient(notebook, timeout=60, kernel_name="python3", allow_errors=True).execute()
     kit, plain = notebook.cells[1].outputs, notebook.cells[2].outputs
@@ -203,3 +210,6 @@ def test_in_a_real_kernel_a_kit_error_shows_one_red_line_and_other_errors_stay_u
     usual = next(o for o in plain if o["output_type"] == "error")
     assert usual["ename"] == "ZeroDivisionError" and len(usual["traceback"]) > 1
     assert json.dumps(kit).count("<details") == 1
+    (out_of_range,) = [o for o in notebook.cells[3].outputs if o["output_type"] == "error"]
+    assert len(out_of_range["traceback"]) == 1
+    assert "AdvancedConfig.MaxIdleTime" in out_of_range["traceback"][0]

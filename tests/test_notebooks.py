@@ -121,6 +121,15 @@ def test_one_visible_first_line_and_no_copied_cells():
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebooks_stay_short_enough_to_read(name):
+    """05 had 60 cells and a 39-line cell; each idea now fits on a screen."""
+    cells = committed(name)["cells"]
+    assert len(cells) <= 30, f"{name} has {len(cells)} cells"
+    longest = max(len(source(c).splitlines()) for c in code_cells(committed(name)))
+    assert longest <= 25, f"{name} has a code cell of {longest} lines"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_committed_notebooks_are_lean_and_show_their_outputs(name):
     notebook = committed(name)
     assert is_lean(notebook) == []
