@@ -18,8 +18,7 @@ from typing import Any, Literal
 
 from . import request_bodies
 from .client import AIAgentClient
-from .constants import UNSUPPORTED_ACTION
-from .errors import AlreadyExistsError, ValidationError, ZegoAPIError, ZegoError
+from .errors import AlreadyExistsError, ValidationError, ZegoError
 from .i18n import _
 from .ids import CallIds
 from .models import MessageHistory
@@ -273,15 +272,3 @@ def ask(
             )
         time.sleep(interval)
 
-
-def sandbox_info(client: AIAgentClient) -> dict[str, Any] | None:
-    """``SandboxInfo`` of the service the client talks to, or ``None`` for ZEGO's real service.
-
-    Any other failure (network, wrong secret) is raised as usual.
-    """
-    try:
-        return client.call("SandboxInfo", {})
-    except ZegoAPIError as error:
-        if error.code == UNSUPPORTED_ACTION:
-            return None
-        raise
