@@ -1,6 +1,6 @@
 """Running the notebooks as a learner's *Run All* would, in each of the three settings they meet.
 
-* **sandbox** (:func:`sandbox_run`): no credentials, a fresh kit home, 00-06 in order under
+* **sandbox** (:func:`make_sandbox_run`): no credentials, a fresh kit home, 00-07 in order under
   ``nbval``, so every ``nbval-check-output`` cell must reproduce its committed output. The
   small nbval plugin :mod:`tests.nbval_capture` keeps the fresh outputs for the tests.
 * **real** (:func:`real_run`): credentials and ``ZEGO_API_BASE_URL`` pointing at a local
@@ -41,6 +41,7 @@ NOTEBOOKS = [
     "04_delete_instance",
     "05_callbacks",
     "06_troubleshooting",
+    "07_bring_your_own_llm",
 ]
 #: Settings a developer may have in their environment; the runs start without them.
 SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
@@ -255,7 +256,7 @@ def _inspect(run: ServiceRun, app_id: int, secret: str) -> ServiceRun:
 
 
 def real_run() -> Iterator[ServiceRun]:
-    """00-06 against a stand-in for ZEGO (a standalone sandbox that is not a room's)."""
+    """00-07 against a stand-in for ZEGO (a standalone sandbox that is not a room's)."""
     from zego_helpers.sandbox import SandboxConfig, start_sandbox
 
     with tempfile.TemporaryDirectory() as tmp, FakeLLM() as llm:
@@ -283,7 +284,7 @@ def real_run() -> Iterator[ServiceRun]:
 
 
 def room_run() -> Iterator[ServiceRun]:
-    """00-06 as an attendee of a workshop: the "real" endpoint is the trainer's room sandbox."""
+    """00-07 as an attendee of a workshop: the "real" endpoint is the trainer's room sandbox."""
     from zego_helpers.sandbox import SandboxConfig, start_sandbox
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -318,7 +319,7 @@ def room_run() -> Iterator[ServiceRun]:
 
 @pytest.fixture(scope="session")
 def sandbox_notebooks(tmp_path_factory: pytest.TempPathFactory) -> SandboxRun:
-    """00-06 under nbval in sandbox mode (see :func:`make_sandbox_run`)."""
+    """00-07 under nbval in sandbox mode (see :func:`make_sandbox_run`)."""
     return make_sandbox_run(tmp_path_factory.mktemp("notebooks_sandbox"))
 
 
@@ -352,5 +353,5 @@ def refresh(names: list[str]) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] != ["refresh"]:
-        sys.exit("usage: python -m tests.notebook_runs refresh [NAME...]  (default: 00-06)")
+        sys.exit("usage: python -m tests.notebook_runs refresh [NAME...]  (default: 00-07)")
     refresh(sys.argv[2:] or NOTEBOOKS)

@@ -4,7 +4,7 @@
   ``client.<method>(...)`` call; no raw ``client.call("Sandbox...")``; one
   visible first line and no other cell copied from notebook to notebook; lean
   files (no widget state) that still show their outputs; no emoji marks; no secret.
-* **Sandbox mode** (``sandbox_notebooks``, under nbval): 00-06 pass and every
+* **Sandbox mode** (``sandbox_notebooks``, under nbval): 00-07 pass and every
   checked output is reproduced; the hand-off and the checklist behave.
 * **Real mode** (``real_notebooks``): the same notebooks against a stand-in for ZEGO.
 * **Room sandbox** (``room_notebooks``): an attendee pointed at the trainer's room sandbox

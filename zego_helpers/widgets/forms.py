@@ -190,6 +190,10 @@ class _Form(ShortRepr, widgets.VBox):
 class CredentialsForm(_Form):
     """AppID, ServerSecret (a password box) and region; "Save to .env" writes them (mode 0600)."""
 
+    summary = "AppID, ServerSecret and region, saved to .env"
+    #: True while Save empties the secret box (that edit keeps Save's message).
+    _saving = False
+
     def __init__(self, settings: Settings | None = None, env_path: str | Path | None = None):
         self.settings = settings or load_settings()
         self.env_path = Path(env_path) if env_path else form_logic.default_env_path(self.settings)
@@ -218,8 +222,6 @@ class CredentialsForm(_Form):
             [self.app_id, self.server_secret, self.region, self.save_button, self.note]
         )
 
-    summary = "AppID, ServerSecret and region, saved to .env"
-
     def _show_note(self) -> None:
         """Where requests go with the region chosen *now* (not the one the settings had)."""
         where = form_logic.endpoint_note(self.settings, self.region.value)
@@ -235,8 +237,6 @@ class CredentialsForm(_Form):
         """
         if not self._saving:
             self.message.value = ""
-
-    _saving = False
 
     def save(self) -> Path:
         """Check the inputs and write them to the ``.env`` file; returns its path."""
