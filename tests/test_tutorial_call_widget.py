@@ -229,8 +229,8 @@ def test_real_widget_ticks_user_joined_off_in_the_progress_checklist():
 
 
 def test_sandbox_widget_control_buttons_make_the_server_api_calls(sandbox_client):
-    settings = load_settings(env={}, dotenv_path="")
-    entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
+    settings = sandbox_settings()
+    entry = tutorial.tutorial_instance(sandbox_client, settings).instance
     widget = call_widget_for(sandbox_client, settings, entry)
     sent = widget_talking_to_a_list(widget)
     assert widget.agent_user_id == entry.agent_user_id
