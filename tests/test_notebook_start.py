@@ -213,3 +213,16 @@ def test_in_a_real_kernel_a_kit_error_shows_one_red_line_and_other_errors_stay_u
     (out_of_range,) = [o for o in notebook.cells[3].outputs if o["output_type"] == "error"]
     assert len(out_of_range["traceback"]) == 1
     assert "AdvancedConfig.MaxIdleTime" in out_of_range["traceback"][0]
+
+
+def test_the_agent_id_message_reads_in_chinese_too():
+    from zego_helpers import i18n
+
+    i18n.set_language("zh")
+    try:
+        with pytest.raises(ValidationError) as error:
+            ensure_agent(AIAgentClient(1234567, SECRET, "http://127.0.0.1:9"), "my agent")
+    finally:
+        i18n.set_language(None)
+    assert error.value.field == "agent_id"
+    assert "的第 3 个字符是空格" in error.value.problem and "'my_agent'" in error.value.problem

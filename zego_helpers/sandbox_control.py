@@ -33,6 +33,7 @@ from typing import Any
 from .client import AIAgentClient
 from .constants import UNSUPPORTED_ACTION
 from .errors import ValidationError, ZegoAPIError
+from .i18n import _
 from .validation import check_non_empty_text, check_room_or_stream_id, check_user_id
 
 #: Keyword of :meth:`SandboxControl.configure` -> the ``SandboxConfigure`` field it sets.
@@ -83,11 +84,11 @@ class SandboxInfo:
     def limits_text(self) -> str:
         """``100 instances at once, no rate limit``: the limits in words."""
         rate = (
-            f"{self.rate_limit_per_action} requests/s per action"
+            _("{count} requests/s per action").format(count=self.rate_limit_per_action)
             if self.rate_limit_per_action
-            else "no rate limit"
+            else _("no rate limit")
         )
-        return f"{self.instance_limit} instances at once, {rate}"
+        return _("{count} instances at once, {rate}").format(count=self.instance_limit, rate=rate)
 
 
 _CACHE: dict[tuple[int, str], SandboxInfo | None] = {}
@@ -113,7 +114,9 @@ class SandboxControl:
         if not isinstance(client, AIAgentClient):
             raise ValidationError(
                 "client",
-                f"must be an AIAgentClient (connect() gives one), not {type(client).__name__}",
+                _("must be an AIAgentClient (connect() gives one), not {type}").format(
+                    type=type(client).__name__
+                ),
             )
         self.client = client
 
@@ -163,7 +166,10 @@ class SandboxControl:
         for name, value in settings.items():
             if name not in CONFIGURE_FIELDS:
                 raise ValidationError(
-                    name, f"is not a sandbox setting; use any of {', '.join(CONFIGURE_FIELDS)}"
+                    name,
+                    _("is not a sandbox setting; use any of {names}").format(
+                        names=", ".join(CONFIGURE_FIELDS)
+                    ),
                 )
             body[CONFIGURE_FIELDS[name]] = value
         config = dict(self.client.call("SandboxConfigure", body).get("Config") or {})
@@ -210,7 +216,9 @@ class SandboxControl:
         ``AgentUserId``, ``Status`` and ``CreatedTimestamp``.
         """
         if not isinstance(prefix, str):
-            raise ValidationError("prefix", f"must be a string, not {type(prefix).__name__}")
+            raise ValidationError(
+                "prefix", _("must be a string, not {type}").format(type=type(prefix).__name__)
+            )
         body = {"Prefix": prefix} if prefix else {}
         return list(self.client.call("SandboxListInstances", body).get("Instances") or [])
 

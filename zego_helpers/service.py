@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 from .client import AIAgentClient
 from .constants import DEFAULT_API_BASE_URL, REGION_API_BASE_URL, REGIONS
 from .errors import ZegoError
+from .i18n import _
 from .sandbox_control import SandboxControl, SandboxInfo
 from .secrets_mask import mask_url
 from .settings import Settings
@@ -66,11 +67,12 @@ class Service:
     def describe(self) -> str:
         """One sentence: which service, where, and (for a sandbox) its limits."""
         if self.kind == "sandbox":
-            return "the embedded sandbox on this machine"
+            return _("the embedded sandbox on this machine")
         if self.kind == "room":
-            limits = f" ({self.sandbox.limits_text()})" if self.sandbox else ""
-            return f"the room sandbox at {self.where}, run by your trainer{limits}"
-        return f"ZEGO at {self.where}" + (f" ({self.note})" if self.note else "")
+            text = _("the room sandbox at {where}, run by your trainer").format(where=self.where)
+            return text + (f" ({self.sandbox.limits_text()})" if self.sandbox else "")
+        text = _("ZEGO at {where}").format(where=self.where)
+        return text + (f" ({self.note})" if self.note else "")
 
 
 def which_service(settings: Settings, client: AIAgentClient) -> Service:
@@ -82,7 +84,9 @@ def which_service(settings: Settings, client: AIAgentClient) -> Service:
     try:
         info = SandboxControl(client).info()
     except ZegoError as error:
-        note = f"could not ask whether it is a sandbox: {type(error).__name__}"
+        note = _("could not ask whether it is a sandbox: {error}").format(
+            error=type(error).__name__
+        )
         return Service("zego", client.base_url, note=note)
     if info is not None and info.room:
         return Service("room", client.base_url, info)
