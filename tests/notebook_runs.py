@@ -68,6 +68,7 @@ def notebook_env(kit_home: Path, extra: Mapping[str, str] | None = None) -> dict
     env.update(
         ZEGO_ENV_FILE="none",
         ZEGO_KIT_HOME=str(kit_home),
+        ZEGO_LANG="en",  # the committed outputs are English, whatever this machine's locale
         JUPYTER_PREFER_ENV_PATH="1",  # the venv's "python3" kernel, not a user-wide one
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),

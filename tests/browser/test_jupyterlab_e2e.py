@@ -139,6 +139,7 @@ def lab_env(home: Path) -> dict[str, str]:
     env.update({name: str(path) for name, path in dirs.items()})
     env.update(
         ZEGO_ENV_FILE="none",
+        ZEGO_LANG="en",  # the expected texts are English, whatever this machine's locale
         JUPYTER_PREFER_ENV_PATH="1",  # the venv's kernel spec before any user-wide one
         PATH=os.pathsep.join([str(VENV_BIN), env.get("PATH", "")]),
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
