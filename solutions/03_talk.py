@@ -1,10 +1,11 @@
 """Solution to the exercise of notebook 03 (for the trainer).
 
-Send a High-priority line while the agent speaks: start a long answer, wait
-until the status is SPEAKING, then send the line with priority="High". It
-interrupts the answer at once (a Medium line would do so too with the default
-SamePriorityOption ClearAndInterrupt, but would queue behind a High answer or
-with Enqueue; High always goes first).
+Send a High-priority line while the agent answers: start a long answer, wait
+until the status is THINKING or SPEAKING (the agent is on it), then send the
+line with priority="High". It interrupts the answer at once, whether the LLM
+is still thinking or the agent already speaks (a Medium line would do so too
+with the default SamePriorityOption ClearAndInterrupt, but would queue behind
+a High answer or with Enqueue; High always goes first).
 
 ``python solutions/03_talk.py``
 """
@@ -36,7 +37,7 @@ LONG_QUESTION = (
 def solve(client: AIAgentClient, instance_id: str) -> str:
     """Make the agent talk, then cut in with a High-priority line; returns the line."""
     client.send_agent_instance_llm(instance_id, LONG_QUESTION)
-    wait_for_status(client, instance_id, ("SPEAKING",), timeout=30, interval=0.05)
+    wait_for_status(client, instance_id, ("THINKING", "SPEAKING"), timeout=30, interval=0.05)
     client.send_agent_instance_tts(instance_id, ANNOUNCEMENT, priority="High")
     return ANNOUNCEMENT
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from zego_helpers import AIAgentClient, Settings, load_settings
 from zego_helpers.cli.cleanup import CleanupResult, cleanup_ledger, cleanup_sandbox
 from zego_helpers.connect import connect
+from zego_helpers.sandbox_control import SandboxControl
 from zego_helpers.tutorial.exercises import check_nothing_left
 from zego_helpers.tutorial.progress import track
-from zego_helpers.workflows import sandbox_info
 
 
 def solve(client: AIAgentClient, settings: Settings) -> list[CleanupResult]:
@@ -22,7 +22,7 @@ def solve(client: AIAgentClient, settings: Settings) -> list[CleanupResult]:
     mine = settings.attendee  # None without a name: then everything here is yours
     results = cleanup_ledger(client, prefix=mine, any_url=settings.is_sandbox)
     # A shared sandbox holds everybody's instances: sweep it only within your namespace.
-    if (mine or settings.is_sandbox) and sandbox_info(client) is not None:
+    if (mine or settings.is_sandbox) and SandboxControl(client).is_sandbox():
         results += cleanup_sandbox(client, prefix=mine)
     return results
 

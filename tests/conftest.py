@@ -14,6 +14,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 KNOWN_ANSWERS = REPO_ROOT / "tests" / "data" / "known_answers.json"
 
 _SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
+#: Variables that steer the tests themselves, not the kit: kept.
+_TEST_CONTROLS = ("ZEGO_REQUIRE_BROWSER", "ZEGO_UPDATE_SCREENSHOTS")
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +31,7 @@ def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     from zego_helpers import i18n
 
     for name in list(os.environ):
-        if name.startswith(_SETTING_PREFIXES) and name != "ZEGO_REQUIRE_BROWSER":
+        if name.startswith(_SETTING_PREFIXES) and name not in _TEST_CONTROLS:
             monkeypatch.delenv(name)
     home = tmp_path_factory.mktemp("kit_home")
     monkeypatch.setenv("ZEGO_KIT_HOME", str(home))
@@ -42,3 +44,12 @@ def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 def known_answers() -> dict[str, dict]:
     """The official worked examples from ``tests/data/known_answers.json``, by id."""
     return {item["id"]: item for item in json.loads(KNOWN_ANSWERS.read_text(encoding="utf-8"))}
+
+
+# The notebook runs (sandbox under nbval, a stand-in for ZEGO, a room sandbox): made once per
+# session when a test asks for one, and shared by tests/test_notebooks*.py.
+from tests.notebook_runs import (  # noqa: E402, F401
+    real_notebooks,
+    room_notebooks,
+    sandbox_notebooks,
+)

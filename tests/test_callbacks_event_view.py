@@ -65,11 +65,34 @@ def test_destroyed_instance_is_highlighted_too_but_a_normal_delete_is_not():
     assert "background:#fdecea" not in normal
 
 
-def test_deleted_event_shows_a_latency_chart_with_its_values():
+def test_deleted_event_shows_its_latency_in_one_line():
     latency = {"LLMTTFT": 400, "LLMTPS": 35.5, "TTSAudioFirstFrameTime": 200, "TotalCost": 800}
     html = render_timeline_html(
         [ev(1, "AgentInstanceDeleted", {"Code": 0, "LatencyData": latency})]
     )
+    assert (
+        "Latency: LLM first token 400 ms, TTS first audio 200 ms, total 800 ms, 35.5 tokens/s"
+        in html
+    )
+    assert "<table class=\"zego-latency\"" not in html  # no chart in a row: one line
+
+
+def test_an_instance_that_never_talked_shows_no_latency():
+    zeros = {"LLMTTFT": 0, "LLMTPS": 0.0, "TTSAudioFirstFrameTime": 0, "TotalCost": 0}
+    html = render_timeline_html([ev(1, "AgentInstanceDeleted", {"Code": 0, "LatencyData": zeros})])
+    assert "Latency" not in html and "0 ms" not in html and "tokens/s" not in html
+
+
+def test_a_retry_is_one_row():
+    first = ev(1, "LLMResult", {"Text": "only once"})
+    html = render_timeline_html([first, first, ev(1, "LLMResult", {"Text": "only once"})])
+    assert html.count("only once") == 1
+
+
+def test_latency_chart_has_bars_on_one_scale():
+    from zego_helpers.callbacks import Latency
+
+    html = render_latency_chart_html(Latency(400, 35.5, 200, 800))
     for text in ("400 ms", "200 ms", "800 ms", "35.5 tokens/s", "LLM time to first token"):
         assert text in html
     widths = [int(w) for w in re.findall(r"width:(\d+)px;height:10px", html)]
@@ -84,13 +107,28 @@ def test_latency_chart_with_missing_values_still_renders():
     assert html.count("–") == 4
 
 
-def test_timeline_order_and_row_limit():
+def test_timeline_order_and_the_cap_with_show_more():
     events = [ev(seq, "LLMResult", {"Text": f"sentence {seq}"}) for seq in range(10)]
     html = render_timeline_html(reversed(events), max_rows=3)
-    assert re.findall(r"sentence (\d)", html) == ["9", "8", "7"]
+    shown, _, more = html.partition("<details>")
+    assert re.findall(r"sentence (\d)", shown) == ["9", "8", "7"]
+    assert "Show 7 more (older events)" in more
+    assert re.findall(r"sentence (\d)", more) == ["6", "5", "4", "3", "2", "1", "0"]
     oldest_first = render_timeline_html(events, max_rows=3, newest_first=False)
-    assert re.findall(r"sentence (\d)", oldest_first) == ["7", "8", "9"]
+    assert re.findall(r"sentence (\d)", oldest_first.partition("<details>")[0]) == ["7", "8", "9"]
+    assert "<details>" not in render_timeline_html(events)  # 10 rows fit under the default cap
     assert "No callbacks" in render_timeline_html([])
+
+
+def test_tables_are_left_aligned():
+    from tests.readable import cells_not_left_aligned
+
+    html = render_timeline_html([ev(1, "Exception", {"Code": 2203})])
+    assert cells_not_left_aligned(html) == []
+    assert cells_not_left_aligned(exception_table_html()) == []
+    from zego_helpers.callbacks import Latency
+
+    assert cells_not_left_aligned(render_latency_chart_html(Latency(1, 2, 3, 4))) == []
 
 
 def test_exception_code_table_lists_every_code_with_its_fix():

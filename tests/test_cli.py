@@ -57,7 +57,8 @@ def test_doctor_passes_against_a_healthy_server(tmp_path):
         result = run_cli("doctor", base_url=server.url, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[ok]   Signed call: ListAgents answered; 2 agent(s) registered" in result.stdout
-    assert "Mode: real" in result.stdout
+    assert "[ok]   Mode: real (" in result.stdout
+    assert "Mode: Mode:" not in result.stdout  # the label once (issue 13)
 
 
 def test_doctor_explains_a_wrong_secret_without_showing_it(tmp_path):

@@ -119,7 +119,7 @@ def test_the_exception_tables_switch_language_with_the_kit() -> None:
     i18n.set_language("zh")
     chinese_md, chinese_html = exception_table_markdown(), exception_table_html()
     assert chinese_md.startswith("| 事件码 | 事件名称 | 处理建议 |")
-    assert "<th>事件码</th>" in chinese_html and "<th>Code</th>" in english_html
+    assert ">事件码</th>" in chinese_html and ">Code</th>" in english_html
     for info in EXCEPTION_CODES.values():
         assert f"| {info.meaning} |" in chinese_md
         assert info.zh is not None and info.zh.meaning.rstrip("。") == info.meaning

@@ -75,10 +75,14 @@ def agent_id(client) -> str:
     return agent_id
 
 
-def failed(result: CheckResult, *phrases: str) -> None:
+def failed(result: CheckResult, *phrases: str, hint: tuple[str, ...] = ()) -> None:
+    """Not passed; the message holds ``phrases``, ``check.hint()`` the ``hint`` phrases."""
     assert isinstance(result, CheckResult) and not result.passed, result
     for phrase in phrases:
         assert phrase in result.message, result.message
+    for phrase in hint:
+        assert phrase in str(result.hint()), result.hint()
+        assert phrase not in result.message, "the answer belongs in the hint, not the message"
 
 
 # --- 01: pirate prompt and MiniMax voice ----------------------------------------------------
@@ -95,9 +99,16 @@ def test_pirate_check_passes_on_the_solution(client, agent_id, settings):
 
 
 def test_pirate_check_fails_without_a_pirate_or_without_ahoy(client, agent_id, settings):
-    failed(check_pirate_reply(client, settings=settings), "says nothing about a pirate")
+    first = check_pirate_reply(client, settings=settings)
+    failed(first, "does not tell the agent who to be", hint=("You are a pirate", "Ahoy"))
+    # the first Run All shows the general problem only: no "Ahoy", no prompt to copy (issue 13)
+    assert "Ahoy" not in first._repr_html_() and "check.hint()" in first._repr_html_()
     ensure_agent(client, agent_id, llm=LLM.trial(system_prompt="You are a pirate."))
-    failed(check_pirate_reply(client, settings=settings), "without 'Ahoy'", "Always start with")
+    failed(
+        check_pirate_reply(client, settings=settings),
+        "does not start with the required word",
+        hint=("Always start with",),
+    )
 
 
 def test_pirate_check_fails_before_registration(client, settings):
@@ -105,7 +116,8 @@ def test_pirate_check_fails_before_registration(client, settings):
 
 
 def test_tts_vendor_check(client, agent_id, settings):
-    failed(check_tts_vendor(client, settings=settings), "'ByteDanceV3'", "TTS.trial('MiniMax')")
+    result = check_tts_vendor(client, settings=settings)
+    failed(result, "'ByteDanceV3'", hint=("TTS.trial('MiniMax')",))
     solution("01_register_agent").solve_minimax(client, agent_id)
     result = check_tts_vendor(client, settings=settings)
     assert result.passed and "MiniMax with voice 'female-shaonv'" in result.message
@@ -115,17 +127,26 @@ def test_tts_vendor_check_explains_a_wrongly_cased_vendor(settings):
     stored = {"AgentId": "zoe_tutorial_agent", "TTS": {"Vendor": "Minimax", "Params": {}}}
     with FakeZego(lambda _r: Reply(body=envelope({"Agents": [stored]}))) as server:
         client = AIAgentClient(1, "0" * 32, server.url, max_retries=0)
-        failed(check_tts_vendor(client, settings=settings), "case-sensitive", "'MiniMax'")
+        failed(check_tts_vendor(client, settings=settings), "case-sensitive", hint=("'MiniMax'",))
 
 
 # --- 02: instance options ---------------------------------------------------------------------
 
 
 def test_instance_options_check_passes_on_the_solution(client, agent_id, settings):
-    instance_id = solution("02_create_instance").solve(client, agent_id, ATTENDEE)
+    instance_id = solution("02_create_instance").solve(client, agent_id, settings)
     result = check_instance_options(client, instance_id, settings=settings)
     assert result.passed, result
     assert "MaxIdleTime 300 s and WindowSize 4" in result.message
+
+
+def test_running_the_02_exercise_again_replaces_the_first_try(client, agent_id, settings):
+    from tests.workshop_helpers import live_ids
+
+    first = solution("02_create_instance").solve(client, agent_id, settings)
+    second = solution("02_create_instance").solve(client, agent_id, settings)
+    assert first != second
+    assert live_ids(client) == {second}  # the first try was deleted, not left running
 
 
 def test_instance_options_check_names_each_wrong_value(client, agent_id, settings):
@@ -135,9 +156,9 @@ def test_instance_options_check_names_each_wrong_value(client, agent_id, setting
     )
     failed(
         check_instance_options(client, created["AgentInstanceId"], settings=settings),
-        "MaxIdleTime is 600 s",
-        "WindowSize is not set",
-        "MessageHistory(window_size=4)",
+        "(MaxIdleTime) is 600 s",
+        "(WindowSize) is not set",
+        hint=("AdvancedConfig(max_idle_time=300)", "MessageHistory(window_size=4)"),
     )
     client.delete_agent_instance(created["AgentInstanceId"])
     failed(
@@ -179,11 +200,19 @@ def test_high_priority_check_fails_on_a_medium_line(client, instance, settings):
     client.send_agent_instance_llm(instance, "Tell me a long story about the sea, please.")
     wait_for_status(client, instance, ("SPEAKING",), timeout=10, interval=0.02)
     client.send_agent_instance_tts(instance, "Attention please!")
-    failed(check_high_priority_line(client, instance, settings=settings), "Priority 'Medium'")
+    failed(
+        check_high_priority_line(client, instance, settings=settings),
+        "Priority 'Medium'",
+        hint=("priority='High'",),
+    )
 
 
 def test_high_priority_check_fails_when_the_agent_was_silent(client, instance, settings):
-    failed(check_high_priority_line(client, instance, settings=settings), "saw no")
+    failed(
+        check_high_priority_line(client, instance, settings=settings),
+        "saw no",
+        hint=("send_agent_instance_tts",),
+    )
     client.send_agent_instance_tts(instance, "Attention please!", priority="High")
     failed(
         check_high_priority_line(client, instance, "Attention please!", settings=settings),
@@ -242,3 +271,12 @@ def test_checks_never_raise_on_a_wrong_argument(client, settings):
     failed(check_instance_options(client, None, settings=settings), "No instance id")
     assert str(result).startswith("Not yet: ")
     assert "Not yet" in result._repr_html_() and not result
+    assert "no hint for this one" in str(result.hint())
+
+
+def test_results_need_no_emoji_font():
+    from tests.readable import emoji_in
+
+    for result in (CheckResult(True, "ok"), CheckResult(False, "no", "do this")):
+        assert emoji_in(result._repr_html_()) == []
+        assert emoji_in(result.hint()._repr_html_()) == []

@@ -262,7 +262,7 @@ def test_an_invalid_form_sends_nothing_and_says_why(zego, client):
     llm, tts, asr = forms()
     panel = RegisterPanel(client, "tutorial_agent", llm, tts, asr)
     llm.fields.inputs["model"].value = "gpt-4o"  # not allowed with the trial key
-    assert "Not ready" in panel.preview_box.value
+    assert "Not ready" in panel.status_line.value
     panel.register_button.click()
     assert zego.requests == []
     assert "LLM.Model" in panel.message.value and ERROR_COLOR in panel.message.value
@@ -275,6 +275,79 @@ def test_an_api_error_is_shown_in_words(client, zego):
     panel = RegisterPanel(client, "tutorial_agent", llm, tts, asr)
     panel.register_button.click()
     assert "100000005" in panel.message.value and ERROR_COLOR in panel.message.value
+
+
+# --- messages that clear when their condition clears (issue 13) -----------------------------
+
+
+def test_not_ready_keeps_the_last_body_in_view_and_clears_a_stale_result(zego, client):
+    llm, tts, asr = forms()
+    panel = RegisterPanel(client, "tutorial_agent", llm, tts, asr)
+    panel.register_button.click()
+    assert "registered" in panel.message.value and panel.status_line.value == ""
+    asr.enabled.value = True
+    asr.hot_words.value = "ZEGOCLOUD|99"  # out of range: the forms are not ready any more
+    assert "Not ready" in panel.status_line.value and "hotword_list" in panel.status_line.value
+    assert panel.message.value == ""  # no green "registered" under a red "Not ready"
+    assert "The last complete RegisterAgent body" in panel.preview_box.value
+    assert '"AgentId": "tutorial_agent"' in panel.preview_box.value  # still readable
+    asr.hot_words.value = "ZEGOCLOUD|10"
+    assert panel.status_line.value == ""  # fixed: the red line is gone
+    assert panel.preview_box.value.startswith("<b>RegisterAgent body</b>")
+    assert "hotword_list" in panel.preview_box.value
+
+
+def test_a_fixed_field_loses_its_error_while_another_form_is_still_wrong(zego, client):
+    llm, tts, asr = forms()
+    panel = RegisterPanel(client, "tutorial_agent", llm, tts, asr)
+    tts.fields.inputs["speaker"].value = ""
+    assert "speaker" in tts.fields.errors["speaker"].value
+    llm.fields.inputs["url"].value = "not a url"
+    assert "LLM.Url" in llm.fields.errors["url"].value
+    tts.fields.inputs["speaker"].value = "zh_female_wanwanxiaohe_moon_bigtts"  # fixed
+    assert tts.fields.errors["speaker"].value == ""  # though the LLM is still wrong
+    assert "LLM.Url" in panel.status_line.value
+    llm.fields.inputs["url"].value = "https://ark.cn-beijing.volces.com/api/v3/chat/completions"
+    assert llm.fields.errors["url"].value == "" and panel.status_line.value == ""
+
+
+def test_an_edit_clears_the_last_register_result(zego, client):
+    llm, tts, asr = forms()
+    panel = RegisterPanel(client, "tutorial_agent", llm, tts, asr)
+    panel.register()
+    assert "registered" in panel.message.value
+    llm.fields.inputs["system_prompt"].value = "You are a pirate."
+    assert panel.message.value == ""  # "registered" described the old settings
+    panel.register()
+    assert "updated" in panel.message.value
+
+
+def test_the_credentials_note_follows_the_region_and_errors_clear_on_edit(tmp_path):
+    form = CredentialsForm(settings(), env_path=tmp_path / ".env")
+    assert "Requests go to https://aigc-aiagent-api.zegotech.cn." in form.note.value
+    form.region.value = "sgp"
+    assert "https://aigc-aiagent-api-sgp.zegotech.cn" in form.note.value
+    assert "aigc-aiagent-api.zegotech.cn" not in form.note.value
+    form.app_id.value = "12x"
+    form.save_button.click()
+    assert ERROR_COLOR in form.message.value
+    form.app_id.value = "1234567890"  # the AppID is fixed: its error is not true any more
+    assert form.message.value == ""
+    form.server_secret.value = SECRET
+    form.save_button.click()
+    assert OK_COLOR in form.message.value  # Save emptied the secret box and kept its message
+    assert form.server_secret.value == ""
+
+
+def test_form_messages_and_reprs_need_no_emoji_font(zego, client):
+    from tests.readable import emoji_in
+    from zego_helpers.widgets.forms import error_html, ok_html
+
+    assert emoji_in(error_html("x") + ok_html("y")) == []
+    assert repr(LLMForm(settings())) == (
+        "LLMForm: the LLM (preset, URL, key, model, system prompt, ...) "
+        "(run the notebook to use it)"
+    )
 
 
 # --- instance settings --------------------------------------------------------------------

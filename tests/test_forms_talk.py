@@ -19,8 +19,10 @@ from zego_helpers.client import AIAgentClient
 from zego_helpers.diagnostics import Check
 from zego_helpers.ledger import Ledger
 from zego_helpers.sandbox import SandboxConfig, ensure_embedded_sandbox, start_sandbox
+from zego_helpers.sandbox_control import SandboxControl
 from zego_helpers.settings import load_settings
 from zego_helpers.widgets.chat import ChatPanel
+from zego_helpers.widgets.forms import ERROR_COLOR
 from zego_helpers.widgets.setup import banner_text, checks_summary, doctor_checklist, mode_banner
 from zego_helpers.widgets.status import GONE, StatusIndicator
 
@@ -54,81 +56,15 @@ def client(sandbox, tmp_path) -> Iterator[AIAgentClient]:
 
 
 @pytest.fixture
-def settings():
-    return load_settings(env={}, dotenv_path="")
+def settings(isolated_kit):
+    return load_settings(env={"ZEGO_KIT_HOME": str(isolated_kit)}, dotenv_path="")
 
 
 @pytest.fixture
 def instance(client, settings) -> str:
-    entry, created = tutorial.find_or_create_instance(client, settings)
-    assert created
-    return entry.agent_instance_id
-
-
-# --- the hand-off between notebooks -------------------------------------------------------
-
-
-def test_find_or_create_registers_creates_then_reuses(client, settings):
-    assert tutorial.latest_instance(client) is None
-    entry, created = tutorial.find_or_create_instance(client, settings)
-    assert created and entry.agent_id == "tutorial_agent"
-    agent = client.get_agent("tutorial_agent")
-    assert agent["TTS"]["Vendor"] == "ByteDanceV3"  # registered with the default voice
-    again, created_again = tutorial.find_or_create_instance(client, settings)
-    assert not created_again and again.agent_instance_id == entry.agent_instance_id
-
-
-def test_an_instance_gone_from_zego_is_forgotten_and_replaced(client, settings, instance):
-    client.call("DeleteAgentInstance", {"AgentInstanceId": instance})  # bypasses the ledger
-    assert tutorial.latest_instance(client).agent_instance_id == instance
-    entry, created = tutorial.find_or_create_instance(client, settings)
-    assert created and entry.agent_instance_id != instance
-    assert [e.agent_instance_id for e in client.ledger.entries()] == [entry.agent_instance_id]
-
-
-def test_latest_instance_is_found_from_another_kernel_on_another_port(sandbox, tmp_path, instance):
-    # Each notebook kernel runs its own sandbox (own port) on the shared state file.
-    second = start_sandbox(
-        SandboxConfig(
-            app_id=sandbox.app_id,
-            server_secret=sandbox.server_secret,
-            state_path=tmp_path / "state.json",
-            **FAST,
-        )
-    )
-    try:
-        other = client_for(second, tmp_path)
-        assert other.base_url != sandbox.base_url
-        entry = tutorial.latest_instance(other)
-        assert entry is not None and entry.agent_instance_id == instance
-        assert tutorial.instance_status(other, instance) == "IDLE"
-    finally:
-        second.stop()
-
-
-def test_attendees_sharing_a_kit_home_each_find_only_their_own_instance(client):
-    bob = load_settings(env={"ZEGO_ATTENDEE": "Bob"}, dotenv_path="")
-    zoe = load_settings(env={"ZEGO_ATTENDEE": "Zoë Martin"}, dotenv_path="")
-    bobs, _ = tutorial.find_or_create_instance(client, bob)
-    zoes, created = tutorial.find_or_create_instance(client, zoe)
-    assert created and zoes.agent_instance_id != bobs.agent_instance_id
-    assert tutorial.latest_instance(client, "Bob").agent_instance_id == bobs.agent_instance_id
-    assert tutorial.find_or_create_instance(client, bob) == (bobs, False)
-
-
-def test_instance_status_is_none_once_deleted(client, instance):
-    assert tutorial.instance_status(client, instance) == "IDLE"
-    client.delete_agent_instance(instance)
-    assert tutorial.instance_status(client, instance) is None
-
-
-def test_an_agent_changed_in_notebook_01_is_not_overwritten(client, settings):
-    llm, tts = tutorial.default_agent_config(settings)
-    custom = {**llm.to_api(), "SystemPrompt": "You are Nova."}
-    client.register_agent("tutorial_agent", llm=custom, tts=tts)
-    assert tutorial.register_if_missing(client, settings) is False
-    tutorial.find_or_create_instance(client, settings)
-    assert client.get_agent("tutorial_agent")["LLM"]["SystemPrompt"] == "You are Nova."
+    found = tutorial.tutorial_instance(client, settings)
+    assert found.how == "new"
+    return found.instance.agent_instance_id
 
 
 def test_server_secret_for_each_mode(tmp_path):
@@ -149,11 +85,6 @@ def connect_secret(settings) -> str:
     from zego_helpers.sandbox.embedded import CREDENTIALS_FILE, load_or_create_credentials
 
     return load_or_create_credentials(settings.kit_home / CREDENTIALS_FILE)[1]
-
-
-def test_call_ids_of_a_ledger_entry(client, instance):
-    ids = tutorial.call_ids_of(tutorial.latest_instance(client)).validate()
-    assert ids.to_rtc().room_id == tutorial.latest_instance(client).room_id
 
 
 # --- chat panel -----------------------------------------------------------------------------
@@ -177,11 +108,26 @@ def test_send_method_returns_the_reply(client, instance):
     chat.close()
 
 
-def test_empty_message_is_refused_in_words(client, instance):
+def test_send_or_say_with_an_empty_box_says_so_at_once(client, instance):
     chat = ChatPanel(client, instance)
-    chat.send_button.click()
-    chat.wait(5)
-    assert "Text: is empty" in chat.message.value
+    for box, button, what in (
+        (chat.input, chat.send_button, "a message"),
+        (chat.say_input, chat.say_button, "a text to say"),
+    ):
+        chat.message.value = ""
+        box.value = "   "
+        button.click()  # no request, no background wait: the answer is there at once
+        assert f"Nothing to send: type {what}" in chat.message.value
+        assert ERROR_COLOR in chat.message.value
+    assert chat.pending is None and chat.messages() == []
+    chat.close()
+
+
+def test_the_same_priority_label_is_shown_whole():
+    chat = ChatPanel(AIAgentClient(1, "s" * 32, "http://127.0.0.1:9"), "123")
+    assert chat.same_priority.description == "Same priority"
+    assert chat.same_priority.style.description_width == "initial"  # not cut to "Same prio..."
+    assert repr(chat).startswith("ChatPanel: text chat with instance 123")
     chat.close()
 
 
@@ -255,14 +201,12 @@ def test_a_second_click_while_busy_is_refused():
 # --- status indicator -----------------------------------------------------------------------
 
 
-def test_refresh_button_shows_the_status_and_its_meaning(client, instance):
+def test_refresh_button_shows_the_status_and_its_meaning(client, settings, instance):
     light = StatusIndicator(client, instance)
     light.refresh_button.click()
     assert light.status == "IDLE" and "IDLE" in light.label.value
-    entry = tutorial.latest_instance(client)
-    client.call(
-        "SandboxSetUserPresence", {"RoomId": entry.room_id, "UserId": entry.user_id, "InRoom": True}
-    )
+    entry = tutorial.handed_off(settings, client)
+    SandboxControl(client).user_joined(entry.room_id, entry.user_id)
     assert light.refresh() == "LISTENING"
     assert "waits for them to speak" in light.label.value
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.readable import emoji_in
 from tests.workshop_helpers import attendee_client, attendee_settings, room_sandbox
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import NotFoundError, SignatureError
@@ -142,8 +143,25 @@ def test_checklist_html_counts_escapes_and_marks(tmp_path):
     html = progress_html(tracker.steps(), tracker.attendee)
     assert "Your progress &middot; &lt;Zoë&gt;: 1/7" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert html.count("&#9989;") == 1 and html.count("&#11036;") == 6
+    assert html.count("zego-mark-good") == 1 and html.count("zego-mark-todo") == 6
+    assert ">done</span>" in html and ">to do</span>" in html  # words, not glyphs
+    assert emoji_in(html) == []  # no emoji font needed to tell done from not done
     assert html.index("Settings loaded") < html.index("A signed request succeeded")
+
+
+def test_checklist_as_text_and_in_a_saved_notebook(tmp_path):
+    tracker = ProgressTracker(tmp_path, "Zoë")
+    tracker.record("setup")
+    widget = ProgressWidget(tracker)
+    text = repr(widget)
+    assert text.splitlines()[:3] == [
+        "Your progress (Zoë): 1/7",
+        "[x] Settings loaded and the kit connected",
+        "[ ] A signed request succeeded",
+    ]
+    bundle = widget._repr_mimebundle_()
+    assert bundle["text/plain"] == text  # whole: ipywidgets would cut it at 110 characters
+    assert bundle["text/html"] == widget.value  # shown where the widget state was stripped
 
 
 def test_the_widget_follows_the_tracker_live(room, tmp_path):

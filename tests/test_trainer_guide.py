@@ -41,3 +41,6 @@ def test_trainer_guide_runs_in_sandbox_mode(tmp_path):
     assert "'zoe_martin': ['Zoë Martin', 'Zoe Martin']" in text
     assert "[ok]   Talk: the agent answered" in text and "[FAIL]" not in text
     assert "0 instance(s) in this machine's ledger" in text
+    # against the room sandbox, its own limits: 30 fit in 100, no rate limit
+    assert "30 instance(s) at peak; the room sandbox allows 100." in text
+    assert "the room sandbox has no rate limit" in text

@@ -36,6 +36,7 @@ from zego_helpers.cli import callbacks as callbacks_cli
 from zego_helpers.codes import EXCEPTION_CODES, RETURN_CODES
 from zego_helpers.errors import ValidationError, api_error
 from zego_helpers.sandbox import ensure_embedded_sandbox
+from zego_helpers.sandbox_control import SandboxControl
 from zego_helpers.signing import callback_signature
 from zego_helpers.transport import (
     HTTPRequest,
@@ -50,9 +51,9 @@ from zego_helpers.tutorial.troubleshooting import (
     DrillSandbox,
     callback_secrets_for,
     diagnose,
+    drills_run_here,
     outline,
     reproduce_clock_skew,
-    sandbox_only,
     start_drill_sandbox,
     start_rejecting_llm,
 )
@@ -163,14 +164,34 @@ def test_outline_orders_by_sequence_and_leaves_out_times_ids_and_latencies():
     assert "inst_1" not in text and "231" not in text
 
 
-def test_sandbox_only_is_silent_in_sandbox_mode_and_explains_the_skip_in_real_mode(
-    tmp_path, capsys
-):
-    assert sandbox_only(sandbox_settings(tmp_path), "the drill") is True
+def test_drills_run_on_any_sandbox_and_are_skipped_on_zego_with_a_reason(capsys):
+    from zego_helpers.service import Service
+
+    for kind in ("sandbox", "room"):  # the room sandbox too: the drills then run privately
+        assert drills_run_here(Service(kind, "http://127.0.0.1:8123"), "the drill") is True
     assert capsys.readouterr().out == ""
-    assert sandbox_only(real_settings(tmp_path), "the drill") is False
+    zego = Service("zego", "https://aigc-aiagent-api.zegotech.cn")
+    assert drills_run_here(zego, "the drill") is False
     out = capsys.readouterr().out
     assert out.startswith("Skipped in real mode: the drill runs only against the sandbox")
+
+
+def test_in_a_room_sandbox_the_drill_sandbox_signs_like_the_room(tmp_path):
+    """The receiver checks with the room's secret (the settings'): the drill sandbox uses it."""
+    room_secret = "abcdef0123456789abcdef0123456789"
+    settings = load_settings(
+        env={"ZEGO_KIT_HOME": str(tmp_path), "ZEGO_APP_ID": "1234567",
+             "ZEGO_SERVER_SECRET": room_secret, "ZEGO_API_BASE_URL": "http://10.0.0.2:8123"},
+        dotenv_path="",
+    )  # fmt: skip
+    drill = start_drill_sandbox(settings)
+    try:
+        assert drill.sandbox.server_secret == room_secret and drill.client.app_id == 1234567
+        assert callback_secrets_for(settings).candidates() == [("server_secret", room_secret)]
+        assert not (tmp_path / "sandbox-credentials.json").exists()  # no embedded sandbox
+        assert drill.control.info().room is False  # private: nobody else's
+    finally:
+        drill.stop()
 
 
 def test_callback_secrets_in_sandbox_mode_are_the_sandboxs_own(tmp_path):
@@ -210,13 +231,12 @@ def test_drill_sandbox_shares_the_kit_credentials_but_not_its_state(isolated_kit
 
     assert drill.sandbox.server_secret == sandbox_secret(isolated_kit)
     drill.client.register_agent("drill_only_agent", llm=LLM.trial(), tts=TTS.trial())
-    drill.client.call("SandboxConfigure", {"InstanceLimit": 1})
+    drill.control.configure(instance_limit=1)
     try:
         with connect(sandbox_settings(isolated_kit)) as kit_client:
             assert kit_client.app_id == drill.client.app_id
             assert kit_client.get_agent("drill_only_agent") is None
-            info = kit_client.call("SandboxInfo", {})
-            assert info["Config"]["InstanceLimit"] == 10
+            assert SandboxControl(kit_client).info().instance_limit == 10
     finally:
         ensure_embedded_sandbox(isolated_kit).stop()  # it would outlive the test
     assert sandbox_secret(isolated_kit) not in repr(drill)
@@ -303,7 +323,7 @@ def test_sandbox_callbacks_reach_the_receiver_signed_verified_and_once(isolated_
     receiver = CallbackReceiver(callback_secrets_for(sandbox_settings(isolated_kit))).start()
     rejecting = start_rejecting_llm()
     try:
-        client.call("SandboxConfigure", {"CallbackUrl": receiver.url})
+        drill.control.configure(callback_url=receiver.url)
         client.register_agent("e2e_agent", llm=LLM.trial(), tts=TTS.trial())
         ids = make_call_ids()
         instance = client.create_agent_instance(
@@ -313,8 +333,7 @@ def test_sandbox_callbacks_reach_the_receiver_signed_verified_and_once(isolated_
             message_history=MessageHistory(),
             callback_config=CallbackConfig(llm_result=True, agent_instance_status=True),
         )["AgentInstanceId"]
-        presence = {"RoomId": ids.room_id, "UserId": ids.user_id, "InRoom": True}
-        client.call("SandboxSetUserPresence", presence)
+        drill.control.user_joined(ids.room_id, ids.user_id)
         assert "(sandbox reply)" in ask(client, instance, "Hello!").text
 
         bad = LLM(url=rejecting.url, api_key="sk-rejected-e2e-key", model="gpt-4o-mini")
@@ -341,7 +360,7 @@ def test_sandbox_callbacks_reach_the_receiver_signed_verified_and_once(isolated_
         } <= names
 
         # every callback the sandbox sent arrived, once, verified with the sandbox's secret
-        sent = client.call("SandboxGetEvents", {"AgentInstanceId": instance})["Events"]
+        sent = drill.control.events(instance)
         flagged = {"AgentInstanceCreated", "AgentInstanceStatus", "LLMResult", "Exception",
                    "AgentInstanceDeleted"}  # fmt: skip
         expected = sorted(e["Sequence"] for e in sent if e["Event"] in flagged)
@@ -391,7 +410,7 @@ def test_callbacks_command_in_sandbox_mode_verifies_the_kit_sandboxs_callbacks(i
         thread.join(timeout=10)
     text = out.getvalue()
     assert codes == [0]
-    assert "SandboxConfigure" in text and "[server_secret]" in text
+    assert "SandboxControl(client).configure(callback_url=" in text and "[server_secret]" in text
     assert secret not in text and body["Signature"] not in text
 
 

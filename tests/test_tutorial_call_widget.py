@@ -63,9 +63,13 @@ def sandbox_client(tmp_path) -> Iterator[AIAgentClient]:
     running.stop()
 
 
+def sandbox_settings():
+    return load_settings(env={"ZEGO_KIT_HOME": os.environ["ZEGO_KIT_HOME"]}, dotenv_path="")
+
+
 def test_sandbox_widget_tells_presence_and_answers_turns(sandbox_client):
-    settings = load_settings(env={}, dotenv_path="")
-    entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
+    settings = sandbox_settings()
+    entry = tutorial.tutorial_instance(sandbox_client, settings).instance
     widget = call_widget_for(sandbox_client, settings, entry)
     sent = widget_talking_to_a_list(widget)
 
@@ -95,14 +99,37 @@ def test_sandbox_widget_tells_presence_and_answers_turns(sandbox_client):
 
 
 def test_sandbox_widget_logs_in_nowhere_so_it_asks_for_no_token(sandbox_client):
-    settings = load_settings(env={}, dotenv_path="")
-    entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
+    settings = sandbox_settings()
+    entry = tutorial.tutorial_instance(sandbox_client, settings).instance
     widget = call_widget_for(sandbox_client, settings, entry)
     sent = widget_talking_to_a_list(widget)
 
     from_browser(widget, {"type": "get-token", "id": 1})
 
     assert sent[0]["type"] == "kernel-error" and "no token_provider" in sent[0]["message"]
+
+
+def test_a_room_sandbox_gets_the_simulated_call_though_the_settings_say_real(sandbox_client):
+    """The room sandbox is reached with "real" settings, but it has no RTC room to log into."""
+    from zego_helpers.service import Service
+
+    settings = load_settings(
+        env={
+            "ZEGO_KIT_HOME": os.environ["ZEGO_KIT_HOME"],
+            "ZEGO_APP_ID": str(sandbox_client.app_id),
+            "ZEGO_SERVER_SECRET": OTHER_SECRET,
+            "ZEGO_API_BASE_URL": sandbox_client.base_url,
+        },
+        dotenv_path="",
+    )
+    entry = tutorial.tutorial_instance(sandbox_client, settings).instance
+    room = Service("room", sandbox_client.base_url)
+    widget = call_widget_for(sandbox_client, settings, entry, service=room)
+    assert widget.mode == "sandbox"
+    from_browser(widget, {"type": "presence", "in_room": True})
+    assert tutorial.instance_status(sandbox_client, entry.agent_instance_id) == "LISTENING"
+    zego = Service("zego", sandbox_client.base_url)
+    assert call_widget_for(sandbox_client, settings, entry, service=zego).mode == "real"
 
 
 # --- real mode: the token the browser logs in with ---------------------------------------
@@ -202,8 +229,8 @@ def test_real_widget_ticks_user_joined_off_in_the_progress_checklist():
 
 
 def test_sandbox_widget_control_buttons_make_the_server_api_calls(sandbox_client):
-    settings = load_settings(env={}, dotenv_path="")
-    entry, _ = tutorial.find_or_create_instance(sandbox_client, settings)
+    settings = sandbox_settings()
+    entry = tutorial.tutorial_instance(sandbox_client, settings).instance
     widget = call_widget_for(sandbox_client, settings, entry)
     sent = widget_talking_to_a_list(widget)
     assert widget.agent_user_id == entry.agent_user_id

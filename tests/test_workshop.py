@@ -72,7 +72,8 @@ def test_preflight_runs_the_whole_round_trip_and_leaves_nothing(room, tmp_path):
     ]
     assert names.index("Signed call") < names.index("Service")  # doctor first
     assert all(c.ok for c in checks), lines
-    assert "a sandbox at" in checks[names.index("Service")].detail
+    service = checks[names.index("Service")].detail
+    assert service.startswith(f"the room sandbox at {room.base_url} (50 instances at once, no ")
     assert "the agent answered" in checks[names.index("Talk")].detail
     assert len(lines) == len(checks)  # reported as they happened
     client = attendee_client(room, tmp_path)
@@ -119,8 +120,44 @@ def test_preflight_command_prints_the_checks_and_the_plan(room, tmp_path, monkey
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "[ok]   Talk: the agent answered" in out
-    assert "Pre-flight passed." in out and "3 wave(s)" in out
+    assert "Pre-flight passed." in out
+    # the plan uses the room sandbox's own limits (50, no rate limit), not ZEGO's 10 (issue 13)
+    assert "30 instance(s) at peak; the room sandbox allows 50." in out
+    assert "That fits" in out and "has no rate limit" in out
+    assert "the account allows 10" not in out and "does not fit" not in out
     assert room.server_secret not in out
+
+
+def test_the_room_plan_follows_the_service(room, tmp_path):
+    from zego_helpers.cli.preflight import room_plan
+
+    settings = attendee_settings(room, tmp_path, None)
+    assert room_plan(settings, 30).service == "the room sandbox"
+    assert room_plan(settings, 60).advice()[1] == (
+        "That does not fit. Restart the room sandbox with --instance-limit 60 or more "
+        "(its limit is yours to set)."
+    )
+    explicit = room_plan(settings, 30, limit=10)  # --limit: the trainer's number, ZEGO's rules
+    assert explicit.service == "the account" and explicit.waves == 3
+
+
+def test_against_zego_the_plan_uses_the_accounts_limits(tmp_path):
+    from tests.fake_zego import FakeZego, Reply, envelope
+    from zego_helpers.cli.preflight import room_plan
+    from zego_helpers.sandbox_control import forget_cached_info
+
+    forget_cached_info()
+    with FakeZego(lambda _r: Reply(body=envelope(code=100000007, message="unsupported"))) as zego:
+        settings = load_settings(
+            env={
+                "ZEGO_KIT_HOME": str(tmp_path),
+                "ZEGO_APP_ID": "1234567",
+                "ZEGO_SERVER_SECRET": "0123456789abcdef0123456789abcdef",
+                "ZEGO_API_BASE_URL": zego.url,
+            }
+        )
+        plan = room_plan(settings, 30)
+    assert plan.service == "the account" and plan.limit == 10 and not plan.fits
 
 
 # --- the attendee's name -------------------------------------------------------------------

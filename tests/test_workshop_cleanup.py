@@ -33,7 +33,11 @@ from zego_helpers.ids import (
     namespace_prefix,
 )
 from zego_helpers.ledger import Ledger
-from zego_helpers.tutorial.workshop import namespace_clashes
+from zego_helpers.models import LLM, TTS, MessageHistory
+from zego_helpers.settings import load_settings
+from zego_helpers.tutorial import register_if_missing
+from zego_helpers.tutorial.workshop import namespace_clashes, set_attendee
+from zego_helpers.workflows import ensure_agent
 
 
 @pytest.fixture
@@ -229,3 +233,36 @@ def test_sandbox_mode_cleanup_finds_instances_another_kernel_created(isolated_ki
     assert f"deleted {instance_id}" in result.stdout
     with connect() as client:
         assert live_ids(client) == set()
+
+
+def test_trainer_listings_show_the_attendees_name_beside_the_prefix(room, tmp_path):
+    """张伟's ids start with a hash (u3a0ba_...): the listings also say 张伟 (issue 13)."""
+    env_file = tmp_path / "zhang" / ".env"
+    env_file.parent.mkdir()
+    set_attendee("张伟", env_path=env_file)
+    settings = load_settings(
+        env={**cli_env(room, tmp_path / "zhang"), "ZEGO_ENV_FILE": str(env_file)}
+    )
+    assert settings.attendee == "张伟"
+    client = attendee_client(room, tmp_path / "zhang")
+    assert register_if_missing(client, settings)  # notebook 02/03's fallback names the agent too
+    agent_id = make_agent_id("张伟")
+    assert client.get_agent(agent_id)["Name"] == "张伟"
+    ids = make_call_ids("张伟")
+    created = client.create_agent_instance(
+        agent_id, ids.user_id, ids.to_rtc(), message_history=MessageHistory()
+    )["AgentInstanceId"]
+    prefix = namespace_prefix("张伟")
+    # an agent registered without a name shows its prefix alone
+    ensure_agent(client, make_agent_id("Bob"), llm=LLM.trial(), tts=TTS.trial())
+    bobs = start_instance(client, "Bob")
+
+    trainer = cli_env(room, tmp_path / "trainer")
+    dry = run_cli("cleanup", "--sandbox-all", "--dry-run", env=trainer)
+    assert f"found   {created} (张伟 ({prefix}), room {ids.room_id})" in dry.stdout
+    assert f"found   {bobs} (bob, room bob_room_" in dry.stdout
+    laptop = cli_env(room, tmp_path / "zhang")
+    ledger = run_cli("cleanup", "--all-attendees", "--dry-run", env=laptop)
+    assert f"(张伟 ({prefix}), room {ids.room_id})" in ledger.stdout
+    agents = run_cli("agents", env=trainer)
+    assert f"{agent_id}  (name: 张伟)" in agents.stdout

@@ -13,6 +13,7 @@ from zego_helpers.ids import make_agent_id, make_call_ids
 from zego_helpers.ledger import Ledger
 from zego_helpers.models import LLM, TTS
 from zego_helpers.sandbox import RunningSandbox, SandboxConfig, start_sandbox
+from zego_helpers.sandbox_control import SandboxControl
 from zego_helpers.settings import Settings, load_settings
 from zego_helpers.workflows import ensure_agent
 
@@ -25,6 +26,7 @@ FAST_ROOM = {
     "rate_limit_per_action": None,
     "sweep_interval": 0.02,
     "instance_limit": 50,
+    "room": True,  # what `zego-kit sandbox` serves: SandboxInfo says Room: true
 }
 
 
@@ -71,8 +73,7 @@ def start_instance(client: AIAgentClient, attendee: str | None) -> str:
 
 def live_ids(client: AIAgentClient) -> set[str]:
     """Every instance the sandbox knows."""
-    rows = client.call("SandboxListInstances", {})["Instances"]
-    return {row["AgentInstanceId"] for row in rows}
+    return {row["AgentInstanceId"] for row in SandboxControl(client).list_instances()}
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

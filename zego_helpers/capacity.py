@@ -4,6 +4,10 @@ An account runs 10 agent instances at once and 10 requests per second per
 action by default (reference §7), shared by everyone on one AppID. The
 trainer's notebook and ``preflight`` both print this plan; it is plain
 arithmetic over those documented limits, with no I/O.
+
+A workshop's room sandbox has limits of its own (``--instance-limit 100
+--rate-limit 0``): :func:`plan_for_sandbox` plans with what the sandbox says
+about itself (``SandboxInfo``), not with ZEGO's defaults.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from .constants import DEFAULT_INSTANCE_LIMIT, DEFAULT_REQUESTS_PER_SECOND
 from .errors import ValidationError
 from .i18n import _
+from .sandbox_control import SandboxInfo
 
 #: How often :func:`zego_helpers.workflows.ask` polls for the answer while it waits.
 ASK_POLLS_PER_SECOND = 4
@@ -26,7 +31,14 @@ class CapacityPlan:
     attendees: int
     instances_each: int
     limit: int
-    requests_per_second: int
+    #: ``None``: no rate limit (a room sandbox started with ``--rate-limit 0``).
+    requests_per_second: int | None
+    #: Whose limits these are: "the account" (ZEGO), "the room sandbox", ...
+    service: str = "the account"
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.service != "the account"
 
     @property
     def peak_instances(self) -> int:
@@ -52,21 +64,30 @@ class CapacityPlan:
     @property
     def burst_seconds(self) -> float:
         """If everybody runs the same cell at once: seconds until the last request gets in."""
+        if self.requests_per_second is None:
+            return 0.0
         return self.attendees / self.requests_per_second
 
     @property
     def attendees_asking_at_once(self) -> int:
         """Attendees who can wait for an answer (ask polls 4 times a second) within the rate."""
+        if self.requests_per_second is None:
+            return self.attendees
         return max(1, self.requests_per_second // ASK_POLLS_PER_SECOND)
 
     def advice(self) -> list[str]:
         """The plan in plain sentences."""
         lines = [
             f"{self.attendees} attendee(s) x {self.instances_each} instance(s) = "
-            f"{self.peak_instances} instance(s) at peak; the account allows {self.limit}."
+            f"{self.peak_instances} instance(s) at peak; {self.service} allows {self.limit}."
         ]
         if self.fits:
             lines.append("That fits: everybody can run notebooks 02-04 at the same time.")
+        elif self.is_sandbox:
+            lines.append(
+                f"That does not fit. Restart {self.service} with --instance-limit "
+                f"{self.peak_instances} or more (its limit is yours to set)."
+            )
         else:
             lines.append(
                 f"That does not fit. Ask ZEGO (your account manager or support) well before "
@@ -78,8 +99,12 @@ class CapacityPlan:
                 else f"Not even one attendee fits: each needs {self.instances_each} instances. "
                 "Ask ZEGO to raise the limit or lower the instances per attendee."
             )
+        if self.requests_per_second is None:
+            lines.append(f"Requests: {self.service} has no rate limit, so a room in step is fine.")
+            return lines
         lines.append(
-            f"Requests: {self.requests_per_second}/s per action, shared by the whole AppID. "
+            f"Requests: {self.requests_per_second}/s per action on {self.service}, shared by the "
+            "whole AppID. "
             f"If everybody runs the same cell at once, the last of {self.attendees} requests "
             f"gets in after about {self.burst_seconds:.1f} s; requests over the rate may be "
             "refused meanwhile (the kit retries a refused request twice, then reports it)."
@@ -104,21 +129,28 @@ def capacity_plan(
     attendees: int,
     instances_each: int = 1,
     limit: int = DEFAULT_INSTANCE_LIMIT,
-    requests_per_second: int = DEFAULT_REQUESTS_PER_SECOND,
+    requests_per_second: int | None = DEFAULT_REQUESTS_PER_SECOND,
+    *,
+    service: str = "the account",
 ) -> CapacityPlan:
     """Compare a room with the account's limits; ``print()`` or display the result.
+
+    ``requests_per_second=None`` means no rate limit; ``service`` names whose
+    limits these are (``"the account"``: ZEGO's).
 
     >>> capacity_plan(30).fits
     False
     >>> capacity_plan(30).waves
     3
     """
-    for name, value, low in (
+    checked = [
         ("attendees", attendees, 1),
         ("instances_each", instances_each, 1),
         ("limit", limit, 0),
-        ("requests_per_second", requests_per_second, 1),
-    ):
+    ]
+    if requests_per_second is not None:
+        checked.append(("requests_per_second", requests_per_second, 1))
+    for name, value, low in checked:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValidationError(
                 name,
@@ -126,4 +158,16 @@ def capacity_plan(
                     low=low, value=repr(value)
                 ),
             )
-    return CapacityPlan(attendees, instances_each, limit, requests_per_second)
+    return CapacityPlan(attendees, instances_each, limit, requests_per_second, service)
+
+
+def plan_for_sandbox(info: SandboxInfo, attendees: int, instances_each: int = 1) -> CapacityPlan:
+    """The plan with a sandbox's own limits (what its ``SandboxInfo`` said)."""
+    service = "the room sandbox" if info.room else "this sandbox"
+    return capacity_plan(
+        attendees,
+        instances_each,
+        info.instance_limit,
+        info.rate_limit_per_action,
+        service=service,
+    )

@@ -58,7 +58,12 @@ from .ledger import Ledger, LedgerEntry
 from .request_bodies import ParamObject
 from .secrets_mask import mask_url
 from .transport import SIGNATURE_EXPIRED, Clock, RetryPolicy, SignedTransport, Transport
-from .validation import check_bool, check_client_arguments, private_url_problem
+from .validation import (
+    check_agent_id,
+    check_bool,
+    check_client_arguments,
+    private_url_problem,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -271,6 +276,7 @@ class AIAgentClient:
 
     def get_agent(self, agent_id: str) -> dict[str, Any] | None:
         """The stored config of one agent, or ``None`` when it is not registered."""
+        check_agent_id("agent_id", agent_id)  # named as you passed it, not as "AgentIds[0]"
         agents = self.query_agents([agent_id]).get("Agents") or []
         return next((a for a in agents if a.get("AgentId") == agent_id), None)
 

@@ -140,7 +140,8 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
     private = env_file_check(settings)
     if private is not None:
         checks.append(private)
-    checks.append(Check(_("Mode"), True, settings.summary()))
+    # The line reads "Mode: real (...)": the mode's own words, without a second "Mode:".
+    checks.append(Check(_("Mode"), True, settings.mode_line()))
 
     client = connect(settings, max_retries=0)
     try:

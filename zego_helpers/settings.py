@@ -139,15 +139,21 @@ class Settings(_MaskedRepr):
 
     def summary(self) -> str:
         """One readable line: the mode, why, and where requests go. Safe to print."""
+        text = _("Mode: {mode} ({reason}); requests go to {where}")
+        return text.format(**self._mode_parts()) + self._app_part()
+
+    def mode_line(self) -> str:
+        """:meth:`summary` without its ``Mode:`` label, for a line that has one already."""
+        text = _("{mode} ({reason}); requests go to {where}")
+        return text.format(**self._mode_parts()) + self._app_part()
+
+    def _mode_parts(self) -> dict[str, str]:
         where = _("the embedded sandbox") if self.is_sandbox else mask_url(self.api_base_url)
-        app = _(", AppID {app_id}").format(app_id=self.app_id) if self.app_id is not None else ""
         mode = _("sandbox") if self.is_sandbox else _("real")
-        return (
-            _("Mode: {mode} ({reason}); requests go to {where}").format(
-                mode=mode, reason=self.mode_reason, where=where
-            )
-            + app
-        )
+        return {"mode": mode, "reason": self.mode_reason, "where": where}
+
+    def _app_part(self) -> str:
+        return _(", AppID {app_id}").format(app_id=self.app_id) if self.app_id is not None else ""
 
 
 def _clean(value: str | None) -> str:

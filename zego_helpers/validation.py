@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from .docs import page_for_reader
 from .errors import ValidationError
-from .i18n import _, ngettext
+from .i18n import N_, _, ngettext
 from .secrets_mask import mask
 
 #: RTC ids and user ids: digits, ASCII letters, ``_`` and ``-``. (The RTC schema
@@ -213,13 +213,37 @@ def check_agent_id(field: str, value: object) -> str:
             ),
         )
     if not AGENT_ID_PATTERN.match(value):
-        raise ValidationError(
-            field,
-            _("{value} has a character outside letters, digits and {allowed}").format(
-                value=shown(value), allowed="!#$%&()+-:;<=.>?@[]^_{}|~,"
-            ),
-        )
+        raise ValidationError(field, _first_bad_character(value))
     return value
+
+
+#: How an error names the characters people type into an id by mistake.
+_CHARACTER_NAMES = {
+    " ": N_("a space"),
+    "\t": N_("a tab"),
+    "\n": N_("a line break"),
+    "/": N_("a slash"),
+    "'": N_("a quote"),
+    '"': N_("a quote"),
+    "*": N_("an asterisk"),
+}
+
+
+def _first_bad_character(value: str) -> str:
+    """Which character of an id is the problem, in words, with an id that would work."""
+    position, char = next((i, c) for i, c in enumerate(value) if not AGENT_ID_PATTERN.match(c))
+    named = _CHARACTER_NAMES.get(char)
+    what = _(named) if named else _("the character {char}").format(char=repr(char))
+    return _(
+        "{value} contains {what} (character {position}), which an id cannot hold; ids allow "
+        "letters, digits and {allowed}, e.g. {example}"
+    ).format(
+        value=shown(value),
+        what=what,
+        position=position + 1,
+        allowed="!#$%&()+-:;<=.>?@[]^_{}|~,",
+        example=repr(re.sub(r"[^0-9A-Za-z!#$%&()+\-:;<=.>?@\[\]^_{}|~,]", "_", value)),
+    )
 
 
 def check_unicode(field: str, value: str) -> str:

@@ -18,13 +18,12 @@ from typing import Any, Literal
 
 from . import request_bodies
 from .client import AIAgentClient
-from .constants import UNSUPPORTED_ACTION
-from .errors import AlreadyExistsError, ValidationError, ZegoAPIError, ZegoError
+from .errors import AlreadyExistsError, ValidationError, ZegoError
 from .i18n import _
 from .ids import CallIds
 from .models import MessageHistory
 from .request_bodies import ParamObject
-from .validation import check_number_range
+from .validation import check_agent_id, check_number_range
 
 EnsureResult = Literal["registered", "updated", "unchanged"]
 
@@ -102,6 +101,7 @@ def ensure_agent(
        so a long name that registered fine must not break a later update.
     """
     _check_client(client)
+    check_agent_id("agent_id", agent_id)  # a typo names the argument you passed
     # The very body RegisterAgent would send: everything is checked before QueryAgents.
     wanted = request_bodies.register_agent_body(agent_id, name=name, llm=llm, tts=tts, asr=asr)
     del wanted["AgentId"]
@@ -272,15 +272,3 @@ def ask(
             )
         time.sleep(interval)
 
-
-def sandbox_info(client: AIAgentClient) -> dict[str, Any] | None:
-    """``SandboxInfo`` of the service the client talks to, or ``None`` for ZEGO's real service.
-
-    Any other failure (network, wrong secret) is raised as usual.
-    """
-    try:
-        return client.call("SandboxInfo", {})
-    except ZegoAPIError as error:
-        if error.code == UNSUPPORTED_ACTION:
-            return None
-        raise

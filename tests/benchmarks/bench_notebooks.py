@@ -1,11 +1,11 @@
-"""How long *Run All* takes for notebooks 00-04 in sandbox mode, against a kernel-start baseline.
+"""How long *Run All* takes for the numbered notebooks (sandbox mode), against kernel starts.
 
 Run: ``python -m tests.benchmarks.bench_notebooks [rounds]``
 
-* **suite**: 00 to 04 in order, each in a fresh kernel, sharing one fresh kit
+* **suite**: every numbered notebook in order, each in a fresh kernel, sharing one fresh kit
   home (no credentials, no ``.env``), as ``make test`` runs them;
-* **baseline**: five empty notebooks (one ``pass`` cell) run the same way, so
-  the cost of starting and stopping five kernels.
+* **baseline**: as many empty notebooks (one ``pass`` cell), run the same way, so
+  the cost of starting and stopping that many kernels.
 
 Rounds are interleaved so machine noise hits both alike. The aim is a suite
 under 60 s on a 2-core machine; the ratio says how much of it is the
@@ -24,14 +24,14 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from tests.test_notebooks import NOTEBOOK_DIR, NOTEBOOKS, notebook_env, run_notebook
+from tests.notebook_runs import NOTEBOOK_DIR, NOTEBOOKS, notebook_client, notebook_env
 
 AIM_SECONDS = 60.0
 
 
 def _run(notebook: nbformat.NotebookNode) -> float:
     started = time.perf_counter()
-    run_notebook(notebook)
+    notebook_client(notebook).execute()
     return time.perf_counter() - started
 
 
@@ -44,7 +44,7 @@ def _with_clean_env(kit_home: Path) -> dict[str, str]:
 
 
 def run_suite() -> dict[str, float]:
-    """Seconds per notebook for one Run All of 00-04 with a fresh kit home."""
+    """Seconds per notebook for one Run All of each, in order, with a fresh kit home."""
     with tempfile.TemporaryDirectory() as home:
         saved = _with_clean_env(Path(home))
         try:
@@ -82,7 +82,7 @@ def main(rounds: int = 3) -> dict[str, float]:
     print(f"rounds: {rounds} (medians below)")
     for name in NOTEBOOKS:
         print(f"  {name:<22} {statistics.median(s[name] for s in suites):6.2f} s")
-    print(f"suite 00-04 (sandbox):     {suite:6.2f} s   (aim: < {AIM_SECONDS:.0f} s)")
+    print(f"suite, {len(NOTEBOOKS)} notebooks:      {suite:6.2f} s   (aim: < {AIM_SECONDS:.0f} s)")
     print(f"baseline ({len(NOTEBOOKS)} empty kernels): {baseline:6.2f} s")
     print(f"ratio suite / baseline:    {suite / baseline:6.2f}x")
     print(f"notebooks' own work:       {suite - baseline:6.2f} s")

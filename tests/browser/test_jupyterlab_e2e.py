@@ -1,6 +1,13 @@
-"""End to end: notebook 03 in a real JupyterLab, in headless Chromium, in sandbox mode.
+"""End to end: the notebooks in a real JupyterLab, in headless Chromium, in sandbox mode.
 
-What a learner does, and what they rely on:
+Two tests. The first runs every notebook, 00 to 06, one after the other (as a learner
+does, sharing one kit home) and checks what a reader sees after *Run All*: no failed
+cell, no JavaScript error, notebooks 05 and 06 each under 8,000 px, and state marks that
+need no emoji font (this Chromium has none: an emoji would show as an empty box). It
+saves a screenshot of each whole notebook (``docs/images/notebook-*.png``, written when
+missing or with ``ZEGO_UPDATE_SCREENSHOTS=1``).
+
+The second is notebook 03 in depth. What a learner does, and what they rely on:
 
 1. JupyterLab starts from the project's venv (its ``python3`` kernel is the
    venv's), on a temporary copy of ``notebooks/``, with no ZEGO credentials and
@@ -132,6 +139,7 @@ def lab_env(home: Path) -> dict[str, str]:
     env.update({name: str(path) for name, path in dirs.items()})
     env.update(
         ZEGO_ENV_FILE="none",
+        ZEGO_LANG="en",  # the expected texts are English, whatever this machine's locale
         JUPYTER_PREFER_ENV_PATH="1",  # the venv's kernel spec before any user-wide one
         PATH=os.pathsep.join([str(VENV_BIN), env.get("PATH", "")]),
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
@@ -143,6 +151,11 @@ def lab_env(home: Path) -> dict[str, str]:
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
+    # Every cell laid out, not only those in view: the page then has the notebook's real
+    # height, which the test measures (and screenshots whole).
+    tracker = dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     return env
 
 
@@ -220,29 +233,31 @@ def wait_until_serving(
 
 
 # --- driving JupyterLab through window.jupyterapp ---------------------------------------
+# Each snippet is a JavaScript function taking the notebook's path (relative to the root).
 
 #: The notebook's panel in JupyterLab's main area (found by path, not by focus).
-FIND_PANEL = f"""() => {{
+FIND_PANEL = """(path) => {
   const app = window.jupyterapp;
   if (!app) return null;
-  for (const widget of app.shell.widgets("main")) {{
-    if (widget.context && widget.context.path === "{NOTEBOOK}") return widget;
-  }}
+  for (const widget of app.shell.widgets("main")) {
+    if (widget.context && widget.context.path === path) return widget;
+  }
   return null;
-}}"""
+}"""
 
 #: The notebook is loaded and its kernel session is up.
-PANEL_READY = f"""() => {{
-  const panel = ({FIND_PANEL})();
+PANEL_READY = f"""(path) => {{
+  const panel = ({FIND_PANEL})(path);
   return Boolean(panel && panel.context.isReady && panel.sessionContext.isReady);
 }}"""
 
 #: Run All (on the notebook, brought to the front). The command resolves once every
 #: cell has run (true: without an error); the outcome lands in window.__runAll, for
 #: the Python side to wait for with a timeout.
-RUN_ALL = f"""() => {{
+RUN_ALL = f"""(path) => {{
   const app = window.jupyterapp;
-  app.shell.activateById(({FIND_PANEL})().id);
+  window.__runAll = undefined;
+  app.shell.activateById(({FIND_PANEL})(path).id);
   app.shell.collapseLeft();  // more room for the notebook (and the screenshot)
   app.commands.execute("notebook:run-all-cells").then(
     (ok) => {{ window.__runAll = ok === true ? "ok" : "a cell failed"; }},
@@ -250,13 +265,13 @@ RUN_ALL = f"""() => {{
   );
 }}"""
 
-KERNEL_IDLE = f"""() => {{
-  const kernel = ({FIND_PANEL})()?.sessionContext.session?.kernel;
+KERNEL_IDLE = f"""(path) => {{
+  const kernel = ({FIND_PANEL})(path)?.sessionContext.session?.kernel;
   return kernel?.status === "idle";
 }}"""
 
 #: What ran: each code cell's execution count and its errors, from the notebook's model.
-CELLS = f"""() => ({FIND_PANEL})().context.model.toJSON().cells
+CELLS = f"""(path) => ({FIND_PANEL})(path).context.model.toJSON().cells
   .filter((cell) => cell.cell_type === "code")
   .map((cell) => ({{
     source: [].concat(cell.source).join(""),
@@ -267,17 +282,21 @@ CELLS = f"""() => ({FIND_PANEL})().context.model.toJSON().cells
   }}))"""
 
 
-def run_all_cells(page, deadline: Deadline) -> None:
+def run_all_cells(page, deadline: Deadline, path: str = NOTEBOOK) -> None:
     """Run All once the kernel is up; fail with the cell that failed, if one did."""
-    page.wait_for_function(PANEL_READY, timeout=deadline.ms())
-    page.wait_for_function(KERNEL_IDLE, timeout=deadline.ms())
-    page.evaluate(RUN_ALL)
+    page.wait_for_function(PANEL_READY, arg=path, timeout=deadline.ms())
+    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=deadline.ms())
+    page.evaluate(RUN_ALL, path)
     page.wait_for_function("() => window.__runAll !== undefined", timeout=deadline.ms())
-    page.wait_for_function(KERNEL_IDLE, timeout=deadline.ms())
-    cells = page.evaluate(CELLS)
+    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=deadline.ms())
+    cells = page.evaluate(CELLS, path)
     failed = [cell for cell in cells if cell["errors"]]
     assert not failed, f"cells failed in JupyterLab: {failed}"
-    never_ran = [c["source"] for c in cells if c["count"] is None and c["source"].strip()]
+    never_ran = [
+        c["source"]
+        for c in cells
+        if c["count"] is None and c["source"].strip() and not c["source"].startswith("#")
+    ]
     assert not never_ran, f"cells that did not run: {never_ran}"
     assert page.evaluate("() => window.__runAll") == "ok"
 
@@ -387,3 +406,120 @@ def test_notebook_03_runs_in_jupyterlab_and_both_widgets_talk_to_the_agent(brows
         finally:
             context.close()
         assert errors == [], "JavaScript errors on the JupyterLab page:\n" + "\n".join(errors)
+
+
+# --- every notebook, after Run All: screenshots, heights, marks ----------------------------
+
+#: The numbered notebooks, in order (as a learner runs them, sharing one kit home).
+ALL_NOTEBOOKS = [
+    "00_setup",
+    "01_register_agent",
+    "02_create_instance",
+    "03_talk",
+    "04_delete_instance",
+    "05_callbacks",
+    "06_troubleshooting",
+]
+#: Notebooks 05 and 06 must each fit in this many pixels after Run All (issue 13).
+MAX_HEIGHT_PX = {"05_callbacks": 8000, "06_troubleshooting": 8000}
+ALL_BUDGET_S = 300
+SCREENSHOT_WIDTH = 1000
+
+#: Open a notebook in JupyterLab's main area (no page reload).
+OPEN = """(path) => { window.jupyterapp.commands.execute("docmanager:open", {path}); }"""
+
+#: The laid-out height of the notebook's cells, in CSS pixels (every cell is laid out:
+#: windowingMode "none"; the empty space to scroll past the end is not counted), and where
+#: the notebook starts on the page (below the menu, the tabs and the toolbar).
+MEASURE = f"""(path) => {{
+  const panel = ({FIND_PANEL})(path);
+  const scroller = panel.node.querySelector(".jp-WindowedPanel-outer");
+  const cells = panel.node.querySelector(".jp-WindowedPanel-viewport");
+  return {{
+    content: cells.getBoundingClientRect().height,
+    top: scroller.getBoundingClientRect().top,
+  }};
+}}"""
+
+#: Close the notebook and shut its kernel down (the next notebook gets a fresh one).
+CLOSE = f"""(path) => {{
+  const panel = ({FIND_PANEL})(path);
+  return panel.sessionContext.shutdown().then(() => {{ panel.dispose(); }});
+}}"""
+
+#: The text of every output area, and how many font-independent state marks show.
+OUTPUTS = f"""(path) => {{
+  const node = ({FIND_PANEL})(path).content.node;
+  return {{
+    text: [...node.querySelectorAll(".jp-OutputArea")].map((n) => n.innerText).join("\\n"),
+    marks: node.querySelectorAll(".zego-mark").length,
+  }};
+}}"""
+
+#: Emoji (or characters usually drawn as emoji) a state mark might use: ✅ ❌ ✔ ⚠ ⬜ ...
+EMOJI = re.compile("[\u2600-\u27bf\u2b00-\u2bff\ufe0f\U0001f000-\U0001faff]")
+
+
+def screenshot_name(name: str) -> str:
+    return f"notebook-{name}.png"
+
+
+#: Scroll the notebook back to its first cell (Run All leaves it at the last).
+SCROLL_TO_TOP = f"""(path) => {{
+  ({FIND_PANEL})(path).node.querySelector(".jp-WindowedPanel-outer").scrollTop = 0;
+}}"""
+
+
+def save_notebook_screenshot(page, name: str, height: float) -> None:
+    """The whole notebook, top to bottom: the window is made as tall as its content."""
+    page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": int(height) + 40})
+    page.wait_for_timeout(300)  # one layout pass at the new size
+    page.evaluate(SCROLL_TO_TOP, f"{name}.ipynb")
+    page.wait_for_timeout(200)
+    page.screenshot(path=artifact_path(screenshot_name(name)))
+    docs = DOCS_SCREENSHOT.parent / screenshot_name(name)
+    if not docs.exists() or os.environ.get(UPDATE_SCREENSHOTS_ENV):
+        docs.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(artifact_path(screenshot_name(name)), docs)
+    page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": 800})
+
+
+def test_every_notebook_runs_in_jupyterlab_compact_and_readable(browser, tmp_path):
+    """00-06 after Run All in a real JupyterLab: no error, 05 and 06 each under 8,000 px, state
+    marks that need no emoji font; a screenshot of each (docs/images/notebook-*.png)."""
+    deadline = Deadline(ALL_BUDGET_S)
+    root = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOK_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    home = tmp_path / "home"
+    home.mkdir()
+    heights: dict[str, float] = {}
+    with jupyterlab(root, home, deadline) as lab:
+        context = browser.new_context(viewport={"width": SCREENSHOT_WIDTH, "height": 800})
+        context.add_init_script(SPEECH_STUB)
+        page = context.new_page()
+        errors = watch_page_errors(page)
+        try:
+            page.goto(f"{lab.url}/lab?token={lab.token}", timeout=deadline.ms())
+            page.wait_for_function("() => window.jupyterapp?.started", timeout=deadline.ms())
+            for name in ALL_NOTEBOOKS:
+                path = f"{name}.ipynb"
+                page.evaluate(OPEN, path)
+                run_all_cells(page, deadline, path)
+                page.wait_for_timeout(500)  # widgets render after their cell has run
+                shown = page.evaluate(OUTPUTS, path)
+                assert not EMOJI.findall(shown["text"]), (name, EMOJI.findall(shown["text"]))
+                assert shown["marks"] >= 7, name  # the checklist's done / to do, at least
+                size = page.evaluate(MEASURE, path)
+                heights[name] = size["content"]
+                save_notebook_screenshot(page, name, size["top"] + size["content"])
+                page.evaluate(CLOSE, path)
+        except Exception:
+            page.screenshot(path=artifact_path("jupyterlab-all-failure.png"))
+            artifact_path("jupyterlab-all-failure.log").write_text(lab.log_tail(100_000))
+            raise
+        finally:
+            context.close()
+    artifact_path("notebook-heights.json").write_text(json.dumps(heights, indent=1))
+    for name, limit in MAX_HEIGHT_PX.items():
+        assert heights[name] < limit, f"{name} is {heights[name]:.0f} px tall (limit {limit})"
+    assert errors == [], "JavaScript errors on the JupyterLab page:\n" + "\n".join(errors)

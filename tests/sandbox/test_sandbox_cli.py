@@ -49,6 +49,7 @@ def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> N
         api = Api(settings["ZEGO_API_BASE_URL"], 1234567, WORKSHOP_SECRET)
         info = api.ok("SandboxInfo")
         assert info["AppId"] == 1234567 and info["Config"]["RateLimitPerAction"] is None
+        assert info["Room"] is True  # attendees' kits recognise their room's sandbox by this
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
     finally:

@@ -32,6 +32,7 @@ def test_random_credentials_look_like_the_consoles() -> None:
         ({"rate_limit_per_action": 0}, "rate_limit_per_action"),
         ({"callback_url": "localhost:8000"}, "callback_url"),
         ({"idle_rule": "yes"}, "idle_rule"),
+        ({"room": "yes"}, "room"),
     ],
 )
 def test_invalid_settings_name_the_field(options: dict, field: str) -> None:

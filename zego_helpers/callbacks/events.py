@@ -307,6 +307,6 @@ def _deleted_meaning(event: CallbackEvent) -> str:
     else:
         text = f"Destroyed: {code} {describe_exception_code(code).meaning}"
     lat = latency_of(event)
-    if lat is not None and lat.total_ms is not None:
+    if lat is not None and lat.total_ms:  # 0 ms: the agent never answered, nothing measured
         text += f"; average response {lat.total_ms:.0f} ms"
     return text

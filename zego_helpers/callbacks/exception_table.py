@@ -34,21 +34,24 @@ def exception_table_markdown() -> str:
     return "\n".join(lines)
 
 
+#: Every cell says left: JupyterLab right-aligns the cells of HTML outputs (meant for numbers),
+#: which puts text under headers that start elsewhere.
+_CELL = 'style="text-align:left;vertical-align:top;padding:2px 8px"'
+
+
 def exception_table_html() -> str:
-    """The same table as HTML (the usual first-run failures in bold)."""
+    """The same table as HTML, left-aligned (the usual first-run failures in bold)."""
     rows = []
     for info in exception_rows():
-        weight = "font-weight:bold;" if info.code in COMMON_FIRST_RUN_CODES else ""
+        weight = ' style="font-weight:bold"' if info.code in COMMON_FIRST_RUN_CODES else ""
         rows.append(
-            f'<tr style="{weight}"><td style="text-align:right">{info.code}</td>'
-            f"<td>{escape(info.meaning)}</td><td>{escape(info.hint)}</td></tr>"
+            f"<tr{weight}><td {_CELL}>{info.code}</td>"
+            f"<td {_CELL}>{escape(info.meaning)}</td><td {_CELL}>{escape(info.hint)}</td></tr>"
         )
-    code, meaning, what = (escape(title) for title in _column_titles())
+    head = "".join(f"<th {_CELL}>{escape(title)}</th>" for title in _column_titles())
     return (
-        '<table class="zego-exception-codes">'
-        f'<thead><tr><th>{code}</th><th style="text-align:left">{meaning}</th>'
-        f'<th style="text-align:left">{what}</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        '<table class="zego-exception-codes" style="border-collapse:collapse">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 

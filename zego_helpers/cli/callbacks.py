@@ -7,7 +7,7 @@ The secrets come from the settings (``.env`` / environment): the callback
 secret if set, else the ServerSecret. In sandbox mode (no credentials set) the
 kit's sandbox signs its callbacks with its own ServerSecret, so that one is
 used; point the sandbox at the receiver with
-``client.call("SandboxConfigure", {"CallbackUrl": "<the URL it prints>"})``.
+``SandboxControl(client).configure(callback_url="<the URL it prints>")``.
 Neither secret nor any Signature is ever printed.
 """
 
@@ -91,8 +91,8 @@ def run(
     if getattr(settings, "is_sandbox", False):
         show(
             "Sandbox mode: the signatures are checked with the kit sandbox's own secret. Send "
-            f"its callbacks here with client.call('SandboxConfigure', {{'CallbackUrl': "
-            f"'{receiver.url}'}})."
+            "its callbacks here with "
+            f"SandboxControl(client).configure(callback_url='{receiver.url}')."
         )
     else:
         show("ZEGO needs a public URL that forwards here (a tunnel); register it in the console.")

@@ -22,6 +22,11 @@ means everybody's: a trainer's end-of-day sweep.
 created with; cleanup touches only this client's. The others are listed by
 :func:`entries_elsewhere`, with the settings that reach them.
 
+**Whose, in words.** Each line names the owner as people know them: the
+``Name`` of the instance's agent (the attendee's name as typed, ``张伟``, which
+notebook 01 registers) beside the id prefix (``u3a0ba``), so a trainer can
+tell whose instance it is even when the prefix is a hash.
+
 An instance that is already gone (ZEGO destroyed it after the idle time:
 410001002) counts as cleaned up. ``delete=False`` only lists what would go.
 """
@@ -31,16 +36,17 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..client import AIAgentClient
 from ..errors import NotFoundError, ZegoError
-from ..ids import belongs_to, namespace_prefix
+from ..ids import belongs_to, instance_owner, namespace_prefix
 from ..ledger import LedgerEntry
+from ..sandbox_control import SandboxControl
 from ..secrets_mask import mask_url
-from ..workflows import sandbox_info
+from ..validation import MAX_QUERY_AGENT_IDS
 from .cleanup_result import WOULD_DELETE, CleanupResult, clock_time
 from .unanswered import TAKEOVER_SETTLE_SECONDS, settle_unanswered
 
@@ -64,16 +70,44 @@ class NotASandboxError(ZegoError):
     """A sandbox-only cleanup was asked of ZEGO's real service."""
 
 
-def _delete(client: AIAgentClient, instance_id: str, room_id: str, delete: bool) -> CleanupResult:
+def agent_names(client: AIAgentClient, agent_ids: Iterable[str]) -> dict[str, str]:
+    """``{AgentId: Name}`` for the agents that have a name (QueryAgents, 10 ids at a time).
+
+    A listing must not fail for want of a name: any error leaves the names out.
+    """
+    wanted = sorted({a for a in agent_ids if a})
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), MAX_QUERY_AGENT_IDS):
+        try:
+            agents = client.query_agents(wanted[start : start + MAX_QUERY_AGENT_IDS])
+        except ZegoError:
+            continue
+        for agent in agents.get("Agents") or []:
+            if agent.get("Name"):
+                names[str(agent.get("AgentId"))] = str(agent["Name"])
+    return names
+
+
+def owner_label(name: str, room_id: str = "", user_id: str = "", agent_user_id: str = "") -> str:
+    """``张伟 (u3a0ba)``: the agent's Name beside the id prefix; either alone if that is all."""
+    prefix = instance_owner(room_id, user_id, agent_user_id) or ""
+    if name and prefix and name != prefix:
+        return f"{name} ({prefix})"
+    return name or prefix
+
+
+def _delete(
+    client: AIAgentClient, instance_id: str, room_id: str, delete: bool, owner: str = ""
+) -> CleanupResult:
     if not delete:
-        return CleanupResult(instance_id, room_id, True, WOULD_DELETE)
+        return CleanupResult(instance_id, room_id, True, WOULD_DELETE, owner=owner)
     try:
         client.delete_agent_instance(instance_id)
-        return CleanupResult(instance_id, room_id, True, "deleted")
+        return CleanupResult(instance_id, room_id, True, "deleted", owner=owner)
     except NotFoundError:
-        return CleanupResult(instance_id, room_id, True, "was already gone")
+        return CleanupResult(instance_id, room_id, True, "was already gone", owner=owner)
     except ZegoError as error:
-        return CleanupResult(instance_id, room_id, False, str(error))
+        return CleanupResult(instance_id, room_id, False, str(error), owner=owner)
 
 
 def cleanup_ledger(
@@ -99,10 +133,20 @@ def cleanup_ledger(
         return []
     url = None if any_url else client.base_url
     live = _mine(client.ledger.entries(app_id=client.app_id, api_base_url=url), prefix)
-    results = [_delete(client, e.agent_instance_id, e.room_id, delete) for e in live]
+    names = agent_names(client, (e.agent_id for e in live)) if live else {}
+    results = [
+        _delete(
+            client,
+            e.agent_instance_id,
+            e.room_id,
+            delete,
+            owner_label(names.get(e.agent_id, ""), e.room_id, e.user_id, e.agent_user_id),
+        )
+        for e in live
+    ]
     pending = _mine(client.ledger.pending_creates(app_id=client.app_id, api_base_url=url), prefix)
     if pending:
-        in_sandbox = sandbox_info(client) is not None
+        in_sandbox = SandboxControl(client).is_sandbox()
         results += settle_unanswered(
             client,
             pending,
@@ -241,7 +285,8 @@ def cleanup_sandbox(
     Raises :class:`NotASandboxError` against ZEGO's real service, which
     cannot list instances.
     """
-    if sandbox_info(client) is None:
+    sandbox = SandboxControl(client)
+    if not sandbox.is_sandbox():
         raise NotASandboxError(
             f"{client.base_url} is ZEGO's real service (it answered SandboxInfo with 100000007, "
             "unsupported action): only a sandbox can list every instance. Use the ledger "
@@ -249,8 +294,7 @@ def cleanup_sandbox(
             "by ZEGO after AdvancedConfig.MaxIdleTime once their user has left the room"
         )
     namespace = namespace_prefix(prefix) if prefix is not None else ""
-    query = {"Prefix": f"{namespace}_"} if namespace else {}
-    rows = client.call("SandboxListInstances", query).get("Instances") or []
+    rows = sandbox.list_instances(f"{namespace}_" if namespace else "")
     if prefix is not None:
         rows = [
             r
@@ -259,7 +303,22 @@ def cleanup_sandbox(
                 prefix, r.get("RoomId", ""), r.get("UserId", ""), r.get("AgentUserId", "")
             )
         ]
-    return [_delete(client, str(r["AgentInstanceId"]), r.get("RoomId", ""), delete) for r in rows]
+    names = agent_names(client, (str(r.get("AgentId", "")) for r in rows)) if rows else {}
+    return [
+        _delete(
+            client,
+            str(r["AgentInstanceId"]),
+            r.get("RoomId", ""),
+            delete,
+            owner_label(
+                names.get(str(r.get("AgentId", "")), ""),
+                r.get("RoomId", ""),
+                r.get("UserId", ""),
+                r.get("AgentUserId", ""),
+            ),
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)

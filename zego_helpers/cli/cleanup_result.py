@@ -29,13 +29,16 @@ class CleanupResult:
     unresolved: bool = False
     ends_at: float | None = None
     key: str = ""
+    #: Whose it is, for people: ``张伟 (u3a0ba)``; "" when nothing says.
+    owner: str = ""
 
     def line(self) -> str:
         mark = self.mark or ("deleted" if self.ok else "FAILED")
         if self.detail == WOULD_DELETE:
             mark = "found"
+        whose = f"{self.owner}, " if self.owner else ""
         if self.agent_instance_id:
-            what = f"{self.agent_instance_id} (room {self.room_id})"
+            what = f"{self.agent_instance_id} ({whose}room {self.room_id})"
         else:
             what = f"create in room {self.room_id} (agent user {self.agent_user_id})"
         return f"{mark:<7} {what}: {self.detail}"

@@ -65,8 +65,11 @@ def cmd_agents(args: argparse.Namespace) -> int:
         for agent in agents:
             llm = agent.get("LLM") or {}
             tts = agent.get("TTS") or {}
+            name = str(agent.get("Name") or "")
+            # The Name as people wrote it (张伟) beside the id, whose prefix may be a hash.
+            shown = f"name: {name}" if name else "no name"
             print(
-                f"{agent.get('AgentId')}  name={agent.get('Name', '')!r}  "
+                f"{agent.get('AgentId')}  ({shown})  "
                 f"llm={llm.get('Model', '?')}  tts={tts.get('Vendor', '?')}"
             )
     return 0

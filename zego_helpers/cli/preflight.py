@@ -11,7 +11,8 @@ stopping at the first failure:
    even when a step fails.
 
 With ``--attendees N`` it also prints the capacity plan for the room
-(:func:`zego_helpers.capacity.capacity_plan`).
+(:func:`zego_helpers.capacity.capacity_plan`): with ZEGO's limits (or
+``--limit``) against ZEGO, with the sandbox's own limits against a sandbox.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ import time
 from collections.abc import Callable
 
 from ..agent_defaults import default_agent_config
-from ..capacity import capacity_plan
+from ..capacity import CapacityPlan, capacity_plan, plan_for_sandbox
 from ..client import AIAgentClient
 from ..connect import connect
 from ..constants import DEFAULT_INSTANCE_LIMIT
 from ..diagnostics import Check, run_doctor
 from ..errors import LimitReachedError, ZegoError
 from ..ids import make_agent_id, make_call_ids
+from ..sandbox_control import SandboxControl
 from ..settings import Settings, load_settings
-from ..workflows import AgentSession, ask, ensure_agent, sandbox_info
+from ..workflows import AgentSession, ask, ensure_agent
 
 PREFLIGHT_NAMESPACE = "preflight"
 QUESTION = "Hello! This is a pre-flight check. Please answer with one short sentence."
@@ -51,8 +53,8 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--limit",
         type=int,
-        default=DEFAULT_INSTANCE_LIMIT,
-        help=f"the account's concurrent-instance limit (ZEGO's default: {DEFAULT_INSTANCE_LIMIT})",
+        help=f"the account's concurrent-instance limit (ZEGO's default: {DEFAULT_INSTANCE_LIMIT}; "
+        "against a sandbox, its own limits are used)",
     )
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for the answer (default 30)"
@@ -61,13 +63,35 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = run_preflight(timeout=args.timeout)
+    settings = load_settings()
+    checks = run_preflight(settings, timeout=args.timeout)
     ok = all(c.ok for c in checks)
     print("Pre-flight passed." if ok else "Pre-flight FAILED: fix the line marked [FAIL].")
     if args.attendees:
         print()
-        print(capacity_plan(args.attendees, args.instances_each, args.limit))
+        print(room_plan(settings, args.attendees, args.instances_each, args.limit))
     return 0 if ok else 1
+
+
+def room_plan(
+    settings: Settings, attendees: int, instances_each: int = 1, limit: int | None = None
+) -> CapacityPlan:
+    """The capacity plan for the service the settings point at.
+
+    Against a sandbox (a room sandbox above all), its own limits, as its
+    ``SandboxInfo`` says (asked once, so after the pre-flight no new request);
+    against ZEGO, ``limit`` or ZEGO's default. A sandbox that cannot be
+    reached falls back to ZEGO's defaults: the pre-flight has said why.
+    """
+    if limit is None:
+        with connect(settings) as client:
+            try:
+                info = SandboxControl(client).info()
+            except ZegoError:
+                info = None
+        if info is not None:
+            return plan_for_sandbox(info, attendees, instances_each)
+    return capacity_plan(attendees, instances_each, limit or DEFAULT_INSTANCE_LIMIT)
 
 
 def run_preflight(
@@ -89,10 +113,20 @@ def run_preflight(
             return checks
     settings = settings or load_settings()
     with connect(settings) as client:
-        info = sandbox_info(client)
+        info = SandboxControl(client).info()
         where = client.base_url
         if info is None:
             add(Check("Service", True, f"ZEGO's real service at {where}"))
+        elif info.room:
+            add(
+                Check(
+                    "Service",
+                    True,
+                    f"the room sandbox at {where} ({info.limits_text()}), not ZEGO: attendees "
+                    "pointed here work against it. For ZEGO itself set the workshop AppID's "
+                    "ZEGO_APP_ID and ZEGO_SERVER_SECRET and run preflight again",
+                )
+            )
         else:
             add(
                 Check(

@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         idle_rule=args.idle_rule,
         callback_url=args.callback_url,
         callback_secret=args.callback_secret,
+        room=True,  # SandboxInfo tells attendees' kits that this is their room's sandbox
     )
     sandbox = start_sandbox(config)
     url = sandbox.base_url

@@ -46,6 +46,7 @@ from ..errors import ZegoError
 from ..ids import make_call_ids
 from ..ledger import LedgerEntry
 from ..models import RTC, AdvancedConfig, MessageHistory
+from ..sandbox_control import SandboxControl
 from ..validation import MAX_IDLE_TIME_RANGE
 from .cleanup_result import CleanupResult, clock_time
 
@@ -132,7 +133,7 @@ def _settle_in_sandbox(
     client: AIAgentClient, entries: list[LedgerEntry], delete: bool
 ) -> list[CleanupResult]:
     try:
-        rows = client.call("SandboxListInstances", {}).get("Instances") or []
+        rows = SandboxControl(client).list_instances()
     except ZegoError as error:
         return [
             _unresolved(e, f"the sandbox could not list its instances ({error})") for e in entries

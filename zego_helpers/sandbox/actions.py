@@ -26,8 +26,9 @@ FailureRate, InstanceLimit, RateLimitPerAction, SpeechMsPerChar}
     Every event the sandbox generated, shaped like a callback body, so a
     notebook can show them without a callback receiver.
 ``SandboxInfo`` {}
-    ``{Mode: "sandbox", Version, AppId, Config, ...}``: lets a client tell
-    that it talks to a sandbox.
+    ``{Mode: "sandbox", Room, Version, AppId, Config, ...}``: lets a client tell
+    that it talks to a sandbox, and ``Room: true`` that it is a workshop's room
+    sandbox (``zego-kit sandbox``), whose limits are in ``Config``.
 """
 
 from __future__ import annotations
@@ -651,6 +652,7 @@ def sandbox_get_events(ctx: ActionContext, body: dict[str, Any]) -> dict[str, An
 def sandbox_info(ctx: ActionContext, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "Mode": "sandbox",
+        "Room": ctx.config.room,
         "Version": SANDBOX_VERSION,
         "AppId": ctx.state.app_id,
         "Persistent": ctx.config.state_path is not None,

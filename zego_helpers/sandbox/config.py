@@ -68,6 +68,13 @@ class SandboxConfig:
         that uses the same path (one per notebook kernel). ``None`` keeps the
         state in memory (a standalone trainer sandbox, benchmarks).
 
+    Identity:
+        ``room``: this sandbox serves a workshop room (``zego-kit sandbox`` sets
+        it). ``SandboxInfo`` says so (``Room: true``), so each attendee's kit can
+        show a room-sandbox banner and plan with this sandbox's own limits
+        instead of ZEGO's. A sandbox without it (a test standing in for ZEGO, the
+        kit's own embedded one) says ``Room: false``.
+
     Housekeeping:
         ``sweep_interval``: how often (seconds) time-based rules are applied
         when no request comes. ``random_seed`` makes ``failure_rate``
@@ -96,6 +103,7 @@ class SandboxConfig:
     sweep_interval: float = 0.1
     state_path: Path | None = None
     random_seed: int | None = None
+    room: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.app_id, bool) or not isinstance(self.app_id, int):
@@ -108,6 +116,8 @@ class SandboxConfig:
             raise ValidationError("port", "must be an integer (0 = any free port)")
         if not 0 <= self.port <= 65535:
             raise ValidationError("port", f"is {self.port}; use 1 to 65535, or 0 for any free port")
+        if not isinstance(self.room, bool):
+            raise ValidationError("room", "must be True (a workshop's room sandbox) or False")
         if self.state_path is not None:
             self.state_path = Path(self.state_path)
         for name, value in self.runtime_settings().items():

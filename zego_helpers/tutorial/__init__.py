@@ -1,15 +1,16 @@
 """What only the notebooks need, on top of the core.
 
 * :mod:`~zego_helpers.tutorial.handoffs`: how the numbered notebooks hand
-  work to each other (the shared agent id, the latest instance); its
-  functions are importable from here, ``from zego_helpers.tutorial import
-  tutorial_agent_id``;
+  work to each other (the shared agent id, the tutorial instance notebook 02
+  hands off); its functions are importable from here, ``from
+  zego_helpers.tutorial import tutorial_agent_id``;
 * :mod:`~zego_helpers.tutorial.form_logic`: the plain functions behind the forms;
 * :mod:`~zego_helpers.tutorial.progress`: the progress checklist;
 * :mod:`~zego_helpers.tutorial.exercises`: the exercise checks;
-* :mod:`~zego_helpers.tutorial.troubleshooting`: notebook 05's drills;
+* :mod:`~zego_helpers.tutorial.troubleshooting`: notebook 06's drills;
 * :mod:`~zego_helpers.tutorial.local_llm` and :mod:`~zego_helpers.tutorial.turns`:
   notebook 07's LLM server in the kernel, and what became of an LLM turn;
+* :mod:`~zego_helpers.tutorial.marks`: state marks that need no emoji font;
 * :mod:`~zego_helpers.tutorial.workshop`: helpers for a room full of people.
 
 The arrows point inward: widgets use this package, this package uses the
@@ -24,24 +25,34 @@ from typing import Any
 
 from ..agent_defaults import default_agent_config
 from .handoffs import (
+    HandedOff,
     call_ids_of,
-    find_or_create_instance,
+    delete_previous_try,
+    hand_off,
+    handed_off,
     instance_status,
-    latest_instance,
     register_if_missing,
     server_secret_for,
+    take_back,
     tutorial_agent_id,
+    tutorial_agent_name,
+    tutorial_instance,
 )
 
 __all__ = [
+    "HandedOff",
     "call_ids_of",
     "default_agent_config",
-    "find_or_create_instance",
+    "delete_previous_try",
+    "hand_off",
+    "handed_off",
     "instance_status",
-    "latest_instance",
     "register_if_missing",
     "server_secret_for",
+    "take_back",
     "tutorial_agent_id",
+    "tutorial_agent_name",
+    "tutorial_instance",
 ]
 
 #: Names that moved out of this package: old name -> module that has it now.

@@ -2,9 +2,15 @@
 
 Each check looks at what really happened (the agent ZEGO stored, the
 conversation, the requests the kit saw) and returns a :class:`CheckResult`:
-``passed`` and a ``message`` in plain words. A wrong answer never raises;
-the message says what to change. Run a check as the last line of a cell to
-see its result.
+``passed`` and a ``message`` in plain words. A wrong answer never raises.
+
+Three levels, so that a check teaches instead of giving the answer away:
+
+1. the **message** says what is wrong *in general* ("your prompt does not
+   make the agent start with the required word");
+2. ``check.hint()`` gives the concrete next step (the call, the value),
+   only when you ask for it;
+3. the full solutions stay with the trainer, in ``solutions/``.
 
 =====  ======================================  =================================
 Nb     Exercise                                Check
@@ -19,7 +25,6 @@ Nb     Exercise                                Check
 =====  ======================================  =================================
 
 The checks' own requests are not counted in your progress checklist.
-Solutions for the trainer are in the ``solutions/`` folder of the project.
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from ..client import AIAgentClient
 from ..errors import LimitReachedError, NotFoundError, ZegoError
 from ..ids import belongs_to, make_agent_id, make_call_ids, namespace_prefix
 from ..models import to_api_value
+from ..sandbox_control import SandboxControl
 from ..settings import Settings, load_settings
-from ..workflows import AgentSession, ask, sandbox_info
+from ..workflows import AgentSession, ask
+from .marks import badge_html
 from .progress import tracker_for
 
 #: The sandbox's ``Interrupted`` reason for "a TTS line interrupted the agent".
@@ -44,11 +51,37 @@ INTERRUPTED_BY_TTS = 3
 
 
 @dataclass(frozen=True)
+class Hint:
+    """The concrete next step of a check that did not pass (what ``check.hint()`` shows)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return f"Hint: {self.text}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return (
+            '<div style="border-left:4px solid #ef6c00;padding:4px 10px;text-align:left">'
+            f"{badge_html('hint', 'warn')}{html.escape(self.text)}</div>"
+        )
+
+
+#: What :meth:`CheckResult.hint` says when there is nothing more to tell.
+NO_HINT = "There is no hint for this one: the message above says all there is to do."
+
+
+@dataclass(frozen=True)
 class CheckResult:
-    """The outcome of one exercise check. ``bool(result)`` is ``result.passed``."""
+    """The outcome of one exercise check. ``bool(result)`` is ``result.passed``.
+
+    ``message`` says what is wrong in general; :meth:`hint` the concrete step.
+    """
 
     passed: bool
     message: str
+    concrete: str = ""
 
     def __bool__(self) -> bool:
         return self.passed
@@ -56,11 +89,24 @@ class CheckResult:
     def __str__(self) -> str:
         return f"{'Passed' if self.passed else 'Not yet'}: {self.message}"
 
+    __repr__ = __str__  # the hint stays out of sight until asked for
+
+    def hint(self) -> Hint:
+        """The concrete next step (the call or the value to use): ask only when you are stuck."""
+        return Hint(self.concrete or NO_HINT)
+
     def _repr_html_(self) -> str:
-        color, title = ("#2e7d32", "&#9989; Passed") if self.passed else ("#c62828", "Not yet")
+        mark = badge_html("Passed", "good") if self.passed else badge_html("Not yet", "bad")
+        color = "#2e7d32" if self.passed else "#c62828"
+        stuck = (
+            '<br><small style="color:#555">Stuck? <code>check.hint()</code> tells you the '
+            "next step.</small>"
+            if self.concrete and not self.passed
+            else ""
+        )
         return (
-            f'<div style="border-left:4px solid {color};padding:4px 10px">'
-            f"<b>{title}</b>: {html.escape(self.message)}</div>"
+            f'<div style="border-left:4px solid {color};padding:4px 10px;text-align:left">'
+            f"{mark}{html.escape(self.message)}{stuck}</div>"
         )
 
 
@@ -68,8 +114,9 @@ def _passed(message: str) -> CheckResult:
     return CheckResult(True, message)
 
 
-def _failed(message: str) -> CheckResult:
-    return CheckResult(False, message)
+def _failed(message: str, hint: str = "") -> CheckResult:
+    """Not yet: ``message`` says what is wrong in general, ``hint`` the concrete step."""
+    return CheckResult(False, message, hint)
 
 
 def _never_raises(check: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
@@ -149,19 +196,22 @@ def check_pirate_reply(
     prompt = str((agent.get("LLM") or {}).get("SystemPrompt") or "")
     if "pirate" not in prompt.lower():
         return _failed(
-            f"Your agent's stored system prompt is {_short(prompt)!r}: it says nothing about a "
-            "pirate. Set system_prompt='You are a pirate. Always start with \"Ahoy\".' in the "
-            "LLM, register the agent again (ensure_agent updates it), then run this check."
+            f"Your agent's stored system prompt is {_short(prompt)!r}: it does not tell the "
+            "agent who to be yet. The system prompt is where an agent's persona lives; change "
+            "it, update the agent, then run this check.",
+            "Set PIRATE_PROMPT = 'You are a pirate. Always start with \"Ahoy\".' and run the "
+            "cell above: it updates the stored LLM with ensure_agent.",
         )
     with AgentSession(client, agent_id, make_call_ids(settings.attendee)) as session:
         assert session.instance_id is not None
         reply = ask(client, session.instance_id, "Hello! Who are you?", timeout=timeout)
     if "ahoy" not in reply.text.lower():
         return _failed(
-            f"The prompt mentions a pirate, but the agent answered {_short(reply.text)!r}, "
-            "without 'Ahoy'. Make the instruction explicit: add 'Always start with \"Ahoy\".' "
-            "to the system prompt. (The sandbox's stand-in LLM follows exactly that pattern, "
-            "with the word in quotes.)"
+            f"Your prompt makes the agent a pirate, but its answer {_short(reply.text)!r} does "
+            "not start with the required word. An LLM follows explicit instructions best: say "
+            "how every reply must begin.",
+            "Add 'Always start with \"Ahoy\".' to the prompt (the sandbox's stand-in LLM "
+            "follows exactly that pattern, with the word in quotes).",
         )
     return _passed(f"Arr! Asked 'Hello! Who are you?', your agent answered: {reply.text!r}")
 
@@ -187,8 +237,9 @@ def check_tts_vendor(
         voice = ((tts.get("Params") or {}).get("voice_setting") or {}).get("voice_id")
         if vendor == "MiniMax" and not voice:
             return _failed(
-                "The vendor is MiniMax, but Params.voice_setting.voice_id is empty: MiniMax "
-                "needs a voice. Use TTS.trial('MiniMax') or TTS.minimax(api_key, voice_id)."
+                "The vendor is MiniMax, but no voice is chosen: MiniMax needs one.",
+                "Use TTS.trial('MiniMax'), or TTS.minimax(api_key=..., voice_id=...) with your "
+                "own key: both fill in Params.voice_setting.voice_id.",
             )
         voice_text = f" with voice {voice!r}" if voice else ""
         return _passed(
@@ -197,13 +248,17 @@ def check_tts_vendor(
         )
     if stored.lower() == vendor.lower():
         return _failed(
-            f"The vendor is stored as {stored!r}: vendor names are case-sensitive. Spell it "
-            f"exactly {vendor!r} (the TTS builders do that for you)."
+            f"The vendor is stored as {stored!r}: vendor names are case-sensitive, and ZEGO "
+            "does not know this spelling.",
+            f"Spell it exactly {vendor!r}; the TTS builders (TTS.trial, TTS.minimax) do that "
+            "for you.",
         )
     return _failed(
-        f"Agent {agent_id!r} still speaks with {stored or 'no TTS vendor'!r}. Build "
-        f"tts = TTS.trial({vendor!r}) (or TTS.minimax(api_key=..., voice_id=...) with your own "
-        "key), then update the agent: ensure_agent(client, agent_id, tts=tts)."
+        f"Agent {agent_id!r} still speaks with {stored or 'no TTS vendor'!r}: the agent ZEGO "
+        "stored has not changed its voice yet.",
+        f"new_tts = TTS.trial({vendor!r}) (or TTS.minimax(api_key=..., voice_id=...) with your "
+        "own key); the cell then updates the agent: ensure_agent(client, agent_id, "
+        "tts=new_tts).",
     )
 
 
@@ -267,25 +322,23 @@ def check_instance_options(
             f"Instance {instance_id} no longer exists (deleted, or destroyed after its idle "
             "time). Create it again with the settings of the exercise, then run this check."
         )
-    problems = []
+    problems, steps = [], []
     idle = sent.get("MaxIdleTime")
     if idle != max_idle_time:
         got = "not set (ZEGO's default is 120 s)" if idle is None else f"{idle} s"
-        problems.append(
-            f"MaxIdleTime is {got}; the exercise asks for {max_idle_time} s: "
-            f"advanced_config=AdvancedConfig(max_idle_time={max_idle_time})"
-        )
+        problems.append(f"how long it waits for an absent user (MaxIdleTime) is {got}")
+        steps.append(f"exercise_advanced = AdvancedConfig(max_idle_time={max_idle_time})")
     window = sent.get("WindowSize")
     if window != window_size:
         got = "not set (ZEGO's default is 20)" if window is None else str(window)
-        problems.append(
-            f"WindowSize is {got}; the exercise asks for {window_size}: "
-            f"message_history=MessageHistory(window_size={window_size})"
-        )
+        problems.append(f"how many recent messages the LLM sees (WindowSize) is {got}")
+        steps.append(f"exercise_history = MessageHistory(window_size={window_size})")
     if problems:
         return _failed(
-            f"Instance {instance_id} runs, but {'; and '.join(problems)} ({source}). Delete it "
-            "and create it again with these values."
+            f"Instance {instance_id} runs, but {'; and '.join(problems)} ({source}): not what "
+            "the exercise asks. Both are fixed at creation, so run the exercise cell again "
+            "with other values (it deletes this try first).",
+            "; ".join(steps) + ".",
         )
     return _passed(
         f"Instance {instance_id} is {status}, with MaxIdleTime {idle} s and WindowSize {window} "
@@ -321,17 +374,19 @@ def check_high_priority_line(
     if not lines:
         which = f"the line {text!r}" if text else "any line"
         return _failed(
-            f"The kit saw no SendAgentInstanceTTS with {which} to instance {instance_id}. Send "
-            "it with client.send_agent_instance_tts(instance_id, text, priority='High') from "
-            "the notebook's client (made with track(connect()))."
+            f"The kit saw no request making the agent say {which} on instance {instance_id}: "
+            "the agent was never asked to say it.",
+            "At the end of the exercise cell: client.send_agent_instance_tts(instance_id, "
+            "ANNOUNCEMENT, priority='High'), with the notebook's client (the one "
+            "start_notebook() gave you).",
         )
     line = lines[-1]
     said, round_ = line.get("Text", ""), line.get("Round")
     if line.get("Priority") != "High":
         return _failed(
             f"Your line {said!r} went out with Priority {line.get('Priority') or 'Medium'!r} "
-            "(Medium is the default). Send it again with priority='High', while the agent is "
-            "still answering."
+            "(Medium is the default): not the priority that goes before everything else.",
+            "Send it again with priority='High', while the agent is still answering.",
         )
     try:
         history = client.get_agent_instance_msg_list(instance_id).get("MessageList") or []
@@ -347,12 +402,13 @@ def check_high_priority_line(
             f"The line {said!r} is not in the conversation: the agent did not say it (a reset "
             "may have removed it). Send it again."
         )
-    if sandbox_info(client) is None:
+    sandbox = SandboxControl(client)
+    if not sandbox.is_sandbox():
         return _passed(
             f"The agent said {said!r} with Priority High (round {round_}). On the real service "
             "this check cannot see the interruption itself: listen for it in the call."
         )
-    events = client.call("SandboxGetEvents", {"AgentInstanceId": instance_id}).get("Events") or []
+    events = sandbox.events(instance_id)
     cut_in = any(
         e.get("Event") == "Interrupted"
         and (e.get("Data") or {}).get("Reason") == INTERRUPTED_BY_TTS
@@ -363,8 +419,9 @@ def check_high_priority_line(
     if not cut_in:
         return _failed(
             f"The agent said {said!r} with Priority High, but it was silent at that moment, so "
-            "nothing was interrupted. Ask it something long first (send_agent_instance_llm), "
-            "then send the line at once, while query_agent_instance_status says SPEAKING."
+            "nothing was interrupted: the line must go out while the agent is talking.",
+            "Ask it something long first (send_agent_instance_llm), then send the line at once, "
+            "while query_agent_instance_status says SPEAKING (the exercise cell waits for that).",
         )
     return _passed(
         f"Your High-priority line {said!r} cut into the agent's answer (an Interrupted event "
@@ -409,11 +466,10 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
             ):
                 left[f"unanswered create of agent user {entry.agent_user_id}"] = entry.room_id
     # A private sandbox is all yours; in a shared one only your namespace is.
-    in_sandbox = sandbox_info(client) is not None
-    listed_sandbox = in_sandbox and bool(namespace or settings.is_sandbox)
+    sandbox = SandboxControl(client)
+    listed_sandbox = sandbox.is_sandbox() and bool(namespace or settings.is_sandbox)
     if listed_sandbox:
-        query = {"Prefix": f"{namespace}_"} if namespace else {}
-        for row in client.call("SandboxListInstances", query).get("Instances") or []:
+        for row in sandbox.list_instances(f"{namespace}_" if namespace else ""):
             if not namespace or belongs_to(
                 namespace, row.get("RoomId", ""), row.get("UserId", ""), row.get("AgentUserId", "")
             ):
@@ -423,8 +479,10 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
         more = f" and {len(left) - 5} more" if len(left) > 5 else ""
         return _failed(
             f"{len(left)} instance(s) of yours still run: {shown}{more}. Each takes one of the "
-            "account's slots. Delete them: run the cleanup cell above, or "
-            "`.venv/bin/zego-kit cleanup` in a terminal."
+            "account's slots, shared by everybody on the AppID.",
+            "Run the cleanup cell above, or `.venv/bin/zego-kit cleanup` in a terminal (in a "
+            "sandbox, `.venv/bin/zego-kit cleanup --sandbox-all` also finds what only the "
+            "sandbox knows; with your name set, both touch only yours).",
         )
     whose = f"attendee {settings.attendee!r}" if namespace else "you"
     return _passed(

@@ -380,14 +380,23 @@ def default_env_path(settings: Settings) -> Path:
     return Path.cwd() / ".env"
 
 
-def endpoint_note(settings: Settings) -> str:
-    """A sentence about where requests go, for the credentials form."""
+def endpoint_note(settings: Settings, region: str | None = None) -> str:
+    """A sentence about where requests go, for the credentials form.
+
+    ``region`` is what the form's dropdown shows now (``""``: the unified
+    endpoint); ``None`` means the region of the settings. A region that
+    differs from the settings' takes effect after Save and a kernel restart.
+    """
     if settings.api_base_url not in (DEFAULT_API_BASE_URL, region_base_url(region_of(settings))):
         return (
             f"ZEGO_API_BASE_URL is set ({mask_url(settings.api_base_url)}); "
             "it wins over the region choice."
         )
-    return f"Requests go to {mask_url(settings.api_base_url)}."
+    chosen = region_of(settings) if region is None else region
+    url = region_base_url(chosen) if chosen else DEFAULT_API_BASE_URL
+    if url == settings.api_base_url:
+        return f"Requests go to {url}."
+    return f"With this region, requests go to {url} (after Save and a kernel restart)."
 
 
 # ---------------------------------------------------------------------------

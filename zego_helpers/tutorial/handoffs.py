@@ -1,36 +1,68 @@
-"""How the numbered notebooks hand work to each other.
+"""How the numbered notebooks hand work to each other: said out loud, not guessed.
 
 Each notebook runs in its own kernel, so nothing in memory survives from one
 to the next. What does survive:
 
 * the **agent id**: not random, but :func:`~zego_helpers.ids.make_agent_id`
   of your attendee name, so 01 registers it and every later notebook knows it;
-* the **ledger** (:mod:`zego_helpers.ledger`): 02 creates an instance and the
-  client records it there; 03 and 04 take the latest entry.
+* the **hand-off record**: a small JSON file in the kit home
+  (``handoff-<your namespace>.json``) that says which instance is *the
+  tutorial instance*. Notebook 02 writes it right after creating the instance
+  (:func:`hand_off`); 03 and 04 read it (:func:`tutorial_instance`) and say
+  that they use it. An exercise instance is recorded under its own role
+  (``"exercise"``), so it is never mistaken for the tutorial one, and
+  :func:`delete_previous_try` deletes it before a retry creates another.
 
-If you open 03 first, :func:`find_or_create_instance` registers the agent and
-creates an instance itself, so every notebook runs top to bottom on its own.
+Why not "the newest instance in the ledger"? Because the newest is often an
+exercise instance, or one from another notebook run: the ledger remembers
+every instance for cleanup, the hand-off says which one to *use*.
+
+If you open 03 first, or the handed-off instance is gone (deleted, or
+destroyed by the idle rule), :func:`tutorial_instance` registers the agent if
+needed, creates a new instance and hands it off itself, so every notebook
+runs top to bottom on its own.
+
+The record is written atomically (a temporary file, then a rename), holds ids
+only (never a key), and is kept per attendee, so people sharing a kit home
+never pick up each other's instance.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
 from ..agent_defaults import default_agent_config
 from ..client import AIAgentClient
 from ..connect import signing_credentials
-from ..errors import NotFoundError, ZegoError
-from ..ids import CallIds, belongs_to, make_agent_id, make_call_ids, namespace_prefix
-from ..ledger import LedgerEntry
+from ..errors import NotFoundError, ValidationError
+from ..ids import CallIds, make_agent_id, make_call_ids, namespace_prefix
+from ..kit_home import ensure_kit_home
 from ..settings import Secret, Settings
 from ..workflows import ensure_agent
-from .form_logic import (
-    TUTORIAL_MAX_IDLE_TIME,
-    instance_form_values_to_models,
-)
+from .form_logic import TUTORIAL_MAX_IDLE_TIME, instance_form_values_to_models
+
+Role = Literal["tutorial", "exercise"]
+ROLES: tuple[Role, ...] = ("tutorial", "exercise")
 
 
 def tutorial_agent_id(settings: Settings) -> str:
     """The agent the notebooks share: ``tutorial_agent``, behind your attendee prefix if set."""
     return make_agent_id(settings.attendee)
+
+
+def tutorial_agent_name(settings: Settings) -> str:
+    """The agent's ``Name``: your attendee name as you typed it (``"张伟"``), for people to read.
+
+    Ids carry only a short ASCII prefix (``u3a0ba_``); the name says whose agent
+    it is in the trainer's listings. Without an attendee name: ``"Tutorial agent"``.
+    """
+    return (settings.attendee or "").strip() or "Tutorial agent"
 
 
 def register_if_missing(client: AIAgentClient, settings: Settings) -> bool:
@@ -42,7 +74,8 @@ def register_if_missing(client: AIAgentClient, settings: Settings) -> bool:
     if client.get_agent(agent_id) is not None:
         return False
     llm, tts = default_agent_config(settings)
-    return ensure_agent(client, agent_id, llm=llm, tts=tts) == "registered"
+    name = tutorial_agent_name(settings)
+    return ensure_agent(client, agent_id, name=name, llm=llm, tts=tts) == "registered"
 
 
 def server_secret_for(settings: Settings) -> Secret:
@@ -55,38 +88,24 @@ def server_secret_for(settings: Settings) -> Secret:
     return signing_credentials(settings).server_secret
 
 
-def _ledger(client: AIAgentClient):
-    if client.ledger is None:
-        raise ZegoError("This client keeps no ledger; make it with zego_helpers.connect().")
-    return client.ledger
+class HasCallIds(Protocol):
+    """Anything that carries the five ids of a call (a hand-off, a ledger entry)."""
+
+    room_id: str
+    user_id: str
+    agent_user_id: str
+    user_stream_id: str
+    agent_stream_id: str
 
 
-def latest_instance(client: AIAgentClient, attendee: str | None = None) -> LedgerEntry | None:
-    """The most recent instance the ledger holds for this AppID (and attendee), or ``None``.
-
-    Only the AppID is compared, not the URL: in sandbox mode every kernel
-    runs its own sandbox on its own port (sharing one state), so the
-    instance 02 created is recorded under another port than 03 uses. With an
-    ``attendee``, only instances in that attendee's namespace count, so in a
-    shared kit home nobody picks up (or deletes) someone else's call.
-    """
-    entries = _ledger(client).entries(app_id=client.app_id)
-    namespace = namespace_prefix(attendee)
-    if namespace:
-        entries = [
-            e for e in entries if belongs_to(namespace, e.room_id, e.user_id, e.agent_user_id)
-        ]
-    return entries[-1] if entries else None
-
-
-def call_ids_of(entry: LedgerEntry) -> CallIds:
-    """The room, user and stream ids of a ledger entry (what the call widget needs)."""
+def call_ids_of(record: HasCallIds) -> CallIds:
+    """The room, user and stream ids of a hand-off (or a ledger entry), for the call widget."""
     return CallIds(
-        room_id=entry.room_id,
-        user_id=entry.user_id,
-        agent_user_id=entry.agent_user_id,
-        user_stream_id=entry.user_stream_id,
-        agent_stream_id=entry.agent_stream_id,
+        room_id=record.room_id,
+        user_id=record.user_id,
+        agent_user_id=record.agent_user_id,
+        user_stream_id=record.user_stream_id,
+        agent_stream_id=record.agent_stream_id,
     )
 
 
@@ -98,22 +117,179 @@ def instance_status(client: AIAgentClient, agent_instance_id: str) -> str | None
         return None
 
 
-def find_or_create_instance(
-    client: AIAgentClient, settings: Settings, *, max_idle_time: int = TUTORIAL_MAX_IDLE_TIME
-) -> tuple[LedgerEntry, bool]:
-    """The latest live instance from the ledger, or a new one; ``(entry, created)``.
+# --- the hand-off record ----------------------------------------------------------------------
 
-    A ledger entry whose instance is gone (deleted elsewhere, or destroyed by
-    the idle rule) is forgotten. A new instance uses the tutorial agent,
-    registered first with the default LLM and TTS if it does not exist yet.
+
+@dataclass(frozen=True)
+class HandedOff:
+    """One instance a notebook handed to the next: its id, where it lives, its call ids."""
+
+    role: Role
+    agent_instance_id: str
+    app_id: int
+    api_base_url: str
+    agent_id: str
+    room_id: str
+    user_id: str
+    agent_user_id: str
+    user_stream_id: str
+    agent_stream_id: str
+    handed_off_at: float
+
+    @property
+    def ids(self) -> CallIds:
+        return call_ids_of(self)
+
+    def describe(self) -> str:
+        """``instance 739... (room zoe_room_...)``."""
+        return f"instance {self.agent_instance_id} (room {self.room_id})"
+
+
+def handoff_file(settings: Settings) -> Path:
+    """Where the record lives: ``<kit home>/handoff-<namespace>.json`` (``-default``: no name)."""
+    namespace = namespace_prefix(settings.attendee) or "default"
+    return Path(settings.kit_home) / f"handoff-{namespace}.json"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return {}  # a damaged record only costs a new instance: 03 creates one
+    return data if isinstance(data, dict) else {}
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    ensure_kit_home(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".handoff-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"version": 1, **data}, handle, indent=1, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_role(role: str) -> Role:
+    if role not in ROLES:
+        raise ValidationError("role", f"is {role!r}; use one of {', '.join(ROLES)}")
+    return role
+
+
+def hand_off(
+    settings: Settings,
+    client: AIAgentClient,
+    agent_instance_id: str,
+    agent_id: str,
+    ids: CallIds,
+    *,
+    role: Role = "tutorial",
+) -> HandedOff:
+    """Record ``agent_instance_id`` as *the* ``role`` instance for the next notebooks; returns it.
+
+    Notebook 02 calls it right after ``client.create_agent_instance(...)``;
+    the exercise cell calls it with ``role="exercise"``.
     """
-    entry = latest_instance(client, settings.attendee)
-    while entry is not None:
-        if instance_status(client, entry.agent_instance_id) is not None:
-            return entry, False
-        _ledger(client).forget(entry.agent_instance_id)
-        entry = latest_instance(client, settings.attendee)
+    _check_role(role)
+    if not isinstance(ids, CallIds):
+        raise ValidationError(
+            "ids", f"must be CallIds (from make_call_ids()), not {type(ids).__name__}"
+        )
+    record = HandedOff(
+        role=role,
+        agent_instance_id=str(agent_instance_id),
+        app_id=client.app_id,
+        api_base_url=client.base_url,
+        agent_id=agent_id,
+        room_id=ids.room_id,
+        user_id=ids.user_id,
+        agent_user_id=ids.agent_user_id,
+        user_stream_id=ids.user_stream_id,
+        agent_stream_id=ids.agent_stream_id,
+        handed_off_at=time.time(),
+    )
+    path = handoff_file(settings)
+    data = _read(path)
+    data[role] = asdict(record)
+    _write(path, data)
+    return record
 
+
+def handed_off(
+    settings: Settings, client: AIAgentClient, role: Role = "tutorial"
+) -> HandedOff | None:
+    """The ``role`` instance recorded for this service, or ``None``; it may have ended since.
+
+    Only the AppID is compared in sandbox mode (every kernel runs the embedded
+    sandbox on its own port, on one shared state); otherwise the URL too.
+    """
+    raw = _read(handoff_file(settings)).get(_check_role(role))
+    if not isinstance(raw, dict):
+        return None
+    try:
+        record = HandedOff(**{name: raw[name] for name in HandedOff.__dataclass_fields__})
+    except (KeyError, TypeError):
+        return None
+    same_url = settings.is_sandbox or record.api_base_url == client.base_url
+    return record if record.app_id == client.app_id and same_url else None
+
+
+def take_back(settings: Settings, role: Role = "tutorial") -> None:
+    """Forget the ``role`` instance (it was deleted)."""
+    path = handoff_file(settings)
+    data = _read(path)
+    if data.pop(_check_role(role), None) is not None:
+        _write(path, data)
+
+
+def delete_previous_try(client: AIAgentClient, settings: Settings) -> str | None:
+    """Delete the exercise instance of the last try, if any; returns its id.
+
+    An exercise cell calls this first, so re-running it after a wrong answer
+    replaces the instance instead of leaving one more running.
+    """
+    previous = handed_off(settings, client, "exercise")
+    take_back(settings, "exercise")
+    if previous is None:
+        return None
+    client.delete_agent_instance(previous.agent_instance_id, missing_ok=True)
+    return previous.agent_instance_id
+
+
+@dataclass(frozen=True)
+class TutorialInstance:
+    """What :func:`tutorial_instance` found: the instance, and how (``"handed off"``/``"new"``)."""
+
+    instance: HandedOff
+    how: Literal["handed off", "new"]
+
+    def line(self) -> str:
+        """The sentence a notebook prints about it."""
+        if self.how == "handed off":
+            where = self.instance.describe()
+            return f"Using the tutorial instance notebook 02 handed off: {where}."
+        return (
+            f"No live tutorial instance was handed off (notebook 02 not run, or its instance "
+            f"has ended), so a new one was created and handed off: {self.instance.describe()}."
+        )
+
+
+def tutorial_instance(
+    client: AIAgentClient, settings: Settings, *, max_idle_time: int = TUTORIAL_MAX_IDLE_TIME
+) -> TutorialInstance:
+    """The tutorial instance notebook 02 handed off, if it still runs; else a new one, handed off.
+
+    A new instance uses the tutorial agent, registered first with the default
+    LLM and TTS if it does not exist yet.
+    """
+    record = handed_off(settings, client, "tutorial")
+    if record is not None and instance_status(client, record.agent_instance_id) is not None:
+        return TutorialInstance(record, "handed off")
     agent_id = tutorial_agent_id(settings)
     register_if_missing(client, settings)
     ids = make_call_ids(settings.attendee)
@@ -121,7 +297,5 @@ def find_or_create_instance(
     data = client.create_agent_instance(
         agent_id, ids.user_id, ids.to_rtc(), message_history=history, advanced_config=advanced
     )
-    created = latest_instance(client, settings.attendee)
-    if created is None or created.agent_instance_id != str(data["AgentInstanceId"]):
-        raise ZegoError("The new instance was not recorded in the ledger; check the kit home.")
-    return created, True
+    created = hand_off(settings, client, str(data["AgentInstanceId"]), agent_id, ids)
+    return TutorialInstance(created, "new")

@@ -1,23 +1,26 @@
 """Reproduce the common first-run failures on purpose, and say in plain words what each means.
 
-Notebook 05 breaks things deliberately, so that a learner recognises the
-failure the day it happens for real. This module holds what the notebook
-needs for that and nothing else:
+Notebook 06 breaks things deliberately, so that a learner recognises the
+failure the day it happens for real (notebook 05 uses a few of these pieces
+to show callbacks). This module holds what the notebooks need for that and
+nothing else:
 
 * :func:`diagnose` turns a raised error, or an ``Exception`` callback, into a
   short diagnosis: what happened, in plain words, and the fix;
 * :func:`callback_secrets_for` picks the secret that callbacks are signed with
   (in sandbox mode, the sandbox's own ServerSecret);
 * :func:`start_drill_sandbox` starts a private sandbox whose rules the drills
-  may change without disturbing anything you made in notebooks 02-04;
+  may change without disturbing anything you made in notebooks 02-04, nor,
+  in a workshop, anybody else in the room;
 * :func:`reproduce_clock_skew` signs one request as if this machine's clock
   were 11 minutes fast (a :class:`~zego_helpers.transport.ShiftedClock` does the pretending);
 * :func:`start_rejecting_llm` runs a tiny OpenAI-compatible endpoint on this
   machine that refuses every key with HTTP 401, like a provider does when
   ``LLM.ApiKey`` is wrong;
 * :func:`outline` lists callback events one per line, without times or ids;
-* :func:`sandbox_only` skips, with a printed note, what must not run against
-  ZEGO's real service.
+* :func:`drills_run_here` says whether the drills run (on any sandbox: the
+  embedded one, or your trainer's room sandbox) or are skipped, with a printed
+  note, because the service is ZEGO's real one.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import tempfile
 import textwrap
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -50,6 +53,7 @@ from ..transport import ShiftedClock
 if TYPE_CHECKING:
     from ..client import AIAgentClient
     from ..sandbox import RunningSandbox
+    from ..service import Service
     from ..settings import Settings
 
 #: What each common failure means, in the words you would use to explain it to a colleague.
@@ -183,13 +187,17 @@ def outline(events: Iterable[CallbackEvent]) -> str:
     return "\n".join(lines)
 
 
-def sandbox_only(settings: Settings, what: str) -> bool:
-    """True in sandbox mode; in real mode print that ``what`` is skipped, and return False.
+def drills_run_here(service: Service, what: str) -> bool:
+    """True on a sandbox; on ZEGO's real service print that ``what`` is skipped, and return False.
 
     The drills that change service rules (limits, the idle rule), create
-    instances or point an agent at this machine run only against the sandbox.
+    instances or point an agent at this machine run on a private sandbox of
+    the notebook (:func:`start_drill_sandbox`). They do so in sandbox mode and
+    against a workshop's room sandbox alike: a private sandbox touches nothing
+    of the room's, so nobody else is locked out when a drill lowers a limit.
+    On ZEGO they would change or use your real account, so they are skipped.
     """
-    if settings.is_sandbox:
+    if service.is_any_sandbox:
         return True
     print(
         f"Skipped in real mode: {what} runs only against the sandbox, because on ZEGO it would "
@@ -201,9 +209,15 @@ def sandbox_only(settings: Settings, what: str) -> bool:
 # --- secrets for the callback receiver -----------------------------------------------------
 
 
-def _sandbox_credentials(settings: Settings) -> tuple[int, str]:
-    """The embedded sandbox's AppID and ServerSecret (the drills' sandbox shares them)."""
-    credentials = signing_credentials(replace(settings, mode="sandbox"))
+def _drill_credentials(settings: Settings) -> tuple[int, str]:
+    """The AppID and ServerSecret the drills' sandbox accepts and signs callbacks with.
+
+    The ones this notebook signs with: the embedded sandbox's in sandbox
+    mode, the room sandbox's (made up too) in a workshop. So the callback
+    receiver, which checks with :func:`callback_secrets_for` the settings,
+    verifies the drills' callbacks in both.
+    """
+    credentials = signing_credentials(settings)
     return credentials.app_id, credentials.server_secret.reveal()
 
 
@@ -213,16 +227,21 @@ def _sandbox_credentials(settings: Settings) -> tuple[int, str]:
 class DrillSandbox:
     """A sandbox of the drills' own, with a client for it. ``stop()`` ends both.
 
-    Same AppID and ServerSecret as the kit's sandbox (so the same callback
-    secret verifies it), but its own empty state, kept in memory: a drill may
-    lower its instance limit or switch the idle rule on without touching an
-    instance you created in notebooks 02-04, and every run starts clean.
-    Its ledger lives in a temporary directory, removed by ``stop()``.
+    Same AppID and ServerSecret as the service of your settings (so the same
+    callback secret verifies it), but its own empty state, kept in memory: a
+    drill may lower its instance limit or switch the idle rule on without
+    touching an instance you created in notebooks 02-04, or one of your room,
+    and every run starts clean. ``control`` is its
+    :class:`~zego_helpers.sandbox_control.SandboxControl`. Its ledger lives in a
+    temporary directory, removed by ``stop()``.
     """
 
     def __init__(self, sandbox: RunningSandbox, client: AIAgentClient, ledger_dir: Path) -> None:
+        from ..sandbox_control import SandboxControl
+
         self.sandbox = sandbox
         self.client = client
+        self.control = SandboxControl(client)
         self._ledger_dir = ledger_dir
 
     def stop(self) -> None:
@@ -256,7 +275,7 @@ def start_drill_sandbox(settings: Settings, **config: Any) -> DrillSandbox:
     from ..ledger import Ledger
     from ..sandbox import SandboxConfig, start_sandbox
 
-    app_id, secret = _sandbox_credentials(settings)
+    app_id, secret = _drill_credentials(settings)
     options = {"speech_ms_per_char": 5.0, **config}
     sandbox = start_sandbox(SandboxConfig(app_id=app_id, server_secret=secret, **options))
     ledger_dir = Path(tempfile.mkdtemp(prefix="zego-drill-"))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..client import AIAgentClient
 from ..codes import describe_exception_code
 from ..errors import ZegoError
+from ..sandbox_control import SandboxControl
 
 
 @dataclass
@@ -55,8 +56,8 @@ def wait_for_turn(
     """Poll the sandbox's events until round ``round_`` has an answer or an ``Exception``."""
     deadline = time.monotonic() + timeout
     while True:
-        events = client.call("SandboxGetEvents", {"AgentInstanceId": instance_id}).get("Events")
-        mine = [e for e in events or [] if e.get("Data", {}).get("Round") == round_]
+        events = SandboxControl(client).events(instance_id)
+        mine = [e for e in events if e.get("Data", {}).get("Round") == round_]
         outcome = TurnOutcome(round_)
         for event in mine:
             data = event["Data"]

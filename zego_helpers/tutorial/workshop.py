@@ -15,9 +15,10 @@ cleanup and preflight need them too, and are importable from here as well:
 * :func:`~zego_helpers.capacity.capacity_plan` compares a room (attendees x instances each) with
   the account's limits: 10 concurrent instances and 10 requests per second
   per action by default, shared by everyone on one AppID.
-* :func:`~zego_helpers.workflows.sandbox_info` tells a sandbox from ZEGO's real service: a sandbox
-  answers the sandbox-only action ``SandboxInfo``; ZEGO answers 100000007
-  ("unsupported action").
+* :class:`~zego_helpers.sandbox_control.SandboxControl` tells a sandbox from ZEGO's real
+  service (a sandbox answers the sandbox-only action ``SandboxInfo``; ZEGO answers
+  100000007, "unsupported action"), and a workshop's room sandbox from any other
+  (``info().room``), asking once per service.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from ..capacity import CapacityPlan, capacity_plan  # noqa: F401
 from ..constants import DEFAULT_INSTANCE_LIMIT, DEFAULT_REQUESTS_PER_SECOND  # noqa: F401
 from ..errors import ValidationError
 from ..ids import belongs_to, id_owner, instance_owner, make_agent_id, namespace_prefix  # noqa: F401
+from ..sandbox_control import SandboxControl  # noqa: F401
 from ..settings import load_settings, save_env_file
-from ..workflows import sandbox_info  # noqa: F401
 from .form_logic import default_env_path
 
 

@@ -63,16 +63,22 @@ class ChatPanel(widgets.VBox):
         self.say_input = widgets.Text(
             placeholder="Text the agent should say (at most 300 characters)", layout=_WIDE
         )
-        self.priority = widgets.Dropdown(options=PRIORITIES, value="Medium", description="Priority")
+        whole_label = {"description_width": "initial"}  # "Same priority", not "Same prio..."
+        self.priority = widgets.Dropdown(
+            options=PRIORITIES, value="Medium", description="Priority", style=whole_label
+        )
         self.same_priority = widgets.Dropdown(
-            options=SAME_PRIORITY_OPTIONS, value="ClearAndInterrupt", description="Same priority"
+            options=SAME_PRIORITY_OPTIONS,
+            value="ClearAndInterrupt",
+            description="Same priority",
+            style=whole_label,
         )
         self.say_button = widgets.Button(description="Say it", icon="volume-up")
         self.interrupt_button = widgets.Button(description="Interrupt", icon="stop")
         self.message = widgets.HTML("")
 
-        self.send_button.on_click(lambda _b: self._in_background(self.send))
-        self.say_button.on_click(lambda _b: self._in_background(self.say))
+        self.send_button.on_click(lambda _b: self._press(self.input, "message", self.send))
+        self.say_button.on_click(lambda _b: self._press(self.say_input, "text to say", self.say))
         self.interrupt_button.on_click(lambda _b: self._in_background(self.interrupt))
         super().__init__(
             [
@@ -133,6 +139,16 @@ class ChatPanel(widgets.VBox):
         return messages
 
     # --- plumbing -------------------------------------------------------------
+
+    def _press(self, box: widgets.Text, what: str, action: Callable[[], Any]) -> None:
+        """A button press: an empty box is said at once, in red; otherwise the action runs."""
+        if not box.value.strip():
+            self.message.value = error_html(f"Nothing to send: type a {what} in the box first.")
+            return
+        self._in_background(action)
+
+    def __repr__(self) -> str:
+        return f"ChatPanel: text chat with instance {self.instance_id} (run the notebook to use it)"
 
     def _in_background(self, action: Callable[[], Any]) -> None:
         """Run a button's action off the kernel's main thread; show any failure in words."""

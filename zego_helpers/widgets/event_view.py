@@ -3,10 +3,17 @@
     from zego_helpers.widgets.event_view import EventView
     EventView(receiver.log)        # last expression of a cell: the table shows and keeps updating
 
-Each row is one callback: time, event, round and a short meaning.
-``Exception`` rows are highlighted and carry the code's meaning and the fix
-(2203: the LLM rejected its key...). An ``AgentInstanceDeleted`` row shows a
-small bar chart of its ``LatencyData``, so you see where a turn's time went.
+Compact on purpose, so it stays on one screen:
+
+* **one row per event**: time, event, round and a short meaning. A callback
+  ZEGO sent twice (a retry) is one row;
+* ``Exception`` rows (and an instance destroyed with a code) are red and carry
+  the fix in one line (2203: the LLM rejected its key...);
+* an ``AgentInstanceDeleted`` row shows the session's latency in one line,
+  and only when there *is* latency data: an instance that never talked
+  reports zeros, which say nothing;
+* the newest ``max_rows`` rows are shown; older ones wait behind
+  *Show N more*.
 
 The HTML comes from plain functions (:func:`render_timeline_html` and
 friends) that need no Jupyter and escape every piece of event text: callbacks
@@ -34,29 +41,59 @@ _BAR_COLOURS = {"ms": "#4a90d9", "tokens/s": "#5cb85c"}
 _MEANING_WIDTH = 80
 #: The tokens/s bar is full at this speed (typical streaming LLMs give 20-100 tokens/s).
 _TOKENS_PER_S_FULL_BAR = 100.0
+#: Rows shown before "Show N more".
+DEFAULT_MAX_ROWS = 12
+_TABLE = '<table class="zego-event-view" style="border-collapse:collapse;font-size:13px">'
+
+
+def distinct_events(events: Iterable[CallbackEvent]) -> list[CallbackEvent]:
+    """Each event once, in send order: a retry (same instance, event and Sequence) is dropped."""
+    seen: set[tuple[Any, ...]] = set()
+    kept = []
+    for event in sorted(events, key=lambda e: (e.sent_at, e.sequence or 0)):
+        key = event.dedup_key
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(event)
+    return kept
 
 
 def render_timeline_html(
-    events: Iterable[CallbackEvent], *, max_rows: int = 200, newest_first: bool = True
+    events: Iterable[CallbackEvent],
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    newest_first: bool = True,
 ) -> str:
-    """The timeline table of ``events`` (the last ``max_rows`` of them, by send time)."""
-    ordered = sorted(events, key=lambda e: (e.sent_at, e.sequence or 0))[-max_rows:]
+    """The timeline table: the newest ``max_rows`` events, the older ones behind *Show N more*."""
+    ordered = distinct_events(events)
     if not ordered:
         return "<p><i>No callbacks received yet.</i></p>"
     if newest_first:
         ordered.reverse()
+        shown, more = ordered[:max_rows], ordered[max_rows:]
+    else:
+        shown, more = ordered[-max_rows:], ordered[:-max_rows]
     header = "".join(
         f'<th style="{_CELL}">{name}</th>' for name in ("Time", "Event", "Round", "Meaning")
     )
-    rows = "".join(render_event_row(e) for e in ordered)
+    table = (
+        f"{_TABLE}<thead><tr>{header}</tr></thead>"
+        f"<tbody>{''.join(render_event_row(e) for e in shown)}</tbody></table>"
+    )
+    if not more:
+        return table
+    rest = f"{_TABLE}<tbody>{''.join(render_event_row(e) for e in more)}</tbody></table>"
+    which = "older" if newest_first else "earlier"
     return (
-        '<table class="zego-event-view" style="border-collapse:collapse;font-size:13px">'
-        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+        f"{table}<details><summary style=\"cursor:pointer\">Show {len(more)} more ({which} "
+        f"events)</summary>{rest}</details>"
     )
 
 
 def render_event_row(event: CallbackEvent) -> str:
-    """One ``<tr>``: time, event, round, meaning (plus the fix or the latency chart)."""
+    """One ``<tr>``: time, event, round, meaning (plus the fix, or the latency if there is any)."""
     when = datetime.fromtimestamp(event.sent_at).strftime("%H:%M:%S.%f")[:-3]
     rnd = "" if event.round is None else str(event.round)
     detail = ""
@@ -65,8 +102,8 @@ def render_event_row(event: CallbackEvent) -> str:
         style = f' style="{_EXCEPTION_ROW}"'
         detail = render_exception_detail_html(event)
     latency = latency_of(event) if event.event == "AgentInstanceDeleted" else None
-    if latency is not None:
-        detail += render_latency_chart_html(latency)
+    if latency is not None and has_latency_data(latency):
+        detail += f'<div style="color:#555">{escape(latency_line(latency))}</div>'
     return (
         f"<tr{style}>"
         f'<td style="{_CELL};white-space:nowrap">{when}</td>'
@@ -75,6 +112,34 @@ def render_event_row(event: CallbackEvent) -> str:
         f'<td style="{_CELL}">{escape(short_meaning(event, _MEANING_WIDTH))}{detail}</td>'
         "</tr>"
     )
+
+
+def has_latency_data(latency: Latency | None) -> bool:
+    """True when some latency was measured: zeros (an instance that never talked) are not data."""
+    if latency is None:
+        return False
+    values = (latency.llm_ttft_ms, latency.llm_tokens_per_s, latency.tts_first_frame_ms,
+              latency.total_ms)  # fmt: skip
+    return any(value for value in values)
+
+
+def latency_line(latency: Latency) -> str:
+    """``Latency: LLM first token 150 ms, TTS first audio 80 ms, total 310 ms, 33.0 tokens/s``."""
+    parts = [
+        (label, value, unit)
+        for label, value, unit in (
+            ("LLM first token", latency.llm_ttft_ms, "ms"),
+            ("TTS first audio", latency.tts_first_frame_ms, "ms"),
+            ("total", latency.total_ms, "ms"),
+            ("", latency.llm_tokens_per_s, "tokens/s"),
+        )
+        if value
+    ]
+    shown = [
+        f"{label} {value:.0f} ms".strip() if unit == "ms" else f"{value:.1f} tokens/s"
+        for label, value, unit in parts
+    ]
+    return "Latency: " + ", ".join(shown)
 
 
 def render_exception_detail_html(event: CallbackEvent) -> str:
@@ -117,8 +182,9 @@ def _bar(label: str, value: float | None, unit: str, scale: float) -> str:
         bar = f'<div style="background:{colour};width:{width}px;height:10px"></div>'
         shown = f"{value:.1f} {unit}" if unit == "tokens/s" else f"{value:.0f} {unit}"
     return (
-        f'<tr><td style="padding-right:8px">{escape(label)}</td>'
-        f'<td style="width:170px">{bar}</td><td style="padding-left:6px">{shown}</td></tr>'
+        f'<tr><td style="text-align:left;padding-right:8px">{escape(label)}</td>'
+        f'<td style="text-align:left;width:170px">{bar}</td>'
+        f'<td style="text-align:left;padding-left:6px">{shown}</td></tr>'
     )
 
 
@@ -140,7 +206,7 @@ class EventView:
         log: EventLog,
         *,
         instance_id: str | None = None,
-        max_rows: int = 100,
+        max_rows: int = DEFAULT_MAX_ROWS,
         refresh_seconds: float = 0.25,
     ) -> None:
         import ipywidgets  # only the widget needs Jupyter; the render functions do not
@@ -156,7 +222,7 @@ class EventView:
 
     def render(self) -> str:
         """The current HTML: a one-line summary, then the timeline."""
-        events = self.log.events(self.instance_id)
+        events = distinct_events(self.log.events(self.instance_id))
         failures = sum(1 for e in events if _is_failure(e))
         summary = (
             f"{len(events)} events"
@@ -194,5 +260,12 @@ class EventView:
             self._timer = None
         self.refresh()
 
+    def __repr__(self) -> str:
+        count = len(distinct_events(self.log.events(self.instance_id)))
+        return f"EventView: {count} callback event(s) (run the notebook to watch them live)"
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self.widget.value  # what a saved notebook shows without widget state
+        return bundle

@@ -40,6 +40,7 @@ from ..models import (
 )
 from ..settings import Settings, load_settings, save_env_file
 from ..tutorial import form_logic
+from ..tutorial.marks import badge_html
 from ..workflows import EnsureResult, ensure_agent
 
 ERROR_COLOR = "#b00020"
@@ -58,13 +59,28 @@ TTS_VENDOR_LABELS = {
 
 
 def error_html(text: str) -> str:
-    """A red message (escaped), as the forms show problems."""
-    return f'<span style="color:{ERROR_COLOR}">&#x26A0; {html.escape(text)}</span>'
+    """A red message (escaped), as the forms show problems: a ``problem`` badge, then the text."""
+    shown = html.escape(text)
+    return f'{badge_html("problem", "bad")}<span style="color:{ERROR_COLOR}">{shown}</span>'
 
 
 def ok_html(text: str) -> str:
-    """A green confirmation (escaped)."""
-    return f'<span style="color:{OK_COLOR}">&#x2714; {html.escape(text)}</span>'
+    """A green confirmation (escaped): an ``ok`` badge, then the text."""
+    return f'{badge_html("ok", "good")}<span style="color:{OK_COLOR}">{html.escape(text)}</span>'
+
+
+class ShortRepr:
+    """A one-line ``repr`` for a form: what a saved notebook shows where the widget was.
+
+    ipywidgets' own ``repr`` lists every child (``LLMForm(children=(Dropdown(...``);
+    notebooks are saved without widget state, so this line is what a reader of
+    the file (on GitHub, say) sees instead of the form.
+    """
+
+    summary = "a form"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}: {self.summary} (run the notebook to use it)"
 
 
 def _describe(error: Exception) -> str:
@@ -152,7 +168,7 @@ def _input_for(spec: FieldSpec, value: Any, secret_source: str | None) -> widget
     return widgets.Text(value=text, placeholder=placeholder, **options)
 
 
-class _Form(widgets.VBox):
+class _Form(ShortRepr, widgets.VBox):
     """Shared by the forms: a message line under the inputs."""
 
     def __init__(self, children: list[widgets.Widget]) -> None:
@@ -174,6 +190,10 @@ class _Form(widgets.VBox):
 class CredentialsForm(_Form):
     """AppID, ServerSecret (a password box) and region; "Save to .env" writes them (mode 0600)."""
 
+    summary = "AppID, ServerSecret and region, saved to .env"
+    #: True while Save empties the secret box (that edit keeps Save's message).
+    _saving = False
+
     def __init__(self, settings: Settings | None = None, env_path: str | Path | None = None):
         self.settings = settings or load_settings()
         self.env_path = Path(env_path) if env_path else form_logic.default_env_path(self.settings)
@@ -193,11 +213,30 @@ class CredentialsForm(_Form):
         )  # fmt: skip
         self.save_button = widgets.Button(description="Save to .env", icon="save")
         self.save_button.on_click(lambda _b: self._guarded(self.save))
-        note = widgets.HTML(
-            f"<small>Saves to {html.escape(form_logic.short_path(self.env_path))}. "
-            f"{html.escape(form_logic.endpoint_note(self.settings))}</small>"
+        self.note = widgets.HTML("")
+        self._show_note()
+        self.region.observe(lambda _change: self._show_note(), names="value")
+        for box in (self.app_id, self.server_secret, self.region):
+            box.observe(lambda _change: self._clear_message(), names="value")
+        super().__init__(
+            [self.app_id, self.server_secret, self.region, self.save_button, self.note]
         )
-        super().__init__([self.app_id, self.server_secret, self.region, self.save_button, note])
+
+    def _show_note(self) -> None:
+        """Where requests go with the region chosen *now* (not the one the settings had)."""
+        where = form_logic.endpoint_note(self.settings, self.region.value)
+        self.note.value = (
+            f"<small>Saves to {html.escape(form_logic.short_path(self.env_path))}. "
+            f"{html.escape(where)}</small>"
+        )
+
+    def _clear_message(self) -> None:
+        """An edit makes the last Save's message stale (its error may be fixed): clear it.
+
+        Save itself empties the secret box after writing; that edit keeps the message.
+        """
+        if not self._saving:
+            self.message.value = ""
 
     def save(self) -> Path:
         """Check the inputs and write them to the ``.env`` file; returns its path."""
@@ -208,7 +247,11 @@ class CredentialsForm(_Form):
             keep_saved_secret=self.settings.server_secret is not None,
         )
         path = save_env_file(self.env_path, values)
-        self.server_secret.value = ""  # don't keep the secret in the widget (or the notebook)
+        self._saving = True
+        try:
+            self.server_secret.value = ""  # don't keep the secret in the widget (or the notebook)
+        finally:
+            self._saving = False
         self._show_ok(form_logic.saved_message(path, values))
         return path
 
@@ -226,6 +269,8 @@ class CredentialsForm(_Form):
 
 class LLMForm(_Form):
     """The LLM: a preset (the trial pairs, OpenAI, local Ollama, custom) and every field."""
+
+    summary = "the LLM (preset, URL, key, model, system prompt, ...)"
 
     def __init__(self, settings: Settings | None = None) -> None:
         settings = settings or load_settings()
@@ -279,6 +324,8 @@ class LLMForm(_Form):
 
 class TTSForm(_Form):
     """The voice: a vendor dropdown that shows exactly that vendor's fields."""
+
+    summary = "the voice (TTS vendor and its fields)"
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
@@ -341,6 +388,8 @@ class ASRForm(_Form):
     says it); a box the vendor cannot use is disabled.
     """
 
+    summary = "speech recognition (optional)"
+
     def __init__(self) -> None:
         self.enabled = widgets.Checkbox(value=False, description="Set ASR options", style=_STYLE)
         self.vendor = widgets.Dropdown(
@@ -380,7 +429,22 @@ class ASRForm(_Form):
 
 
 class RegisterPanel(_Form):
-    """The request body (secrets masked) and a Register button that calls ``ensure_agent``."""
+    """The RegisterAgent body the forms make (secrets masked), and a Register button.
+
+    Three lines, each about one thing, each cleared when it stops being true:
+
+    * **status**: ``Not ready: <field>: <problem>`` while a form holds a mistake
+      (under its input too); empty once every form is valid;
+    * **preview**: the body the next ``client.register_agent(...)`` sends. While
+      a form is not ready, the last complete body stays visible, marked as such;
+    * **message**: what the last Register press did (``registered``, ``updated``,
+      an API error). Any later edit clears it: it no longer describes the forms.
+
+    **Register** calls :func:`~zego_helpers.workflows.ensure_agent` with the forms'
+    objects: register, update or nothing, so it can be pressed any number of times.
+    """
+
+    summary = "the RegisterAgent body (secrets masked) and a Register button"
 
     def __init__(
         self,
@@ -396,23 +460,50 @@ class RegisterPanel(_Form):
         self.agent_id = agent_id
         self.name = name
         self.llm_form, self.tts_form, self.asr_form = llm_form, tts_form, asr_form
+        self.status_line = widgets.HTML("")
         self.preview_box = widgets.HTML("")
+        self._last_good_preview = ""
+        self._registering = False
         self.register_button = widgets.Button(description="Register", icon="check")
         self.register_button.on_click(lambda _b: self._guarded(self.register))
         for form in (llm_form, tts_form, asr_form):
             if form is not None:
-                form.observe_values(lambda _change: self.refresh_preview())
-        super().__init__([self.preview_box, self.register_button])
+                form.observe_values(lambda _change: self._on_edit())
+        super().__init__([self.status_line, self.preview_box, self.register_button])
         self.refresh_preview()
+
+    def models(self) -> tuple[LLM, TTS, ASR | None]:
+        """The LLM, TTS and ASR objects the forms hold; the first problem is raised.
+
+        Every form is checked (not just up to the first mistake), so each one
+        shows its own problems and clears the ones you fixed.
+        """
+        llm: LLM | None = None
+        tts: TTS | None = None
+        asr: ASR | None = None
+        first: ValidationError | None = None
+        try:
+            llm = self.llm_form.model()
+        except ValidationError as error:
+            first = first or error
+        try:
+            tts = self.tts_form.model()
+        except ValidationError as error:
+            first = first or error
+        try:
+            asr = self.asr_form.model() if self.asr_form else None
+        except ValidationError as error:
+            first = first or error
+        if first is not None:
+            raise first
+        assert llm is not None and tts is not None
+        return llm, tts, asr
 
     def body(self) -> dict[str, Any]:
         """The RegisterAgent body from the forms (raises ``ValidationError``, shown in the form)."""
+        llm, tts, asr = self.models()
         return form_logic.build_register_body(
-            self.agent_id,
-            name=self.name,
-            llm=self.llm_form.model(),
-            tts=self.tts_form.model(),
-            asr=self.asr_form.model() if self.asr_form else None,
+            self.agent_id, name=self.name, llm=llm, tts=tts, asr=asr
         )
 
     def preview(self) -> str:
@@ -420,13 +511,27 @@ class RegisterPanel(_Form):
         return form_logic.preview_json(self.body())
 
     def refresh_preview(self) -> None:
+        """Show the body the forms make now, or why they cannot make one yet."""
         try:
             text = self.preview()
         except ValidationError as error:
-            self.preview_box.value = error_html(f"Not ready: {_describe(error)}")
+            self.status_line.value = error_html(f"Not ready: {_describe(error)}")
+            if self._last_good_preview:
+                self.preview_box.value = (
+                    "<b>The last complete RegisterAgent body</b> (before your latest change; "
+                    f'secrets masked)<pre style="opacity:0.6">{self._last_good_preview}</pre>'
+                )
             return
-        shown = html.escape(text, quote=False)
-        self.preview_box.value = f"<b>RegisterAgent body</b> (secrets masked)<pre>{shown}</pre>"
+        self.status_line.value = ""
+        self._last_good_preview = html.escape(text, quote=False)
+        self.preview_box.value = (
+            f"<b>RegisterAgent body</b> (secrets masked)<pre>{self._last_good_preview}</pre>"
+        )
+
+    def _on_edit(self) -> None:
+        if not self._registering:
+            self.message.value = ""  # the last Register's result no longer describes the forms
+        self.refresh_preview()
 
     def register(self) -> EnsureResult:
         """Register (or update) the agent with the forms' settings: what the button does.
@@ -435,9 +540,14 @@ class RegisterPanel(_Form):
         boxes (the key stays in the kernel), so the key is not saved with
         the notebook's widget state.
         """
+        self.message.value = ""
         body = self.body()
-        self.llm_form.forget_typed_secrets()
-        self.tts_form.forget_typed_secrets()
+        self._registering = True
+        try:
+            self.llm_form.forget_typed_secrets()
+            self.tts_form.forget_typed_secrets()
+        finally:
+            self._registering = False
         result = ensure_agent(
             self.client,
             self.agent_id,
@@ -463,6 +573,8 @@ class RegisterPanel(_Form):
 
 class InstanceForm(_Form):
     """Advanced settings of CreateAgentInstance: interrupt mode, max idle time, history window."""
+
+    summary = "the instance settings (interrupt mode, max idle time, history window)"
 
     def __init__(self) -> None:
         self.interrupt_mode = widgets.Dropdown(

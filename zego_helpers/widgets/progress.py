@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import html
 import time
+from typing import Any
 
 import ipywidgets as widgets
 
 from ..errors import ConfigError
+from ..tutorial.marks import done_mark_html, done_mark_text
 from ..tutorial.progress import ProgressTracker, StepState, tracker_for
-
-_DONE, _TODO = "&#9989;", "&#11036;"  # a green tick, an empty square
 
 
 def progress_html(steps: list[StepState], attendee: str | None = None) -> str:
@@ -29,20 +29,29 @@ def progress_html(steps: list[StepState], attendee: str | None = None) -> str:
     who = f" &middot; {html.escape(attendee)}" if attendee else ""
     rows = []
     for state in steps:
-        mark = _DONE if state.done else _TODO
+        mark = done_mark_html(state.done)
         note = ""
         if state.done and (state.detail or state.at):
             when = time.strftime("%H:%M", time.localtime(state.at)) if state.at else ""
             text = " ".join(part for part in (when, state.detail) if part)
             note = f' <span style="color:#777;font-size:0.85em">{html.escape(text)}</span>'
         style = "" if state.done else ' style="color:#555"'
-        rows.append(f"<li{style}>{mark} {html.escape(state.label)}{note}</li>")
+        rows.append(f"<li{style}>{mark}{html.escape(state.label)}{note}</li>")
     return (
         '<div class="zego-progress" style="border:1px solid #ccc;border-radius:6px;'
-        'padding:6px 12px;display:inline-block">'
+        'padding:6px 12px;display:inline-block;text-align:left">'
         f"<b>Your progress{who}: {done}/{len(steps)}</b>"
         '<ul style="list-style:none;margin:4px 0;padding:0">' + "".join(rows) + "</ul></div>"
     )
+
+
+def progress_text(steps: list[StepState], attendee: str | None = None) -> str:
+    """The checklist as plain text: ``Your progress: 2/7`` and one ``[x]``/``[ ]`` line per step."""
+    done = sum(s.done for s in steps)
+    who = f" ({attendee})" if attendee else ""
+    lines = [f"Your progress{who}: {done}/{len(steps)}"]
+    lines += [f"{done_mark_text(s.done)} {s.label}" for s in steps]
+    return "\n".join(lines)
 
 
 class ProgressWidget(widgets.HTML):
@@ -57,6 +66,15 @@ class ProgressWidget(widgets.HTML):
     def refresh(self) -> None:
         """Read the checklist again (another kernel may have ticked steps off)."""
         self.value = progress_html(self.tracker.steps(), self.tracker.attendee)
+
+    def __repr__(self) -> str:
+        return progress_text(self.tracker.steps(), self.tracker.attendee)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)  # whole, not cut at 110 characters
+        bundle["text/html"] = self.value  # what a saved notebook shows without widget state
+        return bundle
 
 
 def show_progress(tracker: ProgressTracker | None = None) -> widgets.HTML:

@@ -1,18 +1,45 @@
-"""The mode banner at the top of every notebook, and the doctor's checklist as a table.
+"""The first cell of every notebook, the banner it shows, and the doctor's checklist as a table.
 
-Both return ``IPython.display.HTML`` objects: leave one as the last line of a
-cell to show it. The text comes from :func:`banner_text` and
-:func:`checks_summary`, plain functions a test (or a script) can call.
+Every numbered notebook starts with one visible line::
+
+    settings, client, agent_id, banner = start_notebook()
+    banner
+
+:func:`start_notebook` does what each notebook needs first, in the open: it
+loads your settings (:func:`~zego_helpers.load_settings`), connects
+(:func:`~zego_helpers.connect`), lets your progress checklist watch the
+client (:func:`~zego_helpers.tutorial.progress.track`), names your agent
+(:func:`~zego_helpers.tutorial.tutorial_agent_id`), finds out which service
+answers (:func:`~zego_helpers.service.which_service`: the embedded sandbox,
+your trainer's room sandbox, or ZEGO) and shows kit errors in code cells as
+one short red line (:func:`~zego_helpers.widgets.kit_errors.show_kit_errors_briefly`).
+Nothing is hidden in a global: what it made comes back as named values.
+
+The banner says which service answers and why, with your progress checklist
+under it. Its text comes from :func:`banner_text`, a plain function a test (or
+a script) can call; :func:`checks_summary` and :func:`doctor_checklist` do
+the same for the doctor.
 """
 
 from __future__ import annotations
 
 import html
+from typing import Any, NamedTuple
 
+import ipywidgets as widgets
 from IPython.display import HTML
 
+from ..client import AIAgentClient
+from ..connect import connect
 from ..diagnostics import Check
-from ..settings import Settings
+from ..ids import namespace_prefix
+from ..service import Service, which_service
+from ..settings import Settings, load_settings
+from ..tutorial.handoffs import tutorial_agent_id
+from ..tutorial.marks import ok_mark_html
+from ..tutorial.progress import track, tracker_for
+from .kit_errors import show_kit_errors_briefly
+from .progress import ProgressWidget, progress_html
 
 _SANDBOX_WHY = (
     "Everything runs on this machine: a local emulator answers exactly like ZEGO's API "
@@ -23,22 +50,110 @@ _REAL_WHY = (
     "Requests go to ZEGO with your AppID: instances you create use your account's slots "
     "(10 at once by default) and its LLM/TTS quota. Notebook 04 deletes what you create."
 )
+#: Title and colour of the banner, per kind of service.
+_LOOK = {
+    "sandbox": ("SANDBOX MODE", "#1565c0"),
+    "room": ("ROOM SANDBOX", "#6a1b9a"),
+    "zego": ("REAL MODE", "#e65100"),
+}
 
 
-def banner_text(settings: Settings) -> str:
-    """Which mode is active and why, in two sentences (no secret, ever)."""
-    why = _SANDBOX_WHY if settings.is_sandbox else _REAL_WHY
-    return f"{settings.summary()}. {why}"
-
-
-def mode_banner(settings: Settings) -> HTML:
-    """A coloured box: SANDBOX (blue) or REAL (orange), with :func:`banner_text`."""
-    colour = "#1565c0" if settings.is_sandbox else "#e65100"
-    return HTML(
-        f'<div style="border-left:6px solid {colour};padding:6px 12px;margin:4px 0">'
-        f'<b style="color:{colour}">{settings.mode.upper()} MODE</b><br>'
-        f"{html.escape(banner_text(settings))}</div>"
+def _room_why(settings: Settings, service: Service) -> str:
+    limits = f" Its limits: {service.sandbox.limits_text()}." if service.sandbox else ""
+    prefix = namespace_prefix(settings.attendee)
+    whose = (
+        f" Your ids start with '{prefix}_', so your instances stay apart from the others'."
+        if prefix
+        else " Set your name (notebook 00) so that your instances stay apart from the others'."
     )
+    return (
+        f"This is the room sandbox at {service.where}, run by your trainer: not ZEGO, but an "
+        f"emulator everybody in the room shares.{limits}{whose} It has no RTC room, so the "
+        "call widget simulates the call; the drills of notebook 06 run on a sandbox of your own."
+    )
+
+
+def banner_text(settings: Settings, service: Service | None = None) -> str:
+    """Which mode is active, where requests go and why, in a few sentences (no secret, ever).
+
+    Without ``service`` the kind follows the settings alone (sandbox or ZEGO).
+    """
+    kind = service.kind if service else ("sandbox" if settings.is_sandbox else "zego")
+    if kind == "room" and service is not None:
+        why = _room_why(settings, service)
+    else:
+        why = _SANDBOX_WHY if kind == "sandbox" else _REAL_WHY
+    note = f" ({service.note})" if service and service.note else ""
+    return f"{settings.summary()}{note}. {why}"
+
+
+def banner_html(settings: Settings, service: Service | None = None) -> str:
+    """The coloured box: SANDBOX MODE (blue), ROOM SANDBOX (purple) or REAL MODE (orange)."""
+    kind = service.kind if service else ("sandbox" if settings.is_sandbox else "zego")
+    title, colour = _LOOK[kind]
+    return (
+        f'<div class="zego-banner zego-banner-{kind}" '
+        f'style="border-left:6px solid {colour};padding:6px 12px;margin:4px 0;text-align:left">'
+        f'<b style="color:{colour}">{title}</b><br>'
+        f"{html.escape(banner_text(settings, service))}</div>"
+    )
+
+
+def mode_banner(settings: Settings, service: Service | None = None) -> HTML:
+    """The banner alone, as an ``IPython.display.HTML`` (no progress checklist)."""
+    return HTML(banner_html(settings, service))
+
+
+class Banner(widgets.VBox):
+    """The banner and, under it, the live progress checklist.
+
+    Saved in a notebook without its widget state (the kit strips it), the
+    banner still shows as HTML (on GitHub too) and as text: its ``text/plain``
+    is :func:`banner_text`.
+    """
+
+    def __init__(self, settings: Settings, service: Service) -> None:
+        self.settings = settings
+        self.service = service
+        self.progress = ProgressWidget(tracker_for(settings))
+        super().__init__([widgets.HTML(banner_html(settings, service)), self.progress])
+        self.add_class("zego-banner-box")
+
+    def __repr__(self) -> str:
+        title = _LOOK[self.service.kind][0]
+        return f"{title}: {banner_text(self.settings, self.service)}"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)  # whole, not cut at 110 characters
+        tracker = self.progress.tracker
+        bundle["text/html"] = banner_html(self.settings, self.service) + progress_html(
+            tracker.steps(), tracker.attendee
+        )
+        return bundle
+
+
+class NotebookStart(NamedTuple):
+    """What :func:`start_notebook` makes, by name."""
+
+    settings: Settings
+    client: AIAgentClient
+    agent_id: str
+    banner: Banner
+
+
+def start_notebook(settings: Settings | None = None) -> NotebookStart:
+    """The first cell of a notebook: settings, a tracked client, your agent's id, the banner.
+
+    See the module docstring for each step. ``banner.service`` says which
+    service answers (``"sandbox"``, ``"room"`` or ``"zego"``).
+    """
+    show_kit_errors_briefly()
+    settings = settings or load_settings()
+    client = connect(settings)
+    service = which_service(settings, client)  # asked before tracking: it proves no step
+    track(client, tracker_for(settings))
+    return NotebookStart(settings, client, tutorial_agent_id(settings), Banner(settings, service))
 
 
 def checks_summary(checks: list[Check]) -> str:
@@ -51,17 +166,23 @@ def checks_summary(checks: list[Check]) -> str:
     return f"{first.name} failed: {first.detail}.{fix}"
 
 
+_CELL = "text-align:left;vertical-align:top;padding:2px 8px"
+
+
 def doctor_checklist(checks: list[Check]) -> HTML:
-    """The doctor's checks as a table: a mark, the step, what was seen, the fix."""
+    """The doctor's checks as a left-aligned table: a mark, the step, what was seen, the fix."""
     rows = "".join(
         "<tr>"
-        f"<td>{'&#x2705;' if c.ok else '&#x274C;'}</td>"
-        f"<td><b>{html.escape(c.name)}</b></td>"
-        f"<td>{html.escape(c.detail)}</td>"
-        f"<td>{'' if c.ok else html.escape(c.fix)}</td>"
+        f'<td style="{_CELL}">{ok_mark_html(c.ok)}</td>'
+        f'<td style="{_CELL}"><b>{html.escape(c.name)}</b></td>'
+        f'<td style="{_CELL}">{html.escape(c.detail)}</td>'
+        f'<td style="{_CELL}">{"" if c.ok else html.escape(c.fix)}</td>'
         "</tr>"
         for c in checks
     )
+    names = ("", "Step", "What we saw", "Fix")
+    head = "".join(f'<th style="{_CELL}">{name}</th>' for name in names)
     return HTML(
-        f"<table><tr><th></th><th>Step</th><th>What we saw</th><th>Fix</th></tr>{rows}</table>"
+        f'<table class="zego-doctor" style="border-collapse:collapse">'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     )

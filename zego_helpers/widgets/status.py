@@ -61,6 +61,10 @@ class StatusIndicator(widgets.HBox):
         self.auto.observe(self._on_auto, names="value")
         super().__init__([self.label, self.refresh_button, self.auto])
 
+    def __repr__(self) -> str:
+        shown = self.status or "not asked yet"
+        return f"StatusIndicator: instance {self.instance_id} is {shown} (live when you run it)"
+
     def refresh(self) -> str:
         """Ask ZEGO now; returns the status (``"GONE"`` when the instance no longer exists)."""
         try:

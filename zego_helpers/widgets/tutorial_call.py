@@ -11,18 +11,25 @@ from typing import Any
 
 from ..client import AIAgentClient
 from ..ledger import LedgerEntry
+from ..sandbox_control import SandboxControl
+from ..service import Service
 from ..settings import Settings
 from ..token04 import generate_token04, privilege_payload
-from ..tutorial.handoffs import call_ids_of, server_secret_for
+from ..tutorial.handoffs import HandedOff, call_ids_of, server_secret_for
 from ..tutorial.progress import record_progress
 from ..workflows import ask
 from .call_widget import CallWidget
 
 
 def call_widget_for(
-    client: AIAgentClient, settings: Settings, entry: LedgerEntry, *, user_name: str = "You"
+    client: AIAgentClient,
+    settings: Settings,
+    entry: HandedOff | LedgerEntry,
+    *,
+    service: Service | None = None,
+    user_name: str = "You",
 ) -> CallWidget:
-    """The call widget for the user of ``entry``, wired for the current mode.
+    """The call widget for the user of ``entry`` (the tutorial instance), wired for the service.
 
     * **Real mode**: the browser logs into ``entry.room_id`` as ``entry.user_id``
       with a Token04 the kernel mints from your ServerSecret (at Join, and again
@@ -32,10 +39,11 @@ def call_widget_for(
       says the user is in the room, *user joined* is ticked off in the progress
       checklist (:func:`~zego_helpers.tutorial.progress.record_progress`): nothing about
       it goes to the API, and ZEGO's API would not tell the kernel.
-    * **Sandbox mode**: there is no RTC room, so the widget runs a simulated
-      call. Join and Leave tell the sandbox that the user entered or left the
-      room (``SandboxSetUserPresence``, which drives LISTENING vs IDLE and the
-      idle rule), and each typed or spoken turn is sent with
+    * **Sandbox mode**, and a workshop's **room sandbox** (``service.kind ==
+      "room"``, though the settings say "real"): there is no RTC room, so the
+      widget runs a simulated call. Join and Leave tell the sandbox that the
+      user entered or left the room (``SandboxSetUserPresence``, which drives
+      LISTENING vs IDLE and the idle rule), and each typed or spoken turn is sent with
       :func:`~zego_helpers.workflows.ask`; the agent's answer comes back to
       the browser, which reads it aloud.
 
@@ -48,11 +56,16 @@ def call_widget_for(
     """
     ids = call_ids_of(entry)
     callbacks: dict[str, Any]
-    if settings.is_sandbox:
+    simulated = service.is_any_sandbox if service is not None else settings.is_sandbox
+    if simulated:
+
+        sandbox = SandboxControl(client)
 
         def tell_presence(in_room: bool) -> None:
-            body = {"RoomId": ids.room_id, "UserId": ids.user_id, "InRoom": in_room}
-            client.call("SandboxSetUserPresence", body)
+            if in_room:
+                sandbox.user_joined(ids.room_id, ids.user_id)
+            else:
+                sandbox.user_left(ids.room_id, ids.user_id)
 
         def answer(text: str) -> str:
             return ask(client, entry.agent_instance_id, text).text
@@ -88,7 +101,7 @@ def call_widget_for(
         sdk_url=settings.web_sdk_url or None,  # ZEGO_WEB_SDK_URL; else the kit's copy or the CDN
         sdk_debug=settings.web_sdk_debug,  # ZEGO_WEB_SDK_DEBUG
         kit_home=settings.kit_home,
-        mode=settings.mode,
+        mode="sandbox" if simulated else "real",
         **callbacks,
     )
 
