@@ -358,6 +358,7 @@ def test_saved_message_names_variables_and_file_only(tmp_path):
 def test_credentials_go_to_the_env_file_in_use_else_the_projects(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text("ZEGO_REGION=sgp\n")
+    env_file.chmod(0o600)  # as the README says: the .env holds secrets
     assert fl.default_env_path(load_settings(env={}, dotenv_path=env_file)) == env_file
     project = Path(fl.__file__).resolve().parents[2]
     assert fl.default_env_path(settings()) == project / ".env"

@@ -10,7 +10,7 @@ from tests.workshop_helpers import attendee_client, attendee_settings, room_sand
 from zego_helpers.capacity import capacity_plan
 from zego_helpers.cli.preflight import add_cli, run_preflight
 from zego_helpers.errors import ValidationError
-from zego_helpers.settings import load_settings
+from zego_helpers.settings import EnvFileWarning, load_settings
 from zego_helpers.tutorial.workshop import set_attendee
 
 
@@ -165,9 +165,10 @@ def test_against_zego_the_plan_uses_the_accounts_limits(tmp_path):
 
 def test_set_attendee_saves_the_name_where_the_kit_reads_it(tmp_path, monkeypatch):
     env_file = tmp_path / ".env"
-    env_file.write_text("ZEGO_REGION=sgp\n", encoding="utf-8")
+    env_file.write_text("ZEGO_REGION=sgp\n", encoding="utf-8")  # 0644, as `cp` leaves it
     monkeypatch.setenv("ZEGO_ENV_FILE", str(env_file))
-    text = set_attendee("  Zoë Martin ")
+    with pytest.warns(EnvFileWarning, match="chmod 600"):  # said once, then fixed by the save
+        text = set_attendee("  Zoë Martin ")
     assert "your ids start with 'zoe_martin_'" in text and "'zoe_martin_tutorial_agent'" in text
     assert env_file.stat().st_mode & 0o777 == 0o600
     settings = load_settings()
