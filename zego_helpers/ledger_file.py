@@ -28,13 +28,13 @@ import os
 import re
 import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .atomic_file import leftover_temporary_files, replace_file
 
 #: A line longer than this is not an entry (one is about 500 bytes): it is skipped
 #: without reading it into memory whole.
@@ -165,41 +165,14 @@ def _read_legacy(raw: bytes) -> ReadResult:
 
 
 def write_lines(path: Path, objects: Iterable[dict[str, Any]]) -> None:
-    """Replace ``path`` with one JSON line per object: a temporary file, flushed, then renamed."""
+    """Replace ``path`` with one JSON line per object, all at once (:mod:`..atomic_file`)."""
     payload = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects).encode("utf-8")
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:  # also Ctrl-C: never leave the temporary file behind
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (a power cut right after it keeps the new file)."""
-    if os.name != "posix":
-        return
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    replace_file(path, payload)
 
 
 def temp_files(path: Path) -> list[Path]:
     """Temporary files of writers of ``path`` (a live writer holds the lock while it has one)."""
-    return sorted(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
+    return leftover_temporary_files(path)
 
 
 def set_aside(path: Path) -> Path:

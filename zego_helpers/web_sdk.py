@@ -34,12 +34,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .atomic_file import replace_file
 from .errors import ZegoError
 
 #: The npm package of ZEGO's Express Web SDK.
@@ -198,9 +198,9 @@ def install_sdk(
         size=facts.size,
         installed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    _write_atomically(module, data)
+    replace_file(module, data)
     record = json.dumps(asdict(installed), indent=2, ensure_ascii=False) + "\n"
-    _write_atomically(folder / INFO_NAME, record.encode("utf-8"))
+    replace_file(folder / INFO_NAME, record.encode("utf-8"))
     for older in folder.glob(f"{MODULE_PREFIX}*.mjs"):
         if older != module:
             older.unlink(missing_ok=True)
@@ -244,16 +244,3 @@ def read_installed_sdk(kit_home: Path) -> tuple[InstalledSdk, bytes]:
             "run `zego-kit web-sdk bundle` (or `install FILE`) again"
         )
     return installed, data
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -53,6 +53,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..atomic_file import replace_file
 from . import recovery
 from .envelope import SandboxError
 from .sealing import Sealer
@@ -369,7 +370,7 @@ class StateStore:
         changed = self._append_new_events()
         text = self._state_text()
         if text != self._saved_text:
-            _replace(self.path, text)
+            replace_file(self.path, text.encode("utf-8"), durable=False)
             self._saved_text = text
             changed = True
         if changed:
@@ -423,7 +424,7 @@ class StateStore:
             self._epoch = secrets.token_hex(4)
             self._rewrite_events = False
             payload = _json_lines(self.state.events)
-            _replace(self._events_path, payload.decode("utf-8"))
+            replace_file(self._events_path, payload, durable=False)
             self._events_offset, self._events_lines = len(payload), len(self.state.events)
             return True
         payload = _json_lines(new)
@@ -457,12 +458,3 @@ def _entry_parts(entry: Any, data: dict[str, Any]) -> tuple[str, dict[str, Any]]
 def _json_lines(records: list[dict[str, Any]]) -> bytes:
     lines = (json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records)
     return "".join(line + "\n" for line in lines).encode("utf-8")
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write ``path`` atomically (temporary file + rename), readable by its owner only."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)

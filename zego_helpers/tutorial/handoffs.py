@@ -30,14 +30,13 @@ never pick up each other's instance.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..agent_defaults import default_agent_config
+from ..atomic_file import replace_file
 from ..client import AIAgentClient
 from ..connect import signing_credentials
 from ..errors import NotFoundError, ValidationError
@@ -163,16 +162,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     ensure_kit_home(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".handoff-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"version": 1, **data}, handle, indent=1, ensure_ascii=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps({"version": 1, **data}, indent=1, ensure_ascii=False)
+    replace_file(path, text.encode("utf-8"))
 
 
 def _check_role(role: str) -> Role:

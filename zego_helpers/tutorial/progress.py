@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 import weakref
@@ -34,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic_file import replace_file
 from ..ids import namespace_prefix
 from ..kit_home import ensure_kit_home
 from ..settings import Settings, load_settings
@@ -126,14 +125,8 @@ class ProgressTracker:
         data["version"] = 1
         data["attendee"] = self.attendee
         ensure_kit_home(self.path.parent)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".progress-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = json.dumps(data, indent=1, ensure_ascii=False)
+        replace_file(self.path, text.encode("utf-8"), durable=False)  # a checklist, cheap to redo
 
     # --- steps ---------------------------------------------------------------------------------
 
