@@ -31,7 +31,38 @@ if TYPE_CHECKING:
 K = TypeVar("K")
 
 
-class LiveInstances(MutableMapping[str, "Instance"]):
+V = TypeVar("V")
+
+
+class _ById(MutableMapping[str, V]):
+    """The read side of a dict kept in ``self._by_id``: membership, length, iteration, views.
+
+    Iterating and the views hand out the stored objects without marking anything
+    (see :class:`LiveInstances` for why that matters).
+    """
+
+    _by_id: dict[str, V]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_id
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def keys(self) -> KeysView[str]:
+        return self._by_id.keys()
+
+    def values(self) -> ValuesView[V]:
+        return self._by_id.values()
+
+    def items(self) -> ItemsView[str, V]:
+        return self._by_id.items()
+
+
+class LiveInstances(_ById["Instance"]):
     """The live instances by AgentInstanceId, with the indexes requests need.
 
     **Touched instances.** Whoever looks an instance up (by id, or through an
@@ -89,24 +120,6 @@ class LiveInstances(MutableMapping[str, "Instance"]):
         del self._created[instance_id]
         self._unindex(instance)
         self._touched.discard(instance_id)
-
-    def __contains__(self, instance_id: object) -> bool:
-        return instance_id in self._by_id
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._by_id)
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def keys(self) -> KeysView[str]:
-        return self._by_id.keys()
-
-    def values(self) -> ValuesView[Instance]:
-        return self._by_id.values()
-
-    def items(self) -> ItemsView[str, Instance]:
-        return self._by_id.items()
 
     def __repr__(self) -> str:
         return f"LiveInstances({len(self)} instances)"
@@ -172,7 +185,7 @@ def _unfile(index: dict[K, dict[str, Instance]], key: K, instance: Instance) -> 
         del index[key]
 
 
-class AgentDirectory(MutableMapping[str, "Agent"]):
+class AgentDirectory(_ById["Agent"]):
     """The registered agents by AgentId, with the ids also kept in order (for ListAgents)."""
 
     def __init__(self, agents: Iterable[Agent] = ()) -> None:
@@ -197,24 +210,6 @@ class AgentDirectory(MutableMapping[str, "Agent"]):
     def __delitem__(self, agent_id: str) -> None:
         del self._by_id[agent_id]
         del self._ordered[bisect.bisect_left(self._ordered, agent_id)]
-
-    def __contains__(self, agent_id: object) -> bool:
-        return agent_id in self._by_id
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._by_id)
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def keys(self) -> KeysView[str]:
-        return self._by_id.keys()
-
-    def values(self) -> ValuesView[Agent]:
-        return self._by_id.values()
-
-    def items(self) -> ItemsView[str, Agent]:
-        return self._by_id.items()
 
     def __repr__(self) -> str:
         return f"AgentDirectory({len(self)} agents)"
