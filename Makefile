@@ -36,7 +36,7 @@ COMPILED  := $(CATALOGUE:.po=.mo)
 # The template `make i18n` extracts from the code (not committed: the catalogue is the record).
 TEMPLATE  := $(VENV)/$(DOMAIN).pot
 
-.PHONY: lab test venv lint bench browser node node-deps clean doctor sandbox cleanup i18n
+.PHONY: lab test venv lint bench browser node node-deps hub-deps clean doctor sandbox cleanup i18n
 
 venv: $(STAMP) $(LAB_OVERRIDES) $(LAB_SERVER_CONFIG) $(COMPILED)
 
@@ -91,7 +91,7 @@ cleanup: venv
 sandbox: venv
 	$(KIT) sandbox $(SANDBOX_ARGS) $(ARGS)
 
-test: venv browser node-deps
+test: venv browser node-deps hub-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
@@ -121,7 +121,17 @@ $(SDK_TEST_STAMP): $(SDK_TEST_DIR)/package.json $(SDK_TEST_DIR)/package-lock.jso
 	@command -v npm >/dev/null 2>&1 || { echo "NOTE: no npm, so no real-SDK tests (they skip, or fail with ZEGO_REQUIRE_BROWSER=1)"; exit 0; } ; \
 	  cd $(SDK_TEST_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(abspath $@)
 
-# Node.js and npm from Debian's packages (Node 18+ is needed), as for Chromium above.
+# configurable-http-proxy (npm, version pinned in the lockfile): the proxy JupyterHub starts
+# in the workshop-room test on a real local hub (tests/hub/). It needs Node.js 20+.
+HUB_TEST_DIR   := tests/hub
+HUB_TEST_STAMP := $(HUB_TEST_DIR)/node_modules/.zego-kit-installed
+hub-deps: $(HUB_TEST_STAMP)
+
+$(HUB_TEST_STAMP): $(HUB_TEST_DIR)/package.json $(HUB_TEST_DIR)/package-lock.json | node
+	@command -v npm >/dev/null 2>&1 || { echo "NOTE: no npm, so no configurable-http-proxy: the JupyterHub test will fail (install Node.js 20+ and npm)"; exit 0; } ; \
+	  cd $(HUB_TEST_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $(abspath $@)
+
+# Node.js and npm from Debian's packages (Node 20+ for the hub test's proxy), as for Chromium above.
 node:
 	@command -v npm >/dev/null 2>&1 || \
 	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
@@ -129,4 +139,4 @@ node:
 	  echo "NOTE: npm is not installed; the real-SDK browser tests will skip. Install it with: sudo apt-get install nodejs npm"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache $(SDK_TEST_DIR)/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(SDK_TEST_DIR)/node_modules $(HUB_TEST_DIR)/node_modules

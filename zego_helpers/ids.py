@@ -179,6 +179,30 @@ def instance_owner(room_id: str = "", user_id: str = "", agent_user_id: str = ""
     return None
 
 
+def agent_owner(agent_id: str, base: str = DEFAULT_AGENT_BASE) -> str | None:
+    """The namespace in front of an AgentId made by ``make_agent_id(prefix, base)``; else ``None``.
+
+    ``make_agent_id`` puts the attendee's prefix before ``base`` (``tutorial_agent``
+    by default), so the prefix can be read back, as long as it is one
+    :func:`namespace_prefix` could have made::
+
+        >>> agent_owner("zoe_tutorial_agent")
+        'zoe'
+        >>> agent_owner("tutorial_agent")
+        ''
+        >>> agent_owner("my_bot") is None
+        True
+    """
+    if not isinstance(agent_id, str):
+        return None
+    if agent_id == base:
+        return ""
+    owner, sep, rest = agent_id.rpartition(f"_{base}")
+    if not sep or rest or not owner or namespace_prefix(owner) != owner:
+        return None
+    return owner
+
+
 def belongs_to(
     namespace: str, room_id: str = "", user_id: str = "", agent_user_id: str = ""
 ) -> bool:

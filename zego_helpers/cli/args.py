@@ -1,4 +1,4 @@
-"""Argument types shared by the commands: a port, an AppID, a ServerSecret.
+"""Argument types shared by the commands: a port, a count, an AppID, a ServerSecret.
 
 Each is an ``argparse`` ``type=`` function. It refuses an impossible value
 before anything starts, with a message naming what is wrong and the fix;
@@ -27,6 +27,15 @@ def port(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"{text[:20]!r} is not a port: use a number from 1 to {MAX_PORT}, or 0 for any "
             "free port"
+        )
+    return int(text)
+
+
+def count(text: str) -> int:
+    """A whole number from 0 up (a limit; 0 often means "off"), in ASCII digits."""
+    if re.fullmatch(r"[0-9]{1,9}", text.strip(), re.ASCII) is None:
+        raise argparse.ArgumentTypeError(
+            f"{text[:20]!r} is not a whole number: use digits 0-9, e.g. 100 (0 = off)"
         )
     return int(text)
 

@@ -7,6 +7,7 @@ Commands:
 * ``agents``   list registered agents (API keys masked)
 * ``cleanup``  delete instances left behind (ledger, or a whole sandbox)
 * ``sandbox``  run a standalone sandbox for a workshop room
+* ``room``     trainer: the room sandbox's attendees (status, cleanup, unregister)
 * ``callbacks`` run a callback receiver and print events
 * ``web-sdk``  bundle / install / show the Express Web SDK copy the call widget loads
 
@@ -31,6 +32,7 @@ _FEATURE_COMMANDS = (
     "zego_helpers.cli.callbacks",
     "zego_helpers.cli.preflight",
     "zego_helpers.cli.web_sdk",
+    "zego_helpers.cli.room",
 )
 
 

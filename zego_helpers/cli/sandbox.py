@@ -1,22 +1,39 @@
 """``.venv/bin/zego-kit sandbox``: a standalone sandbox for a workshop room.
 
-A trainer runs it on one laptop; every attendee points their kit at it::
+A trainer runs it on one machine (a laptop, or the JupyterHub server); every
+attendee points their kit at it::
 
-    .venv/bin/zego-kit sandbox --host 0.0.0.0 --port 8080
+    .venv/bin/zego-kit sandbox --host 0.0.0.0 --port 8123 --instance-limit 100 --rate-limit 0
 
 It prints the base URL, AppID and secret to use, as lines to paste into each
-attendee's ``.env``, then serves until Ctrl-C. The state stays in memory;
-attendees keep apart by using their own id prefixes.
+attendee's ``.env`` (``--write-env FILE`` also writes them to a file, such as
+a JupyterHub's room settings), the link to the trainer's live dashboard, then
+serves until Ctrl-C. The state stays in memory; attendees keep apart by using
+their own id prefixes.
+
+**The same room after a restart.** Everything attendees depend on (URL, AppID,
+secret, limits) and the dashboard's trainer token are kept in the room file
+(``<kit home>/room.json``; :mod:`zego_helpers.sandbox.room_file`). An option
+given wins and is remembered; an option left out comes from the file. So
+``zego-kit sandbox`` with no options restarts the same room, and
+``--new-room`` starts a different one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
+import tempfile
 import threading
+from dataclasses import replace
+from pathlib import Path
 
+from ..errors import ConfigError
 from ..sandbox.config import SandboxConfig, random_app_id, random_secret
-from ..sandbox.embedded import start_sandbox
+from ..sandbox.embedded import RunningSandbox, start_sandbox
+from ..sandbox.room import RoomTracker, new_trainer_token
+from ..sandbox.room_file import ROOM_FILE, Room, load_room, save_room
 from . import args as cli_args
 
 
@@ -25,71 +42,187 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sandbox",
         help="run a standalone sandbox (a local AI Agent API) for a workshop room",
-        description="Serve a local emulator of ZEGO's AI Agent API until Ctrl-C.",
+        description="Serve a local emulator of ZEGO's AI Agent API until Ctrl-C, with a live "
+        "dashboard for the trainer. Options given are remembered in the room file; options "
+        "left out come from it, so a restart serves the same room.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve the whole room")
+    parser.add_argument("--host", help="0.0.0.0 to serve the whole room (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=cli_args.port, default=0, help="0 (default) picks a free port"
+        "--port", type=cli_args.port, help="0 picks a free port (default; then remembered)"
     )
     parser.add_argument(
-        "--app-id", type=cli_args.app_id, help="AppID to accept (random if not given)"
+        "--app-id", type=cli_args.app_id, help="AppID to accept (random if never given)"
     )
     parser.add_argument(
         "--secret",
         type=cli_args.server_secret,
-        help="32-character ServerSecret to accept (random if not given)",
+        help="32-character ServerSecret to accept (random if never given)",
     )
     parser.add_argument(
-        "--instance-limit", type=int, default=10, help="live instances allowed (ZEGO: 10)"
+        "--instance-limit",
+        type=cli_args.count,
+        help="live instances allowed (default 10, as ZEGO)",
     )
     parser.add_argument(
         "--rate-limit",
-        type=int,
-        default=10,
-        help="requests per second per action, 0 = off (ZEGO: 10, shared by the whole AppID)",
+        type=cli_args.count,
+        help="requests per second per action, 0 = off (default 10, as ZEGO, for the whole AppID)",
     )
     parser.add_argument(
         "--idle-rule", action="store_true", help="destroy instances whose user left the room"
     )
     parser.add_argument("--callback-url", help="POST signed callbacks to this URL")
     parser.add_argument("--callback-secret", help="sign callbacks with this (default: secret)")
+    parser.add_argument(
+        "--room-file",
+        type=Path,
+        help=f"where the room is remembered (default: <kit home>/{ROOM_FILE})",
+    )
+    parser.add_argument(
+        "--new-room",
+        action="store_true",
+        help="forget the remembered room: new credentials and trainer token (attendees then "
+        "need the new settings)",
+    )
+    parser.add_argument(
+        "--write-env",
+        type=Path,
+        metavar="FILE",
+        help="also write the attendees' settings to FILE (mode 0600), e.g. a JupyterHub's "
+        "room settings file",
+    )
     parser.set_defaults(func=run)
+
+
+def room_file_path(given: Path | None) -> Path:
+    """The room file: ``--room-file``, else ``<kit home>/room.json``."""
+    if given is not None:
+        return given.expanduser()
+    from ..kit_home import ensure_kit_home
+    from ..settings import load_settings
+
+    return ensure_kit_home(load_settings().kit_home) / ROOM_FILE
+
+
+def decide_room(args: argparse.Namespace, remembered: Room | None) -> tuple[Room, list[str]]:
+    """The room to serve: the options given, over the remembered room; and what changed."""
+    base = None if args.new_room else remembered
+    if base is None:
+        base = Room(app_id=random_app_id(), server_secret=random_secret())
+    room = base.with_options(
+        app_id=args.app_id,
+        server_secret=args.secret,
+        host=args.host,
+        port=args.port,
+        instance_limit=args.instance_limit,
+    )
+    if args.rate_limit is not None:
+        room = replace(room, rate_limit=args.rate_limit or None)
+    if not room.trainer_token:
+        room = room.with_options(trainer_token=new_trainer_token())
+    changed = []
+    if remembered is not None:
+        if (room.app_id, room.server_secret) != (remembered.app_id, remembered.server_secret):
+            changed.append("AppID and secret")
+        if (room.host, room.port) != (remembered.host, remembered.port):
+            changed.append("address")
+        if room.trainer_token != remembered.trainer_token:
+            changed.append("trainer token")
+    return room, changed
 
 
 def run(args: argparse.Namespace) -> int:
     if (args.app_id is None) != (args.secret is None):
         print("error: give both --app-id and --secret, or neither (random ones are made up)")
         return 2
+    path = room_file_path(args.room_file)
+    remembered = load_room(path)
+    room, changed = decide_room(args, remembered)
     config = SandboxConfig(
-        app_id=args.app_id if args.app_id is not None else random_app_id(),
-        server_secret=args.secret or random_secret(),
-        host=args.host,
-        port=args.port,
-        instance_limit=args.instance_limit,
-        rate_limit_per_action=args.rate_limit or None,
+        app_id=room.app_id,
+        server_secret=room.server_secret,
+        host=room.host,
+        port=room.port,
+        instance_limit=room.instance_limit,
+        rate_limit_per_action=room.rate_limit,
         idle_rule=args.idle_rule,
         callback_url=args.callback_url,
         callback_secret=args.callback_secret,
         room=True,  # SandboxInfo tells attendees' kits that this is their room's sandbox
     )
-    sandbox = start_sandbox(config)
-    url = sandbox.base_url
-    if args.host in ("0.0.0.0", "::"):
-        url = f"http://{_lan_address()}:{sandbox.port}"
-    print(f"ZEGO AI Agent sandbox serving at {url}")
-    print("These are sandbox-only credentials: they do not work with ZEGO.")
-    print("Paste into each attendee's .env:\n")
-    print(f"ZEGO_API_BASE_URL={url}")
-    print(f"ZEGO_APP_ID={config.app_id}")
-    print(f"ZEGO_SERVER_SECRET={config.server_secret}\n")
-    try:  # a Ctrl-C right after the line below still stops the sandbox cleanly
+    sandbox = start_sandbox(config, RoomTracker(room.trainer_token, room.server_secret))
+    try:
+        room = room.with_options(port=sandbox.port)  # port 0: the one it got, from now on
+        if room != remembered:
+            save_room(path, room)
+        url = sandbox.base_url
+        if room.host in ("0.0.0.0", "::"):
+            url = f"http://{_lan_address()}:{sandbox.port}"
+        if args.write_env is not None:
+            write_attendee_env(args.write_env, url, room)
+        _print_banner(sandbox, room, url, path, remembered, changed, args.write_env)
         print("Press Ctrl-C to stop.", flush=True)
         threading.Event().wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a Ctrl-C right after the line above still stops it cleanly
         print("\nStopping the sandbox.")
     finally:
         sandbox.stop()
     return 0
+
+
+def attendee_settings(url: str, room: Room) -> dict[str, str]:
+    """What each attendee's kit needs to use the room sandbox."""
+    return {
+        "ZEGO_API_BASE_URL": url,
+        "ZEGO_APP_ID": str(room.app_id),
+        "ZEGO_SERVER_SECRET": room.server_secret,
+    }
+
+
+def write_attendee_env(path: Path, url: str, room: Room) -> None:
+    """Write the attendees' settings as KEY=VALUE lines to ``path`` (0600, atomically)."""
+    path = path.expanduser()
+    text = "# The room sandbox's settings for every attendee (written by zego-kit sandbox)\n"
+    text += "".join(f"{key}={value}\n" for key, value in attendee_settings(url, room).items())
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp made it 0600
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise ConfigError(
+            "--write-env",
+            f"cannot write {path} ({error.strerror or type(error).__name__})",
+            "give a file in a folder that exists and that you may write to",
+        ) from None
+
+
+def _print_banner(
+    sandbox: RunningSandbox,
+    room: Room,
+    url: str,
+    path: Path,
+    remembered: Room | None,
+    changed: list[str],
+    env_file: Path | None,
+) -> None:
+    print(f"ZEGO AI Agent room sandbox serving at {url}")
+    if remembered is None:
+        print(f"New room, remembered in {path}: a restart with no options serves the same room.")
+    elif changed:
+        print(f"Room file {path} updated. CHANGED: {', '.join(changed)}: attendees need the new")
+        print("settings below (a restart with no options keeps these).")
+    else:
+        print(f"Same room as before (from {path}): attendees keep their settings.")
+    print("These are sandbox-only credentials: they do not work with ZEGO.")
+    print("Paste into each attendee's .env:\n")
+    for key, value in attendee_settings(url, room).items():
+        print(f"{key}={value}")
+    if env_file is not None:
+        print(f"\n(also written to {env_file})")
+    print()
+    print(f"Trainer dashboard (keep this link to yourself): {url}/room/#token={room.trainer_token}")
+    print("Trainer commands: zego-kit room status | room cleanup | room unregister")
 
 
 def _lan_address() -> str:

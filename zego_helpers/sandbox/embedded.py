@@ -35,6 +35,7 @@ from tornado.netutil import bind_sockets
 from ..errors import ConfigError
 from ..kit_home import ensure_kit_home
 from .config import MAX_APP_ID, SandboxConfig, random_app_id, random_secret
+from .room import RoomTracker
 from .server import MAX_BODY_BYTES, SandboxServer
 
 CREDENTIALS_FILE = "sandbox-credentials.json"
@@ -112,8 +113,12 @@ class RunningSandbox:
         return f"RunningSandbox(base_url={self.base_url!r}, app_id={self.app_id}, {state})"
 
 
-def start_sandbox(config: SandboxConfig) -> RunningSandbox:
-    """Start a sandbox in a daemon thread and return once it accepts requests."""
+def start_sandbox(config: SandboxConfig, room: RoomTracker | None = None) -> RunningSandbox:
+    """Start a sandbox in a daemon thread and return once it accepts requests.
+
+    With a ``room`` tracker it is a workshop's room sandbox: it follows each
+    attendee and serves the trainer's dashboard (:mod:`.room`, :mod:`.dashboard`).
+    """
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     try:
         sockets = bind_sockets(config.port, config.host, family=family)
@@ -132,7 +137,7 @@ def start_sandbox(config: SandboxConfig) -> RunningSandbox:
         asyncio.set_event_loop(loop)
 
         async def setup() -> None:
-            server = SandboxServer(config)
+            server = SandboxServer(config, room)
             # max_body_size bounds what Tornado buffers for any path; the API endpoint
             # checks the same limit itself, to answer with a clear message.
             http_server = HTTPServer(server.application(), max_body_size=MAX_BODY_BYTES)

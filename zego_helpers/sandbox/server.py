@@ -51,6 +51,7 @@ from .config import SandboxConfig
 from .envelope import SUCCESS_MESSAGE, SandboxError, envelope, new_numeric_id
 from .gateway import RateLimiter, ReplayGuard, authenticate, decode_query
 from .responder import BuiltinResponder, answer_turn
+from .room import RoomTracker
 from .state import LLMJob, SandboxState
 from .store import StateStore
 from .strict_json import StrictJSONError, loads_strict
@@ -88,8 +89,10 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 class SandboxServer:
     """Gateway, actions, state and background work of one sandbox (no sockets: see embedded)."""
 
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, room: RoomTracker | None = None) -> None:
         self.config = config
+        #: A room sandbox's view of its attendees, and its trainer dashboard (see .room).
+        self.room = room
         self.store = StateStore(
             config.state_path,
             lambda: SandboxState(config.app_id, config.runtime_settings()),
@@ -129,8 +132,13 @@ class SandboxServer:
         self.store.close()
 
     def application(self) -> Application:
+        routes: list[Any] = [(r"/", ApiHandler, {"server": self})]
+        if self.room is not None:
+            from .dashboard import dashboard_routes
+
+            routes += dashboard_routes(self)
         return Application(
-            [(r"/", ApiHandler, {"server": self})],
+            routes,
             default_handler_class=NotFoundHandler,
             log_function=_log_request,
         )
@@ -143,6 +151,8 @@ class SandboxServer:
         """Answer one request (its raw query arguments and body): (HTTP status, envelope)."""
         request_id = new_numeric_id()
         query: dict[str, str] = {}
+        action: str | None = None
+        body: dict[str, Any] | None = None
         try:
             query = decode_query(arguments)
             action = authenticate(
@@ -160,8 +170,12 @@ class SandboxServer:
             data = self._transact(lambda state: self._run(state, action, body, jobs))
             for job in jobs:
                 self._spawn(self._answer(job))
+            if self.room is not None:
+                self.room.observe_request(action, body, data, None, time.time())
             return 200, envelope(0, SUCCESS_MESSAGE, request_id, data)
         except SandboxError as error:
+            if self.room is not None:
+                self.room.observe_request(action, body, None, error, time.time())
             return error.http_status, envelope(error.code, error.message, request_id)
         except Exception:  # a sandbox bug: answer like ZEGO's "system error", keep the trace
             log.exception("sandbox error while handling %s", query.get("Action", "?")[:64])
@@ -262,6 +276,8 @@ class SandboxServer:
                     records = state.events_since(mark)
         finally:
             self._send_callbacks(records)
+            if self.room is not None and records:
+                self.room.observe_events(records, time.time())
 
     def _send_callbacks(self, records: list[dict[str, Any]]) -> None:
         settings = self.store.state.settings
