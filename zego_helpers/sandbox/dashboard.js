@@ -175,9 +175,8 @@
       `; ${plural(room.UnattributedInstances.length, "instance")} and ` +
       `${plural(room.UnattributedAgents.length, "agent")} with hand-picked ids.`;
 
-    $("log").replaceChildren(
-      ...snapshot.TrainerLog.map((line) => el("li", "", `${clock(line.At)} ${line.Text}`)),
-    );
+    const log = snapshot.TrainerLog.map((line) => el("li", "", `${clock(line.At)} ${line.Text}`));
+    $("log").replaceChildren(...(log.length ? log : [el("li", "none", "no clean-up yet")]));
     $("token-form").hidden = true;
     $("room").hidden = false;
     setConnection("live", `live, updated ${clock(snapshot.Now)}`);

@@ -3,16 +3,16 @@
 A room sandbox started with a trainer token (``zego-kit sandbox`` always has one,
 kept in the room file) serves, beside the AI Agent API at ``/``:
 
-======================================  =============================================
-``GET /room/``                          the page (plain HTML, no data in it)
-``GET /room/dashboard.js``, ``.css``    its script and style
-``GET /room/api/status?after=N``        the room's snapshot (:meth:`RoomTracker.snapshot
-                                        <zego_helpers.sandbox.room.RoomTracker.snapshot>`)
-                                        as JSON; waits up to ``wait`` seconds (default
-                                        25) while its ``Version`` is still ``N``
-``POST /room/api/cleanup``              delete instances and/or unregister agents of one
-                                        attendee or of everybody
-======================================  =============================================
+===================================  ================================================
+``GET /room/``                       the page (plain HTML, no data in it)
+``GET /room/dashboard.js``           its script (and ``.css``, ``.svg``: style, icon)
+``GET /room/api/status?after=N``     the room's snapshot (:meth:`RoomTracker.snapshot
+                                     <zego_helpers.sandbox.room.RoomTracker.snapshot>`)
+                                     as JSON; waits up to ``wait`` seconds (default
+                                     25) while its ``Version`` is still ``N``
+``POST /room/api/cleanup``           delete instances and/or unregister agents of one
+                                     attendee or of everybody
+===================================  ================================================
 
 The two ``/room/api/`` endpoints need the header ``Authorization: Bearer
 <trainer token>``; anything else gets HTTP 401 and says where the token is.
@@ -61,6 +61,7 @@ POLL_SECONDS = 0.5
 _ASSETS = {
     "dashboard.js": "application/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
+    "dashboard.svg": "image/svg+xml",
 }
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
