@@ -1,0 +1,174 @@
+"""Load generator for :mod:`tests.benchmarks.bench_room_attendees`: attendees as their kits are.
+
+Run as its own process (so that it never shares a GIL with the server it measures)::
+
+    python -m tests.benchmarks.room_attendees_load   # one job (JSON) on stdin
+
+The job names the server (host, port, AppID, secret), the attendees this process plays
+and a tag that keeps each trial's names apart. The process opens one keep-alive
+connection per attendee, prints ``ready``, waits for ``go``, runs every attendee at once
+and prints its results as one JSON line.
+
+Each attendee runs the quick start as the notebooks do, with the ids the kit makes for
+their name (:func:`~zego_helpers.ids.make_call_ids`: the room sandbox tells attendees apart
+by them), each request freshly signed: RegisterAgent (their name as ``Name``) ->
+CreateAgentInstance -> 3 x SendAgentInstanceLLM -> SendAgentInstanceTTS ->
+QueryAgentInstanceStatus -> GetAgentInstanceMsgList -> DeleteAgentInstance ->
+UnregisterAgent (:data:`REQUESTS_PER_FLOW` requests).
+
+HTTP/1.1 is spoken by hand over asyncio streams: tens of microseconds per request, so
+the server is what is measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+import sys
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from zego_helpers.ids import make_agent_id, make_call_ids
+
+LLM_TURNS = 3
+TRIAL_LLM = {
+    "Url": "https://ark.cn-beijing.volces.com/api/v3/chat/completions",
+    "ApiKey": "zego_test",
+    "Model": "doubao-1-5-lite-32k-250115",
+    "SystemPrompt": "You are Nova, a workshop assistant.",
+}
+TRIAL_TTS = {"Vendor": "ByteDanceV3", "Params": {"app": {"appid": "zego_test", "token": "x"}}}
+REQUESTS_PER_FLOW = 2 + LLM_TURNS + 5
+
+
+def attendee_name(tag: str, index: int) -> str:
+    """The display name of one simulated attendee (its id prefix is made from it)."""
+    return f"{tag} attendee {index}"
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection that POSTs signed requests."""
+
+    def __init__(self, host: str, port: int, app_id: int, secret: str) -> None:
+        self.host, self.port, self.app_id, self.secret = host, port, app_id, secret
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    async def post(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One signed request; the answer's JSON (``{}`` for an empty body)."""
+        assert self.reader is not None and self.writer is not None
+        nonce, timestamp = secrets.token_hex(8), int(time.time())
+        signature = hashlib.md5(
+            f"{self.app_id}{nonce}{self.secret}{timestamp}".encode()
+        ).hexdigest()
+        query = urlencode(
+            {
+                "Action": action,
+                "AppId": self.app_id,
+                "SignatureNonce": nonce,
+                "Timestamp": timestamp,
+                "Signature": signature,
+                "SignatureVersion": "2.0",
+            }
+        )
+        payload = json.dumps(body).encode()
+        head = (
+            f"POST /?{query} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + payload)
+        header = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(header[9:12])
+        length = 0
+        for line in header.split(b"\r\n")[1:]:
+            name, _sep, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        answer = json.loads(await self.reader.readexactly(length)) if length else {}
+        if status != 200:
+            raise RuntimeError(f"{action}: HTTP {status} {answer}")
+        return answer
+
+
+async def attendee_flow(
+    connection: Connection, name: str, check: bool, latencies: list[float]
+) -> None:
+    """One attendee's quick start; ``check``: every answer must have Code 0."""
+
+    async def send(action: str, body: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        answer = await connection.post(action, body)
+        latencies.append(time.perf_counter() - started)
+        if check and answer.get("Code") != 0:
+            raise RuntimeError(f"{action}: {answer.get('Code')} {answer.get('Message')}")
+        return answer.get("Data") or {}
+
+    agent_id, ids = make_agent_id(name), make_call_ids(name)
+    rtc = {
+        "RoomId": ids.room_id,
+        "AgentStreamId": ids.agent_stream_id,
+        "AgentUserId": ids.agent_user_id,
+        "UserStreamId": ids.user_stream_id,
+    }
+    register = {"AgentId": agent_id, "Name": name, "LLM": TRIAL_LLM, "TTS": TRIAL_TTS}
+    await send("RegisterAgent", register)
+    history = {"SyncMode": 1, "Messages": [], "WindowSize": 10}
+    created = await send(
+        "CreateAgentInstance",
+        {"AgentId": agent_id, "UserId": ids.user_id, "RTC": rtc, "MessageHistory": history},
+    )
+    instance = {"AgentInstanceId": created.get("AgentInstanceId", "0")}
+    for turn in range(LLM_TURNS):
+        await send("SendAgentInstanceLLM", {**instance, "Text": f"Question {turn}"})
+    await send("SendAgentInstanceTTS", {**instance, "Text": "Welcome to the workshop!"})
+    await send("QueryAgentInstanceStatus", instance)
+    await send("GetAgentInstanceMsgList", instance)
+    await send("DeleteAgentInstance", instance)
+    await send("UnregisterAgent", {"AgentId": agent_id})
+
+
+async def run(job: dict[str, Any]) -> dict[str, Any]:
+    connections = [
+        Connection(job["host"], job["port"], job["app_id"], job["secret"]) for _ in job["attendees"]
+    ]
+    for connection in connections:  # one by one: the listen backlog never overflows
+        await connection.open()
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    async def attendee(index: int, connection: Connection) -> None:
+        try:
+            name = attendee_name(job["tag"], index)
+            await attendee_flow(connection, name, job["check"], latencies)
+        except Exception as error:  # every failure is counted and reported
+            errors.append(f"attendee {index}: {type(error).__name__}: {error}")
+
+    started = time.monotonic()
+    await asyncio.gather(
+        *(attendee(i, c) for i, c in zip(job["attendees"], connections, strict=True))
+    )
+    finished = time.monotonic()
+    for connection in connections:
+        connection.close()
+    return {"latencies": latencies, "errors": errors, "started": started, "finished": finished}
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.readline())
+    print(json.dumps(asyncio.run(run(job))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
