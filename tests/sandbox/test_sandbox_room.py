@@ -393,3 +393,14 @@ def test_the_tracker_keeps_at_most_max_attendees(monkeypatch):
 def test_a_trainer_token_must_be_long_enough():
     with pytest.raises(ValueError, match="at least 16"):
         RoomTracker("short")
+
+
+def test_a_tracker_that_fails_never_fails_the_request_it_watches(room, api, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the tracker")
+
+    monkeypatch.setattr(room.tracker, "_observe", broken)
+    monkeypatch.setattr(room.tracker, "_observe_event", broken)
+    instance = quick_start(api, "Zoe", delete=False)
+    assert api.status(instance) in ("IDLE", "SPEAKING", "THINKING", "LISTENING")
+    assert "room tracker: could not record" in caplog.text

@@ -280,3 +280,14 @@ def test_cleanup_needs_an_attendee_or_all(capsys):
     assert exit_info.value.code == 2
     assert "--attendee" in capsys.readouterr().err
     assert os.environ.get("ZEGO_ROOM_TOKEN") is None
+
+
+def test_a_trainer_token_from_the_environment_is_the_dashboards(monkeypatch):
+    chosen = "token-from-a-kubernetes-secret-0123"
+    monkeypatch.setenv("ZEGO_ROOM_TOKEN", chosen)
+    with sandbox() as served:
+        assert served.token == chosen
+    monkeypatch.setenv("ZEGO_ROOM_TOKEN", "short")
+    result = run_kit("sandbox")
+    assert result.returncode == 2
+    assert "ZEGO_ROOM_TOKEN: is 5 characters" in result.stderr and "Traceback" not in result.stderr

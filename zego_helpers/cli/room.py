@@ -29,8 +29,8 @@ from typing import Any
 
 from ..errors import ConfigError, ZegoError
 from ..ids import namespace_prefix
+from ..sandbox.room_file import TOKEN_VARIABLE
 
-TOKEN_VARIABLE = "ZEGO_ROOM_TOKEN"
 TIMEOUT_SECONDS = 15.0
 
 

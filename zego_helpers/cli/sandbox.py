@@ -16,7 +16,8 @@ secret, limits) and the dashboard's trainer token are kept in the room file
 (``<kit home>/room.json``; :mod:`zego_helpers.sandbox.room_file`). An option
 given wins and is remembered; an option left out comes from the file. So
 ``zego-kit sandbox`` with no options restarts the same room, and
-``--new-room`` starts a different one.
+``--new-room`` starts a different one. ``ZEGO_ROOM_TOKEN``, when set, is the
+dashboard's trainer token (a deployment keeps it in a secret, see deploy/).
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ from ..errors import ConfigError
 from ..sandbox.config import SandboxConfig, random_app_id, random_secret
 from ..sandbox.embedded import RunningSandbox, start_sandbox
 from ..sandbox.room import RoomTracker, new_trainer_token
-from ..sandbox.room_file import ROOM_FILE, Room, load_room, save_room
+from ..sandbox.room_file import (
+    MIN_TOKEN_CHARS,
+    ROOM_FILE,
+    TOKEN_VARIABLE,
+    Room,
+    load_room,
+    save_room,
+)
 from . import args as cli_args
 
 
@@ -118,6 +126,15 @@ def decide_room(args: argparse.Namespace, remembered: Room | None) -> tuple[Room
     )
     if args.rate_limit is not None:
         room = replace(room, rate_limit=args.rate_limit or None)
+    chosen = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if chosen:
+        if len(chosen) < MIN_TOKEN_CHARS:
+            raise ConfigError(
+                TOKEN_VARIABLE,
+                f"is {len(chosen)} characters; a trainer token needs at least {MIN_TOKEN_CHARS}",
+                "set a longer one: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            )
+        room = room.with_options(trainer_token=chosen)
     if not room.trainer_token:
         room = room.with_options(trainer_token=new_trainer_token())
     changed = []

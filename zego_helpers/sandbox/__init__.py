@@ -30,8 +30,10 @@ the file), ``strict_json`` (JSON a hostile peer may have written),
 ``responder`` (LLM calls and the built-in responder), ``llm_contract`` (the
 stream format ZEGO requires of a custom LLM), ``meta_info`` and ``user_audio``
 (the AgentInstanceMetaInfo and UserAudioData events), ``callbacks`` (signed
-callback delivery), ``server`` (the Tornado endpoint) and ``embedded``
-(running it in a thread).
+callback delivery), ``server`` (the Tornado endpoint), ``embedded``
+(running it in a thread), and for a workshop's room sandbox ``room`` (who is
+doing what), ``dashboard`` (the trainer's page) and ``room_file`` (the same
+room after a restart).
 """
 
 from .config import SandboxConfig

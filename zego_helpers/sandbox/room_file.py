@@ -13,9 +13,10 @@ The rule: **an option given on the command line wins and is remembered; an
 option left out comes from the file**. So the first start says what the room
 is (``--host 0.0.0.0 --port 8123 --app-id ... --secret ...``, or random
 credentials), and ``zego-kit sandbox`` with no options restarts the same room.
-The trainer token is made up on the first start and kept. The port actually
-bound is remembered too, so even ``--port 0`` (any free port) stays the same
-port after a restart.
+The trainer token is made up on the first start and kept (``ZEGO_ROOM_TOKEN`` in
+the environment, when set, is the token instead: a deployment keeps it in a secret).
+The port actually bound is remembered too, so even ``--port 0`` (any free port)
+stays the same port after a restart.
 
 A damaged file is never replaced silently (that would change the room's
 credentials behind the trainer's back): it is an error naming the file and the
@@ -37,6 +38,10 @@ from ..constants import MAX_APP_ID, SERVER_SECRET_LENGTH
 from ..errors import ConfigError
 
 ROOM_FILE = "room.json"
+#: A trainer token chosen outside the room file (a Kubernetes Secret): ``zego-kit sandbox``
+#: serves with it, and ``zego-kit room --url`` sends it.
+TOKEN_VARIABLE = "ZEGO_ROOM_TOKEN"
+MIN_TOKEN_CHARS = 16
 FORMAT = 1
 MAX_INSTANCE_LIMIT = 100_000
 _FIX = (
@@ -101,7 +106,7 @@ def load_room(path: Path) -> Room | None:
             if data.get("RateLimit") is None
             else _number(path, data, "RateLimit", 1, MAX_INSTANCE_LIMIT)
         ),
-        trainer_token=_text(path, data, "TrainerToken", min_length=16),
+        trainer_token=_text(path, data, "TrainerToken", min_length=MIN_TOKEN_CHARS),
     )
 
 

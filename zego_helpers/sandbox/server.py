@@ -26,6 +26,11 @@ What happens to one request (:meth:`SandboxServer.handle`):
 6. **Afterwards**, without holding up the answer: LLM turns are answered
    (:mod:`.responder`) and callbacks delivered (:mod:`.callbacks`).
 
+7. **A room sandbox** (one started with a :class:`~.room.RoomTracker`, as
+   ``zego-kit sandbox`` does) shows each answered request and each new event to
+   its tracker, which never slows or fails the request, and serves the trainer's
+   dashboard beside the API (:mod:`.dashboard`).
+
 A periodic *sweep* (every ``sweep_interval`` seconds) applies time-based
 rules even when no request comes: a speech ending, the idle rule, a graceful
 shutdown completing, or another kernel's changes to a shared state file.
