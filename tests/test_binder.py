@@ -53,7 +53,7 @@ def copy_of_the_repository(target: Path) -> Path:
 
 
 def build_plan(repo: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The build pack repo2docker picks for ``repo`` (as ``Repo2Docker.build`` does) and its steps."""
+    """The build pack repo2docker picks for ``repo`` (as ``Repo2Docker.build`` does), its steps."""
     from repo2docker.app import Repo2Docker
 
     app = Repo2Docker()

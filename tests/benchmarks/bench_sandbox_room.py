@@ -88,6 +88,8 @@ class Server:
     def __init__(self, name: str, process: subprocess.Popen, port: int, app_id: int, secret: str):
         self.name, self.process, self.port = name, process, port
         self.app_id, self.secret = app_id, secret
+        #: The trainer token of a room sandbox's dashboard (``zego-kit sandbox`` prints it).
+        self.token = ""
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the process so far (``/proc/<pid>/stat``)."""
@@ -116,19 +118,27 @@ def start_sandbox(home: str) -> Server:
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     printed: dict[str, str] = {}
+    token = ""
     for line in process.stdout:
         name, _, value = line.strip().partition("=")
         printed[name] = value
+        if "#token=" in line:
+            token = line.strip().partition("#token=")[2]
         if line.startswith("Press Ctrl-C"):
             break
     port = int(printed["ZEGO_API_BASE_URL"].rpartition(":")[2])
-    return Server(
+    server = Server(
         "sandbox", process, port, int(printed["ZEGO_APP_ID"]), printed["ZEGO_SERVER_SECRET"]
     )
+    server.token = token
+    return server
 
 
-def measure(server: Server, attendees: int, tag: str) -> dict[str, Any]:
-    """All ``attendees`` at once against ``server``: latencies, errors, wall time, CPU."""
+def measure(server: Server, attendees: int, tag: str, flow: str = "quick_start") -> dict[str, Any]:
+    """All ``attendees`` at once against ``server``: latencies, errors, wall time, CPU.
+
+    ``flow``: ``"quick_start"``, or ``"kit"`` (attendees as their kits are: see room_load).
+    """
     repeats = max(1, math.ceil(MIN_REQUESTS / (attendees * REQUESTS_PER_FLOW)))
     generators = []
     for share in range(GENERATORS):
@@ -141,6 +151,7 @@ def measure(server: Server, attendees: int, tag: str) -> dict[str, Any]:
             "repeats": repeats,
             "check": server.name != "bare",
             "tag": f"{tag}g{share}_",
+            "flow": flow,
         }
         generator = subprocess.Popen(
             [sys.executable, "-m", "tests.benchmarks.room_load"],

@@ -14,6 +14,11 @@ One attendee runs the quick start, each request freshly signed (10 requests):
 RegisterAgent -> CreateAgentInstance -> 5 x SendAgentInstanceLLM ->
 GetAgentInstanceMsgList -> DeleteAgentInstance -> UnregisterAgent.
 
+With ``"flow": "kit"`` in the job, each attendee is what the room sandbox sees of
+a real attendee's kit (:func:`kit_attendee_flow`, also 10 requests): a name, the
+ids :mod:`zego_helpers.ids` makes for it, the agent registered under that name,
+and every quick-start step, TTS included.
+
 HTTP/1.1 is spoken by hand over asyncio streams: a generator costs a few tens
 of microseconds per request, so at 1000 attendees it is still the server that is
 measured, not the generator.
@@ -126,6 +131,47 @@ async def attendee_flow(connection: Connection, tag: str, check: bool, record: l
     await send("UnregisterAgent", {"AgentId": agent_id})
 
 
+async def kit_attendee_flow(
+    connection: Connection, name: str, check: bool, record: list[float]
+) -> None:
+    """Attendee ``name`` as their kit is (10 requests): the room sandbox follows them by the
+    ids the kit makes for the name; RegisterAgent (``Name``) -> CreateAgentInstance -> 3 x
+    SendAgentInstanceLLM -> SendAgentInstanceTTS -> QueryAgentInstanceStatus ->
+    GetAgentInstanceMsgList -> DeleteAgentInstance -> UnregisterAgent."""
+    from zego_helpers.ids import make_agent_id, make_call_ids
+
+    async def send(action: str, body: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        answer = await connection.post(action, body)
+        record.append(time.perf_counter() - started)
+        if check and answer.get("Code") != 0:
+            raise RuntimeError(f"{action}: {answer.get('Code')} {answer.get('Message')}")
+        return answer.get("Data") or {}
+
+    agent_id, ids = make_agent_id(name), make_call_ids(name)
+    rtc = {
+        "RoomId": ids.room_id,
+        "AgentStreamId": ids.agent_stream_id,
+        "AgentUserId": ids.agent_user_id,
+        "UserStreamId": ids.user_stream_id,
+    }
+    register = {"AgentId": agent_id, "Name": name, "LLM": TRIAL_LLM, "TTS": TRIAL_TTS}
+    await send("RegisterAgent", register)
+    history = {"SyncMode": 1, "Messages": [], "WindowSize": 10}
+    created = await send(
+        "CreateAgentInstance",
+        {"AgentId": agent_id, "UserId": ids.user_id, "RTC": rtc, "MessageHistory": history},
+    )
+    instance = {"AgentInstanceId": created.get("AgentInstanceId", "0")}
+    for turn in range(LLM_TURNS - 2):
+        await send("SendAgentInstanceLLM", {**instance, "Text": f"Question {turn}"})
+    await send("SendAgentInstanceTTS", {**instance, "Text": "Welcome to the workshop!"})
+    await send("QueryAgentInstanceStatus", instance)
+    await send("GetAgentInstanceMsgList", instance)
+    await send("DeleteAgentInstance", instance)
+    await send("UnregisterAgent", {"AgentId": agent_id})
+
+
 async def run(job: dict[str, Any]) -> dict[str, Any]:
     connections = [
         Connection(job["host"], job["port"], job["app_id"], job["secret"]) for _ in job["attendees"]
@@ -138,9 +184,16 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
 
+    kit = job.get("flow") == "kit"
+
     async def attendee(index: int, connection: Connection) -> None:
         try:
             for repeat in range(job["repeats"]):
+                if kit:  # a name that is its own id prefix (never shortened to a hash);
+                    # the same attendee on every repeat, as someone running the notebooks again
+                    name = f"{job['tag']}{index:x}"
+                    await kit_attendee_flow(connection, name, job["check"], latencies)
+                    continue
                 tag = f"{job['tag']}{index}r{repeat}{secrets.token_hex(2)}"  # <= 21 bytes
                 await attendee_flow(connection, tag, job["check"], latencies)
         except Exception as error:  # every failure is counted and reported

@@ -100,7 +100,9 @@ def test_the_dashboard_shows_each_attendee_live_and_cleans_up_one(browser, room)
 
         # live: another attendee's request shows up without a reload
         attendee(api, "Jonas", 3)
-        page.wait_for_selector(f'tr[data-namespace="{namespace_prefix("Jonas")}"]', timeout=TIMEOUT_MS)
+        page.wait_for_selector(
+            f'tr[data-namespace="{namespace_prefix("Jonas")}"]', timeout=TIMEOUT_MS
+        )
         expect(page.locator("#summary")).to_contain_text("5 attendees", timeout=TIMEOUT_MS)
         summary = page.locator("#summary").inner_text()
         assert "3 live instances" in summary and "0 id collisions" in summary
@@ -118,8 +120,10 @@ def test_the_dashboard_shows_each_attendee_live_and_cleans_up_one(browser, room)
             namespace_prefix(HOSTILE),
             namespace_prefix("Jonas"),
         }
-        assert page.locator("#log li").last.inner_text().endswith(
-            f"trainer: unregistered 1 agent of '{namespace_prefix('张伟')}'"
+        assert (
+            page.locator("#log li")
+            .last.inner_text()
+            .endswith(f"trainer: unregistered 1 agent of '{namespace_prefix('张伟')}'")
         )
         assert errors == []
     finally:

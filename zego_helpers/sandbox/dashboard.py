@@ -55,7 +55,9 @@ if TYPE_CHECKING:
 
 #: How long a status request may wait for a change, at most (seconds).
 MAX_WAIT_SECONDS = 25.0
-#: How often a waiting status request looks for a change: the dashboard's refresh rate.
+#: How often a waiting status request looks for a change, and the least time between two
+#: answers to a page that follows the room: at most two snapshots a second per page, however
+#: busy the room (a snapshot walks the whole room).
 POLL_SECONDS = 0.5
 
 _ASSETS = {
@@ -165,6 +167,8 @@ class StatusHandler(_TrainerHandler):
             return
         deadline = time.monotonic() + min(max(wait, 0.0), MAX_WAIT_SECONDS)
         connection = self.request.connection
+        if after >= 0 and wait > 0:  # a page following the room: not more often than this
+            await asyncio.sleep(min(POLL_SECONDS, deadline - time.monotonic()))
         while self.room.version == after and time.monotonic() < deadline:
             if getattr(getattr(connection, "stream", None), "closed", lambda: False)():
                 return  # the page went away: nobody to answer
