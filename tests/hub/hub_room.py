@@ -20,6 +20,7 @@ Each child gets SIGINT's default handler back (:mod:`tests.child_process`): unde
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import datetime
 import json
@@ -32,8 +33,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import nbformat
 import requests
@@ -47,6 +49,7 @@ HUB_DIR = Path(__file__).resolve().parent
 CHP = HUB_DIR / "node_modules" / "configurable-http-proxy" / "bin" / "configurable-http-proxy"
 MARKER = "ZEGO_HUB_TEST_RUN"
 MIN_NODE_MAJOR = 20
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -372,6 +375,16 @@ async def _collect(connection: Any, request: dict, where: str, timeout: float) -
         elif kind == "status" and content["execution_state"] == "idle":
             idle = True
     return texts
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to its end on a loop of its own, in a thread of its own.
+
+    Not ``asyncio.run`` here: another test's driver may hold this thread's event loop
+    (Playwright's sync API keeps one running for the whole session).
+    """
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def hub_env(run_id: str, home: Path) -> dict[str, str]:

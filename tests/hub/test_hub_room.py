@@ -42,6 +42,7 @@ from .hub_room import (
     kill_leftovers,
     missing_tools,
     processes_of_run,
+    run_async,
     run_notebook,
 )
 
@@ -96,7 +97,7 @@ def test_five_attendees_on_jupyterhub_one_room_sandbox_and_the_trainers_cleanup(
             return await asyncio.gather(*(attendee(name, notebooks) for name in ATTENDEES))
 
         mark = time.monotonic()
-        outputs = asyncio.run(everybody(NOTEBOOKS))
+        outputs = run_async(lambda: everybody(NOTEBOOKS))
         timings["notebooks 00-04, 5 attendees at once"] = time.monotonic() - mark
         for name, printed in zip(ATTENDEES, outputs, strict=True):
             text = "".join(printed)
@@ -115,7 +116,7 @@ def test_five_attendees_on_jupyterhub_one_room_sandbox_and_the_trainers_cleanup(
 
         # everyone starts another call and leaves it running (the end of the day)
         mark = time.monotonic()
-        asyncio.run(everybody(["02_create_instance.ipynb"]))
+        run_async(lambda: everybody(["02_create_instance.ipynb"]))
         timings["notebook 02 again, 5 at once"] = time.monotonic() - mark
         snapshot = room.status()
         live = [i["AgentInstanceId"] for row in snapshot["Attendees"] for i in row["Instances"]]
