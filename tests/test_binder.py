@@ -28,6 +28,10 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: repo2docker imports an old path of python-json-logger; not the kit's to fix.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:pythonjsonlogger.jsonlogger has been moved:DeprecationWarning"
+)
 SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
 #: The launch badge's link: the Binder service, a GitHub repository, a ref, the first notebook.
 BINDER_LINK = re.compile(

@@ -11,8 +11,9 @@ deployment's own TLJH snippet (``deploy/tljh/zego_room.py``) and the kit's ``sta
    does), for all five attendees at the same time, against the one room sandbox. Nobody
    typed a name or a secret: ZEGO_ATTENDEE is the hub user name, the settings come from
    the room file;
-4. the dashboard lists 5 attendees, 5 distinct prefixes, every quick-start step done, no
-   id collision; then each runs 02 again and leaves an instance running;
+4. the dashboard lists 5 attendees by the names they logged in with (the agent's ``Name``
+   notebook 01 registers), 5 distinct prefixes, every quick-start step done, no id
+   collision; then each runs 02 again and leaves an instance running;
 5. the trainer's ``zego-kit room cleanup --all`` and ``room unregister --all`` leave 0
    instances and 0 agents, whatever server created them;
 6. the hub and the sandbox stop, and no process of the run is left (each carries a marker).
@@ -110,8 +111,10 @@ def test_five_attendees_on_jupyterhub_one_room_sandbox_and_the_trainers_cleanup(
         assert len(prefixes) == 5 and set(rows) == prefixes
         assert snapshot["Room"]["Collisions"] == 0
         assert snapshot["Room"]["UnattributedErrors"] == 0, snapshot["Room"]
-        for prefix, row in rows.items():
-            assert set(row["Steps"]) == set(STEP_KEYS), (prefix, row["Steps"])
+        for name in ATTENDEES:  # by the name they logged in with, beside their id prefix
+            row = rows[namespace_prefix(name)]
+            assert row["Name"] == name, row
+            assert set(row["Steps"]) == set(STEP_KEYS), (name, row["Steps"])
             assert row["Instances"] == [] and len(row["Agents"]) == 1
 
         # everyone starts another call and leaves it running (the end of the day)
