@@ -291,3 +291,38 @@ def test_a_trainer_token_from_the_environment_is_the_dashboards(monkeypatch):
     result = run_kit("sandbox")
     assert result.returncode == 2
     assert "ZEGO_ROOM_TOKEN: is 5 characters" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_killed_sandbox_comes_back_as_the_same_room(isolated_kit):
+    """SIGKILL (a laptop that died): the room file was written whole, the room restarts as it was."""
+    process = subprocess.Popen(
+        kit_command("sandbox", "--rate-limit", "0"),
+        cwd=REPO_ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip()]
+        while not lines[-1].startswith("Press Ctrl-C"):
+            lines.append(process.stdout.readline().strip())
+        before = Served(lines)
+    finally:
+        process.kill()
+        process.wait()
+    with sandbox() as after:
+        assert after.settings == before.settings and after.token == before.token
+    assert not [p.name for p in isolated_kit.iterdir() if p.name.startswith(".room.json")]
+
+
+def test_a_second_sandbox_on_the_same_room_says_the_address_is_taken(isolated_kit):
+    with sandbox() as first:
+        saved = room_file(isolated_kit).read_text()
+        result = run_kit("sandbox")
+        assert result.returncode == 2
+        port = first.url.rpartition(":")[2]
+        assert f"127.0.0.1:{port}" in result.stderr and "choose another port" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert room_file(isolated_kit).read_text() == saved
