@@ -294,7 +294,7 @@ def test_a_trainer_token_from_the_environment_is_the_dashboards(monkeypatch):
 
 
 def test_a_killed_sandbox_comes_back_as_the_same_room(isolated_kit):
-    """SIGKILL (a laptop that died): the room file was written whole, the room restarts as it was."""
+    """SIGKILL (a laptop that died): the room file was whole, the room restarts as it was."""
     process = subprocess.Popen(
         kit_command("sandbox", "--rate-limit", "0"),
         cwd=REPO_ROOT,
