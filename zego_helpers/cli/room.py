@@ -155,7 +155,9 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     ):
         parser = commands.add_parser(name, help=f"{what} of one attendee, or of everybody")
         whose = parser.add_mutually_exclusive_group(required=True)
-        whose.add_argument("--attendee", help="an attendee's name (or id prefix)")
+        whose.add_argument(
+            "--attendee", help='an attendee\'s name (or id prefix); "" for those who set none'
+        )
         whose.add_argument("--all", action="store_true", help="everybody's")
         parser.add_argument("--dry-run", action="store_true", help="list, change nothing")
         common(parser)
@@ -174,21 +176,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_cleanup(args: argparse.Namespace) -> int:
     room = endpoint(args.url, args.room_file)
     namespace = None if args.all else namespace_prefix(args.attendee)
-    if namespace == "" and args.attendee.strip():
-        raise ConfigError(
-            "--attendee", f"{args.attendee!r} holds no letter or digit to match ids by", "check it"
-        )
     result = room.clean_up(
         namespace, instances=args.instances, agents=not args.instances, dry_run=args.dry_run
     )
     whose = "everybody" if namespace is None else f"{args.attendee!r} (ids starting '{namespace}_')"
-    verb = "would" if args.dry_run else ""
     if args.instances:
-        ids = result["Deleted"]
-        print(f"{'Would delete' if verb else 'Deleted'} {len(ids)} live instance(s) of {whose}")
+        ids, done = result["Deleted"], "Would delete" if args.dry_run else "Deleted"
+        print(f"{done} {len(ids)} live instance(s) of {whose}")
     else:
-        ids = result["Unregistered"]
-        print(f"{'Would unregister' if verb else 'Unregistered'} {len(ids)} agent(s) of {whose}")
+        ids, done = result["Unregistered"], "Would unregister" if args.dry_run else "Unregistered"
+        print(f"{done} {len(ids)} agent(s) of {whose}")
     for item in ids:
         print(f"  {item}")
     return 0
