@@ -10,6 +10,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-requirements
+DEV_STAMP := $(VENV)/.installed-requirements-dev
 KIT    := $(BIN)/zego-kit
 
 # JupyterLab settings kept in the venv, not in your home (sources in lab-settings/):
@@ -53,6 +54,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (zego kit)" >/dev/null
 	touch $(STAMP)
 
+# The test suite's tools (requirements-dev.txt), on top of the above: `make test` only.
+$(DEV_STAMP): requirements-dev.txt requirements.txt | $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 $(COMPILED): $(CATALOGUE) | $(STAMP)
 	$(BIN)/pybabel compile --domain $(DOMAIN) --directory $(LOCALES) --statistics
 
@@ -91,15 +97,15 @@ cleanup: venv
 sandbox: venv
 	$(KIT) sandbox $(SANDBOX_ARGS) $(ARGS)
 
-test: venv browser node-deps hub-deps
+test: venv $(DEV_STAMP) browser node-deps hub-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
-lint: venv
+lint: venv $(DEV_STAMP)
 	$(BIN)/ruff check .
 
-bench: venv
+bench: venv $(DEV_STAMP)
 	$(BIN)/python -m tests.benchmarks
 
 # Headless Chromium for the browser tests (Debian/Ubuntu), and a Chinese font for the
