@@ -36,6 +36,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler, stream_request_body
 
+from ..i18n import _
 from .body import BodyError, decode_body
 from .event_log import EventLog
 from .events import parse_callback
@@ -97,8 +98,10 @@ class CallbackReceiver:
             sockets = bind_sockets(self._requested_port, address=self.host)
         except OSError as exc:
             raise OSError(
-                f"Cannot listen on {self.host}:{self._requested_port} ({exc.strerror}). "
-                "Pick another port (port=0 picks a free one) or stop what uses it."
+                _(
+                    "Cannot listen on {address} ({error}). Pick another port (port=0 picks a "
+                    "free one) or stop what uses it."
+                ).format(address=f"{self.host}:{self._requested_port}", error=exc.strerror)
             ) from None
         self._port = sockets[0].getsockname()[1]
         ready = threading.Event()
@@ -112,7 +115,7 @@ class CallbackReceiver:
         if not ready.wait(timeout=10) or not self._listening:
             for sock in sockets:
                 sock.close()
-            raise RuntimeError("The callback receiver's thread failed to start (see the log)")
+            raise RuntimeError(_("The callback receiver's thread failed to start (see the log)"))
         self._started_at = time.time()
         return self
 
@@ -134,7 +137,7 @@ class CallbackReceiver:
     @property
     def port(self) -> int:
         if self._port is None:
-            raise RuntimeError("The receiver is not started yet: call .start() first")
+            raise RuntimeError(_("The receiver is not started yet: call .start() first"))
         return self._port
 
     @property
@@ -168,7 +171,7 @@ class CallbackReceiver:
         try:
             decoded = decode_body(body)
         except BodyError as exc:
-            return self._reject(400, f"malformed callback: {exc}")
+            return self._reject(400, _("malformed callback: {error}").format(error=exc))
         try:
             verified_by = self.verifier.verify(decoded)
         except CallbackRejected as exc:
@@ -210,7 +213,9 @@ class CallbackReceiver:
         return status, {"ok": False, "error": reason}
 
     def _too_large_reason(self) -> str:
-        return f"body larger than {self.max_body_bytes} bytes (max_body_bytes)"
+        return _("body larger than {limit} bytes (max_body_bytes)").format(
+            limit=self.max_body_bytes
+        )
 
     # --- the Tornado side ------------------------------------------------------------------
 
