@@ -52,6 +52,8 @@ def known_answers() -> dict[str, dict]:
 # session when a test asks for one, and shared by tests/test_notebooks*.py.
 from tests.notebook_runs import (  # noqa: E402, F401
     real_notebooks,
+    real_notebooks_zh,
     room_notebooks,
     sandbox_notebooks,
+    sandbox_notebooks_zh,
 )

@@ -62,7 +62,7 @@ EXPECTED = {
     "--help": r"usage: zego-kit",
     "doctor": r"\[ok\] +Signed call",
     "token": r"(?m)^04[A-Za-z0-9+/=]{40,}\s*$",  # the token alone on its line
-    "cleanup --dry-run": r"Dry run: \d+ instance\(s\) found, nothing deleted",
+    "cleanup --dry-run": r"Dry run: \d+ instances? found, nothing deleted",
     "cleanup": r"Nothing to clean up|deleted",
     "preflight": r"Pre-flight passed\.",
 }

@@ -251,7 +251,7 @@ def _warn_if_readable_by_others(path: Path) -> None:
             "fix: chmod 600 {path}"
         ).format(path=path, mode=f"{mode:04o}"),
         EnvFileWarning,
-        stacklevel=4,  # the line that called load_settings
+        stacklevel=5,  # the line that called load_settings (or configured_language)
     )
 
 
