@@ -133,7 +133,7 @@ def code_differences(name: str) -> list[str]:
     problems = []
     if len(en_code) != len(zh_code):
         problems.append(f"{len(zh_code)} code cells, the English notebook has {len(en_code)}")
-    for index, (en, zh) in enumerate(zip(en_code, zh_code)):
+    for index, (en, zh) in enumerate(zip(en_code, zh_code, strict=False)):
         if en != zh:
             what = "source" if en[0] != zh[0] else "tags"
             problems.append(f"code cell {index}: its {what} differs from the English one")

@@ -209,7 +209,7 @@ def test_chinese_notebooks_run_in_real_mode_against_a_separate_server(real_noteb
             assert secret not in raw, f"a secret leaked into zh/{name}"
 
 
-# --- the trainer's guide ---------------------------------------------------------------------------
+# --- the trainer's guide ------------------------------------------------------------
 
 
 def test_the_chinese_trainer_guide_runs_and_speaks_chinese(tmp_path):
