@@ -71,7 +71,11 @@ class CallbackReceiver:
         max_age_seconds: float | None = DEFAULT_MAX_AGE_SECONDS,
     ) -> None:
         if not path.startswith("/") or path == "/healthz":
-            raise ValueError(f"path must start with '/' and not be /healthz, got {path!r}")
+            raise ValueError(
+                _("path must start with '/' and not be /healthz, got {path}").format(
+                    path=repr(path)
+                )
+            )
         self.verifier = CallbackVerifier(_secrets_from(secrets), max_age_seconds=max_age_seconds)
         self.host = host
         self.path = path
@@ -304,7 +308,8 @@ class _HealthHandler(_JSONHandler):
 
 class _NotFoundHandler(_JSONHandler):
     def prepare(self) -> None:
-        self.reply(404, {"ok": False, "error": f"callbacks go to {self.receiver.path}"})
+        error = _("callbacks go to {path}").format(path=self.receiver.path)
+        self.reply(404, {"ok": False, "error": error})
 
 
 def _log_request(handler: RequestHandler) -> None:

@@ -117,7 +117,7 @@ class CallbackVerifier:
                 _("set ZEGO_CALLBACK_SECRET (console: project info) or ZEGO_SERVER_SECRET in .env"),
             )
         if max_age_seconds is not None and max_age_seconds <= 0:
-            raise ValueError("max_age_seconds must be positive (or None to turn the check off)")
+            raise ValueError(_("max_age_seconds must be positive (or None to turn the check off)"))
         self.secrets = secrets
         self.max_age_seconds = max_age_seconds
         self._clock = clock

@@ -63,9 +63,10 @@ class Hint:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        badge = badge_html(_("hint"), "warn")
         return (
             '<div style="border-left:4px solid #ef6c00;padding:4px 10px;text-align:left">'
-            f"{badge_html(_('hint'), 'warn')}{html.escape(self.text)}</div>"
+            f"{badge}{html.escape(self.text)}</div>"
         )
 
 

@@ -135,7 +135,11 @@ class ProgressTracker:
     def record(self, step: str, detail: str = "") -> bool:
         """Tick ``step`` off (the first time counts); True when it was not done before."""
         if step not in STEPS:
-            raise ValueError(f"unknown step {step!r}; the steps are: {', '.join(STEPS)}")
+            raise ValueError(
+                _("unknown step {step}; the steps are: {steps}").format(
+                    step=repr(step), steps=", ".join(STEPS)
+                )
+            )
         with self._lock:
             if step in self._known_done:
                 return False

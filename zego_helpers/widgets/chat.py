@@ -36,7 +36,8 @@ _WIDE = widgets.Layout(width="520px")
 def transcript_html(messages: list[dict[str, Any]]) -> str:
     """The conversation as HTML (every message escaped)."""
     if not messages:
-        return f"<i>{html.escape(_('No messages yet.'))}</i>"
+        nothing = _("No messages yet.")
+        return f"<i>{html.escape(nothing)}</i>"
     lines = (html.escape(line) for line in form_logic.transcript_lines(messages))
     return "<div style='font-family:monospace'>" + "<br>".join(lines) + "</div>"
 
@@ -172,7 +173,8 @@ class ChatPanel(widgets.VBox):
         if self.pending is not None and not self.pending.done():
             self.message.value = error_html(_("Still waiting for the previous request."))
             return
-        self.message.value = f"<i>{html.escape(_('Working...'))}</i>"
+        working = _("Working...")
+        self.message.value = f"<i>{html.escape(working)}</i>"
         self.pending = self._worker.submit(self._guarded, action)
 
     def _guarded(self, action: Callable[[], Any]) -> None:

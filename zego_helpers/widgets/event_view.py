@@ -70,7 +70,8 @@ def render_timeline_html(
     """The timeline table: the newest ``max_rows`` events, the older ones behind *Show N more*."""
     ordered = distinct_events(events)
     if not ordered:
-        return f"<p><i>{escape(_('No callbacks received yet.'))}</i></p>"
+        nothing = _("No callbacks received yet.")
+        return f"<p><i>{escape(nothing)}</i></p>"
     if newest_first:
         ordered.reverse()
         shown, more = ordered[:max_rows], ordered[max_rows:]

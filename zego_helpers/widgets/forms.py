@@ -62,12 +62,14 @@ TTS_VENDOR_LABELS = {
 def error_html(text: str) -> str:
     """A red message (escaped), as the forms show problems: a ``problem`` badge, then the text."""
     shown = html.escape(text)
-    return f'{badge_html(_("problem"), "bad")}<span style="color:{ERROR_COLOR}">{shown}</span>'
+    badge = badge_html(_("problem"), "bad")
+    return f'{badge}<span style="color:{ERROR_COLOR}">{shown}</span>'
 
 
 def ok_html(text: str) -> str:
     """A green confirmation (escaped): an ``ok`` badge, then the text."""
-    return f'{badge_html(_("ok"), "good")}<span style="color:{OK_COLOR}">{html.escape(text)}</span>'
+    badge = badge_html(_("ok"), "good")
+    return f'{badge}<span style="color:{OK_COLOR}">{html.escape(text)}</span>'
 
 
 class ShortRepr:
@@ -416,7 +418,8 @@ class ASRForm(_Form):
 
     def _update_hint(self) -> None:
         hints = form_logic.ASR_FORM_HINTS[self.vendor.value]
-        self.note.value = f"<small>{html.escape(_(hints.note))}</small>"
+        note = _(hints.note)
+        self.note.value = f"<small>{html.escape(note)}</small>"
         for box, hint in ((self.language, hints.language), (self.hot_words, hints.hot_words)):
             box.disabled = hint is None
             box.placeholder = (
