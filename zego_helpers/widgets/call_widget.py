@@ -188,7 +188,7 @@ def call_widget_texts() -> dict[str, str]:
         "separator": _("; "),
         # The state line: the browser keeps the English value in ``widget.state``.
         "state_ready": _("ready"),
-        "state_loading_sdk": _("loading SDK"),
+        "state_loading_SDK": _("loading SDK"),
         "state_joining": _("joining"),
         "state_in_the_room": _("in the room"),
         "state_agent_joined": _("agent joined"),
