@@ -368,3 +368,15 @@ def test_the_command_line_speaks_the_language_of_the_env_file(tmp_path):
         "cleanup", "--all-attendees", cwd=tmp_path, env={**home, "ZEGO_ATTENDEE": "Zoë"}
     )
     assert refused.returncode == 2 and refused.stderr.startswith("错误：已设置 ZEGO_ATTENDEE")
+
+
+def test_a_notebook_in_the_zh_folder_finds_the_projects_env_file(tmp_path):
+    """notebooks/zh/ is one folder deeper: the .env search walks up to the project's file,
+    which the credentials form and the language switch write (default_env_path)."""
+    from zego_helpers.settings import find_dotenv_file
+
+    project = tmp_path / "kit"
+    (project / "notebooks" / "zh").mkdir(parents=True)
+    (project / ".env").write_text("ZEGO_LANG=zh\n", encoding="utf-8")
+    found = find_dotenv_file(project / "notebooks" / "zh")
+    assert found == (project / ".env").resolve() == find_dotenv_file(project / "notebooks")
