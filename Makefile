@@ -108,19 +108,20 @@ lint: venv $(DEV_STAMP)
 bench: venv $(DEV_STAMP)
 	$(BIN)/python -m tests.benchmarks
 
-# Headless Chromium for the browser tests (Debian/Ubuntu), and a Chinese font for the
-# pictures of names such as 张伟 (the trainer dashboard's). Skipped quietly when
-# it is already there or when apt is not available; the browser tests then skip
-# loudly, unless ZEGO_REQUIRE_BROWSER=1 (CI) turns the skip into a failure.
+# Headless Chromium for the browser tests (Debian/Ubuntu), and Debian's Noto CJK fonts, so
+# that the Chinese notebooks and names such as 张伟 (the trainer dashboard's) render in its
+# screenshots. Skipped quietly when they are already there or when apt is not available;
+# the browser tests then skip loudly, unless ZEGO_REQUIRE_BROWSER=1 (CI) turns the skip into
+# a failure.
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 	  echo "NOTE: Chromium is not installed; browser tests will skip. Install it with: sudo apt-get install chromium"
-	@fc-list :lang=zh 2>/dev/null | grep -q . || \
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || \
 	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null) ; } || \
-	  echo "NOTE: no Chinese font, so Chinese names show as boxes in screenshots. Install one with: sudo apt-get install fonts-wqy-zenhei"
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null) ; } || \
+	  echo "NOTE: no Chinese font (fonts-noto-cjk); Chinese shows as boxes in screenshots. Install it with: sudo apt-get install fonts-noto-cjk"
 
 # The real ZEGO Express Web SDK (npm, versions pinned in the lockfile) and esbuild,
 # for the browser tests that run the call widget against it (tests/browser/sdk/).

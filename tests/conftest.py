@@ -24,7 +24,8 @@ def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
     Messages are in English whatever this machine's locale (``LANG=zh_CN.UTF-8`` would
     otherwise turn them Chinese); the tests of the Chinese set ``ZEGO_LANG`` themselves.
-    A test that switched the language with ``set_language`` is switched back afterwards.
+    A test that switched the language with ``set_language`` (or ``set_configured_language``,
+    as ``start_notebook`` and the command line do) is switched back afterwards.
     """
     import os
 
@@ -38,6 +39,7 @@ def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("ZEGO_LANG", "en")
     yield home
     i18n.set_language(None)
+    i18n.set_configured_language(None)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +52,8 @@ def known_answers() -> dict[str, dict]:
 # session when a test asks for one, and shared by tests/test_notebooks*.py.
 from tests.notebook_runs import (  # noqa: E402, F401
     real_notebooks,
+    real_notebooks_zh,
     room_notebooks,
     sandbox_notebooks,
+    sandbox_notebooks_zh,
 )

@@ -12,6 +12,11 @@
 
 Each run is made once per test session (the fixtures live in ``tests/conftest.py``) and
 read by :mod:`tests.test_notebooks` and :mod:`tests.test_notebooks_05_06`.
+
+The Chinese notebooks (``notebooks/zh/``, the same code: see :mod:`tests.notebook_zh`) run
+in the first two settings (``language="zh"``): ``sandbox_notebooks_zh`` under nbval, and
+``real_notebooks_zh`` against the stand-in for ZEGO. Their kernels get no ``ZEGO_LANG`` and
+a neutral locale, so the language comes from where a learner's does: the folder.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
+#: The Chinese notebooks: same names, same code cells, Chinese prose and messages.
+ZH_NOTEBOOK_DIR = NOTEBOOK_DIR / "zh"
+LANGUAGES = ("en", "zh")
+#: Locale variables gettext reads (a zh run removes them: the folder must decide).
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 #: Every numbered notebook, in the order a learner runs them.
 NOTEBOOKS = [
     "00_setup",
@@ -62,44 +72,60 @@ ROOM_SECRET = "0ddba11c0ffee0ddba11c0ffee0ddba1"
 ROOM_ATTENDEE = "张伟"
 
 
-def notebook_env(kit_home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A clean environment for notebook kernels: no ZEGO/LLM/TTS settings, no ``.env``."""
+def notebook_env(
+    kit_home: Path, extra: Mapping[str, str] | None = None, language: str = "en"
+) -> dict[str, str]:
+    """A clean environment for notebook kernels: no ZEGO/LLM/TTS settings, no ``.env``.
+
+    English runs set ``ZEGO_LANG=en``: the committed outputs are English, whatever this
+    machine's locale. Chinese runs set no ``ZEGO_LANG`` and the neutral locale ``C.UTF-8``:
+    their kernels start in ``notebooks/zh/``, and that folder must make them Chinese.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
     env.update(
         ZEGO_ENV_FILE="none",
         ZEGO_KIT_HOME=str(kit_home),
-        ZEGO_LANG="en",  # the committed outputs are English, whatever this machine's locale
         JUPYTER_PREFER_ENV_PATH="1",  # the venv's "python3" kernel, not a user-wide one
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     )
+    if language == "en":
+        env["ZEGO_LANG"] = "en"
+    else:
+        for variable in LOCALE_VARIABLES:
+            env.pop(variable, None)
+        env["LANG"] = "C.UTF-8"
     env.update(extra or {})
     return env
 
 
-def path_of(name: str) -> Path:
-    return NOTEBOOK_DIR / f"{name}.ipynb"
+def folder_of(language: str) -> Path:
+    return NOTEBOOK_DIR if language == "en" else ZH_NOTEBOOK_DIR
 
 
-def notebook_client(notebook: Any) -> Any:
-    """An nbclient for Run All in a fresh venv kernel started in ``notebooks/``."""
+def path_of(name: str, language: str = "en") -> Path:
+    return folder_of(language) / f"{name}.ipynb"
+
+
+def notebook_client(notebook: Any, language: str = "en") -> Any:
+    """An nbclient for Run All in a fresh venv kernel started in the notebook's folder."""
     from nbclient import NotebookClient
 
     return NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+        resources={"metadata": {"path": str(folder_of(language))}},
         record_timing=False,
     )
 
 
-def execute(name: str, env: Mapping[str, str]) -> dict[str, Any]:
+def execute(name: str, env: Mapping[str, str], language: str = "en") -> dict[str, Any]:
     """Run All on one notebook in a kernel started with ``env``; the executed notebook."""
     import nbformat
 
-    notebook = nbformat.read(path_of(name), as_version=4)
-    notebook_client(notebook).execute(env=dict(env))
+    notebook = nbformat.read(path_of(name, language), as_version=4)
+    notebook_client(notebook, language).execute(env=dict(env))
     return json.loads(nbformat.writes(notebook))
 
 
@@ -146,22 +172,25 @@ class SandboxRun:
         return "\n".join(cell_text(outputs) for outputs in self.cells.get(name, []))
 
 
-def run_nbval(names: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess:
+def run_nbval(
+    names: list[str], env: Mapping[str, str], language: str = "en"
+) -> subprocess.CompletedProcess:
     """``pytest --nbval-lax`` on the notebooks, in order, in a separate process."""
     command = [
         sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
         f"--nbval-cell-timeout={CELL_TIMEOUT}", "-p", "no:cacheprovider",
         "-p", "tests.nbval_capture", "-q", "--color=no",
-        *(str(path_of(name)) for name in names),
+        *(str(path_of(name, language)) for name in names),
     ]  # fmt: skip
     return subprocess.run(
         command, cwd=REPO, env=dict(env), capture_output=True, text=True, timeout=RUN_TIMEOUT
     )
 
 
-def make_sandbox_run(tmp: Path, names: list[str] = NOTEBOOKS) -> SandboxRun:
+def make_sandbox_run(tmp: Path, names: list[str] = NOTEBOOKS, language: str = "en") -> SandboxRun:
     capture = tmp / "outputs.jsonl"
-    result = run_nbval(names, notebook_env(tmp / "kit", {CAPTURE_ENV: str(capture)}))
+    env = notebook_env(tmp / "kit", {CAPTURE_ENV: str(capture)}, language)
+    result = run_nbval(names, env, language)
     run = SandboxRun(result, tmp / "kit")
     lines = capture.read_text(encoding="utf-8").splitlines() if capture.exists() else []
     for line in lines:
@@ -235,12 +264,12 @@ class ServiceRun:
         return notebook_text(self.notebooks[name])
 
 
-def _run_all(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], str]:
+def _run_all(env: Mapping[str, str], language: str = "en") -> tuple[dict[str, dict[str, Any]], str]:
     """Run All on every notebook in order; stops at the first failure, which it describes."""
     done: dict[str, dict[str, Any]] = {}
     for name in NOTEBOOKS:
         try:
-            done[name] = execute(name, env)
+            done[name] = execute(name, env, language)
         except Exception as error:  # the test names the notebook and the cell
             return done, f"{name}: {error}"
     return done, ""
@@ -256,7 +285,7 @@ def _inspect(run: ServiceRun, app_id: int, secret: str) -> ServiceRun:
     return run
 
 
-def real_run() -> Iterator[ServiceRun]:
+def real_run(language: str = "en") -> Iterator[ServiceRun]:
     """00-07 against a stand-in for ZEGO (a standalone sandbox that is not a room's)."""
     from zego_helpers.sandbox import SandboxConfig, start_sandbox
 
@@ -275,8 +304,9 @@ def real_run() -> Iterator[ServiceRun]:
                     "TTS_VENDOR": "MiniMax",
                     "TTS_API_KEY": TTS_KEY,
                 },
+                language,
             )
-            notebooks, error = _run_all(env)
+            notebooks, error = _run_all(env, language)
             run = ServiceRun(Path(tmp) / "kit", zego.base_url, notebooks, error)
             run.llm_authorizations = llm.authorizations
             yield _inspect(run, REAL_APP_ID, REAL_SECRET)
@@ -330,29 +360,49 @@ def real_notebooks() -> Iterator[ServiceRun]:
 
 
 @pytest.fixture(scope="session")
+def sandbox_notebooks_zh(tmp_path_factory: pytest.TempPathFactory) -> SandboxRun:
+    """The Chinese 00-07 under nbval in sandbox mode."""
+    return make_sandbox_run(tmp_path_factory.mktemp("notebooks_sandbox_zh"), language="zh")
+
+
+@pytest.fixture(scope="session")
+def real_notebooks_zh() -> Iterator[ServiceRun]:
+    """The Chinese 00-07 against the stand-in for ZEGO."""
+    yield from real_run("zh")
+
+
+@pytest.fixture(scope="session")
 def room_notebooks() -> Iterator[ServiceRun]:
     yield from room_run()
 
 
-# --- maintenance: python -m tests.notebook_runs refresh [NAME...] ----------------------------
+# --- maintenance: python -m tests.notebook_runs refresh [--zh|--all] [NAME...] ---------------
 
 
-def refresh(names: list[str]) -> None:
+def refresh(names: list[str], language: str = "en") -> None:
     """Execute the notebooks in sandbox mode (one fresh kit home) and save them, lean."""
     import nbformat
 
     from tests.notebook_files import strip_widget_state, write
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = notebook_env(Path(tmp) / "kit")
+        env = notebook_env(Path(tmp) / "kit", language=language)
         for name in names:
-            notebook = nbformat.read(path_of(name), as_version=4)
-            notebook_client(notebook).execute(env=env)
-            write(path_of(name), strip_widget_state(json.loads(nbformat.writes(notebook))))
-            print(f"refreshed notebooks/{name}.ipynb", flush=True)
+            path = path_of(name, language)
+            notebook = nbformat.read(path, as_version=4)
+            notebook_client(notebook, language).execute(env=env)
+            write(path, strip_widget_state(json.loads(nbformat.writes(notebook))))
+            print(f"refreshed {path.relative_to(REPO)}", flush=True)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] != ["refresh"]:
-        sys.exit("usage: python -m tests.notebook_runs refresh [NAME...]  (default: 00-07)")
-    refresh(sys.argv[2:] or NOTEBOOKS)
+        sys.exit(
+            "usage: python -m tests.notebook_runs refresh [--zh|--all] [NAME...]  "
+            "(default: 00-07; --zh: the Chinese ones, --all: both)"
+        )
+    arguments = sys.argv[2:]
+    flag = arguments.pop(0) if arguments[:1] in (["--zh"], ["--all"]) else ""
+    languages = {"--zh": ["zh"], "--all": ["en", "zh"]}.get(flag, ["en"])
+    for chosen in languages:
+        refresh(arguments or NOTEBOOKS, chosen)

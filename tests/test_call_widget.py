@@ -419,3 +419,27 @@ def test_sdk_debug_and_join_timeout_reach_the_browser(monkeypatch):
     widget = make_widget(join_timeout=5)[0]
     assert widget.join_timeout == 5.0
     assert {"sdk_debug", "join_timeout", "agent_user_id"} <= set(widget.get_state())
+
+
+def test_the_kernel_sends_every_word_the_browser_shows(monkeypatch):
+    """``call_widget_texts()`` has a key for each English word of ``call_widget.js``'s TEXTS
+    and each state of its STATE table; in Chinese every one of them is Chinese."""
+    import re
+
+    from zego_helpers.widgets.call_widget import _JS_PATH, call_widget_texts
+
+    source = _JS_PATH.read_text(encoding="utf-8")
+    texts_block = source.split("export const TEXTS = {", 1)[1].split("};", 1)[0]
+    js_keys = set(re.findall(r"^\s*(\w+):", texts_block, re.M))
+    state_block = source.split("export const STATE = {", 1)[1].split("};", 1)[0]
+    states = re.findall(r':\s*"([^"]+)"', state_block)
+    english = call_widget_texts()
+    assert js_keys <= set(english)
+    assert {f"state_{s.replace(' ', '_')}" for s in states} <= set(english)
+    assert all(english[f"state_{s.replace(' ', '_')}"] == s for s in states)
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    chinese = call_widget_texts()
+    assert chinese.keys() == english.keys()
+    plain = {"separator", "you", "agent"}  # punctuation and names
+    assert all(re.search(r"[\u4e00-\u9fff]", v) for k, v in chinese.items() if k not in plain)
+    assert "{room}" in chinese["ids"] and "{action}" in chinese["server_api"]

@@ -87,7 +87,7 @@ def test_prints_each_event_and_each_rejection_without_secrets():
     text = out.getvalue()
     assert result == [0]
     assert "inst_cli" in text and "[server_secret]" in text
-    assert "Stopped. 1 events" in text
+    assert "Stopped. 1 event," in text
     for secret in (SECRET, good["Signature"], forged["Signature"]):
         assert secret not in text
 

@@ -44,16 +44,16 @@ def test_other_services_are_listed_with_the_settings_that_reach_them(tmp_path):
     for run in (dry, result):
         out = run.stdout
         assert run.returncode == 0 and "Traceback" not in out + run.stderr, out + run.stderr
-        assert "Not touched: the ledger also holds entries of 4 other service(s)" in out
+        assert "Not touched: the ledger also holds entries of 4 other services" in out
         assert (
-            f"AppID {APP_ID} at https://aigc-aiagent-api-sgp.zegotech.cn: 1 instance(s): moved "
-            "(room r_moved); 1 unanswered create(s): room r_lost (agent user a_lost). To clean "
+            f"AppID {APP_ID} at https://aigc-aiagent-api-sgp.zegotech.cn: 1 instance: moved "
+            "(room r_moved); 1 unanswered create: room r_lost (agent user a_lost). To clean "
             f"them up, set ZEGO_APP_ID={APP_ID}, that AppID's ZEGO_SERVER_SECRET and "
             "ZEGO_API_BASE_URL=https://aigc-aiagent-api-sgp.zegotech.cn"
         ) in out
-        assert "AppID 99 at https://aigc-aiagent-api.zegotech.cn: 1 instance(s): theirs" in out
+        assert "AppID 99 at https://aigc-aiagent-api.zegotech.cn: 1 instance: theirs" in out
         assert (
-            "AppID 4242 at http://127.0.0.1:40001: 1 instance(s): sandboxed (room r_sb). To clean "
+            "AppID 4242 at http://127.0.0.1:40001: 1 instance: sandboxed (room r_sb). To clean "
             "them up, they were made in sandbox mode (the kit's embedded sandbox): run "
             "`.venv/bin/zego-kit cleanup` with ZEGO_APP_ID and ZEGO_SERVER_SECRET unset"
         ) in out

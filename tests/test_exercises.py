@@ -228,7 +228,7 @@ def test_nothing_left_check(room, client, instance, settings):
     start_instance(attendee_client(room, settings.kit_home / "bob"), "Bob")
     # ...but her own one is, even when only the sandbox still knows it (no ledger entry).
     orphan = start_instance(attendee_client(room, settings.kit_home / "old_laptop"), ATTENDEE)
-    failed(check_nothing_left(client, settings=settings), "2 instance(s)", instance, orphan)
+    failed(check_nothing_left(client, settings=settings), "2 instances", instance, orphan)
 
     solution("04_delete_instance").solve(client, settings)
     result = check_nothing_left(client, settings=settings)

@@ -16,9 +16,14 @@ credentials is never used). Only the commands that serve until Ctrl-C (``sandbox
 real they would hold the README's fixed port, on every interface, and never end by
 themselves. Serving and Ctrl-C are tested in ``tests/sandbox/test_sandbox_cli.py``.
 
-Every other mention of a ``.venv/bin/zego-kit`` command in the README and the notebooks is
-parsed by the kit's own argument parser, so no text tells a learner to type an option that
-does not exist; and none says ``python -m zego_helpers`` any more.
+The Chinese README (``README.zh.md``) has the same command section, with Chinese
+comments: its commands must be the English ones, and each runs in a plain shell with
+``ZEGO_LANG=zh`` (what it tells its readers to set), answering in Chinese. (They are the
+English README's commands, so the JupyterLab Terminal run above covers them too.)
+
+Every other mention of a ``.venv/bin/zego-kit`` command in the READMEs and the notebooks
+(English and Chinese) is parsed by the kit's own argument parser, so no text tells a learner
+to type an option that does not exist; and none says ``python -m zego_helpers`` any more.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
+README_ZH = REPO / "README.zh.md"
 VENV = REPO / ".venv"
 KIT = VENV / "bin" / "zego-kit"
 SECTION = re.compile(r"<!-- commands:start -->(.*?)<!-- commands:end -->", re.S)
@@ -62,16 +68,25 @@ EXPECTED = {
     "--help": r"usage: zego-kit",
     "doctor": r"\[ok\] +Signed call",
     "token": r"(?m)^04[A-Za-z0-9+/=]{40,}\s*$",  # the token alone on its line
-    "cleanup --dry-run": r"Dry run: \d+ instance\(s\) found, nothing deleted",
+    "cleanup --dry-run": r"Dry run: \d+ instances? found, nothing deleted",
     "cleanup": r"Nothing to clean up|deleted",
     "preflight": r"Pre-flight passed\.",
 }
+#: The same, for the Chinese README's commands (run with ZEGO_LANG=zh).
+EXPECTED_ZH = {
+    "--help": r"usage: zego-kit",  # argparse's own word; the help texts are Chinese
+    "doctor": r"\[ok\] +签名调用：",
+    "token": EXPECTED["token"],
+    "cleanup --dry-run": r"演练模式（dry run）：找到 \d+ 个智能体实例，未删除任何实例。",
+    "cleanup": r"无需清理|已删除",
+    "preflight": r"预检通过。",
+}
 
 
-def readme_command_lines() -> list[str]:
-    """The lines of the shell block in the README's command section, as written."""
-    section = SECTION.search(README.read_text(encoding="utf-8"))
-    assert section, f"{README.name} has no <!-- commands:start --> ... end section"
+def readme_command_lines(readme: Path = README) -> list[str]:
+    """The lines of the shell block in a README's command section, as written."""
+    section = SECTION.search(readme.read_text(encoding="utf-8"))
+    assert section, f"{readme.name} has no <!-- commands:start --> ... end section"
     block = SHELL_BLOCK.search(section.group(1))
     assert block, "the command section has no ```sh block"
     lines = [line for line in block.group(1).splitlines() if line.strip()]
@@ -86,16 +101,18 @@ class Command:
     line: str  # as written, comment included
     run: str  # what is typed: the line, or its command part with --help appended
     words: tuple[str, ...]  # the command's words (no comment)
+    language: str = "en"  # the README's
 
     @classmethod
-    def from_line(cls, line: str) -> Command:
+    def from_line(cls, line: str, language: str = "en") -> Command:
         words = tuple(shlex.split(line, comments=True))
         code = line.split(" #", 1)[0].rstrip()
         assert tuple(shlex.split(code)) == words, f"cannot tell the comment apart: {line!r}"
         assert words[0] in (".venv/bin/zego-kit", "make"), f"not a kit command: {line!r}"
         if words[1] in SERVING:
-            return cls(line, code + (" ARGS=--help" if words[0] == "make" else " --help"), words)
-        return cls(line, line, words)
+            run = code + (" ARGS=--help" if words[0] == "make" else " --help")
+            return cls(line, run, words, language)
+        return cls(line, line, words, language)
 
     @property
     def name(self) -> str:
@@ -110,7 +127,8 @@ class Command:
         assert "Traceback" not in output, where
         if self.run != self.line:
             assert "usage: zego-kit" in output, where
-        expected = EXPECTED.get(self.name) or EXPECTED.get(self.name.split(" ")[0])
+        table = EXPECTED_ZH if self.language == "zh" else EXPECTED
+        expected = table.get(self.name) or table.get(self.name.split(" ")[0])
         if expected:
             assert re.search(expected, output), f"expected /{expected}/: {where}"
         if self.words[0] == "make":  # a thin wrapper: make shows the command it runs
@@ -118,6 +136,7 @@ class Command:
 
 
 COMMANDS = [Command.from_line(line) for line in readme_command_lines()]
+COMMANDS_ZH = [Command.from_line(line, "zh") for line in readme_command_lines(README_ZH)]
 
 
 def plain_path() -> str:
@@ -148,6 +167,31 @@ def test_the_command_section_covers_the_kits_commands_and_make_targets():
     assert {c.words[1] for c in COMMANDS if c.words[0] == "make"} == {
         "doctor", "sandbox", "cleanup",
     }  # fmt: skip
+
+
+def test_the_chinese_readme_shows_the_english_readmes_commands():
+    """The same commands, in the same order; only the comments are Chinese."""
+    assert [c.words for c in COMMANDS_ZH] == [c.words for c in COMMANDS]
+    assert all(re.search(r"[\u4e00-\u9fff]", c.line) for c in COMMANDS_ZH)
+
+
+def test_each_readme_links_to_the_other_at_its_top():
+    assert "[中文](README.zh.md)" in README.read_text(encoding="utf-8").split("\n## ")[0]
+    assert "[English](README.md)" in README_ZH.read_text(encoding="utf-8").split("\n## ")[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS_ZH, ids=lambda c: c.run)
+def test_each_chinese_readme_command_works_in_a_plain_shell_and_speaks_chinese(
+    command, kit_installed, tmp_path_factory
+):
+    home = tmp_path_factory.getbasetemp() / "plain-shell-home-zh"
+    home.mkdir(exist_ok=True)
+    result = subprocess.run(
+        ["bash", "-c", command.run],
+        cwd=REPO, env={**user_env(home), "ZEGO_LANG": "zh"}, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
+    )  # fmt: skip
+    command.check(result.returncode, result.stdout + result.stderr)
 
 
 def test_the_kits_venv_is_not_on_the_plain_path(kit_installed):
@@ -364,11 +408,13 @@ MENTION = re.compile(r"(?:`|^\s*)(\.venv/bin/zego-kit(?: [^`\n#]*)?)", re.M)
 
 
 def documents() -> dict[str, str]:
-    """The README and the markdown of every notebook, by file name."""
-    texts = {README.name: README.read_text(encoding="utf-8")}
-    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+    """The READMEs and the markdown of every notebook (English and Chinese), by file name."""
+    texts = {path.name: path.read_text(encoding="utf-8") for path in (README, README_ZH)}
+    for path in sorted((REPO / "notebooks").glob("**/*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        texts[path.name] = "\n".join(
+        texts[str(path.relative_to(REPO / "notebooks"))] = "\n".join(
             "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
         )
     return texts

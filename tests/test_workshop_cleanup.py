@@ -194,7 +194,7 @@ def test_trainer_sweeps_the_room_sandbox_and_its_ledger(room, tmp_path):
     trainer = cli_env(room, tmp_path / "trainer")
 
     dry = run_cli("cleanup", "--sandbox-all", "--dry-run", env=trainer)
-    assert dry.returncode == 0 and "2 instance(s) found, nothing deleted" in dry.stdout
+    assert dry.returncode == 0 and "2 instances found, nothing deleted" in dry.stdout
     one = run_cli("cleanup", "--sandbox-all", "--prefix", "Bob", env=trainer)
     assert f"deleted {bob}" in one.stdout and zoe not in one.stdout
     rest = run_cli("cleanup", "--sandbox-all", env=trainer)

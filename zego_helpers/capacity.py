@@ -17,11 +17,15 @@ from dataclasses import dataclass
 
 from .constants import DEFAULT_INSTANCE_LIMIT, DEFAULT_REQUESTS_PER_SECOND
 from .errors import ValidationError
-from .i18n import _
+from .i18n import N_, _
 from .sandbox_control import SandboxInfo
 
 #: How often :func:`zego_helpers.workflows.ask` polls for the answer while it waits.
 ASK_POLLS_PER_SECOND = 4
+#: Whose limits a plan uses (English, marked with ``N_()``; shown through ``_()``).
+ACCOUNT = N_("the account")
+ROOM_SANDBOX = N_("the room sandbox")
+THIS_SANDBOX = N_("this sandbox")
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,12 @@ class CapacityPlan:
     limit: int
     #: ``None``: no rate limit (a room sandbox started with ``--rate-limit 0``).
     requests_per_second: int | None
-    #: Whose limits these are: "the account" (ZEGO), "the room sandbox", ...
-    service: str = "the account"
+    #: Whose limits these are: :data:`ACCOUNT` (ZEGO), :data:`ROOM_SANDBOX`, ...
+    service: str = ACCOUNT
 
     @property
     def is_sandbox(self) -> bool:
-        return self.service != "the account"
+        return self.service != ACCOUNT
 
     @property
     def peak_instances(self) -> int:
@@ -76,45 +80,73 @@ class CapacityPlan:
         return max(1, self.requests_per_second // ASK_POLLS_PER_SECOND)
 
     def advice(self) -> list[str]:
-        """The plan in plain sentences."""
+        """The plan in plain sentences, in the learner's language."""
+        service = _(self.service)
         lines = [
-            f"{self.attendees} attendee(s) x {self.instances_each} instance(s) = "
-            f"{self.peak_instances} instance(s) at peak; {self.service} allows {self.limit}."
+            _(
+                "{attendees} attendee(s) x {each} instance(s) = {peak} instance(s) at peak; "
+                "{service} allows {limit}."
+            ).format(
+                attendees=self.attendees,
+                each=self.instances_each,
+                peak=self.peak_instances,
+                service=service,
+                limit=self.limit,
+            )
         ]
         if self.fits:
-            lines.append("That fits: everybody can run notebooks 02-04 at the same time.")
+            lines.append(_("That fits: everybody can run notebooks 02-04 at the same time."))
         elif self.is_sandbox:
             lines.append(
-                f"That does not fit. Restart {self.service} with --instance-limit "
-                f"{self.peak_instances} or more (its limit is yours to set)."
+                _(
+                    "That does not fit. Restart {service} with --instance-limit {peak} or more "
+                    "(its limit is yours to set)."
+                ).format(service=service, peak=self.peak_instances)
+            )
+        elif self.waves:
+            lines.append(
+                _(
+                    "That does not fit. Ask ZEGO (your account manager or support) well before "
+                    "the day to raise the concurrent-instance limit to at least {peak}, or run "
+                    "notebooks 02-04 in {waves} wave(s) of {at_once} attendee(s), or use one "
+                    "shared sandbox for the hands-on part (its limit is yours to set)."
+                ).format(peak=self.peak_instances, waves=self.waves, at_once=self.attendees_at_once)
             )
         else:
             lines.append(
-                f"That does not fit. Ask ZEGO (your account manager or support) well before "
-                f"the day to raise the concurrent-instance limit to at least "
-                f"{self.peak_instances}, or run notebooks 02-04 in {self.waves} wave(s) of "
-                f"{self.attendees_at_once} attendee(s), or use one shared sandbox for the "
-                "hands-on part (its limit is yours to set)."
-                if self.waves
-                else f"Not even one attendee fits: each needs {self.instances_each} instances. "
-                "Ask ZEGO to raise the limit or lower the instances per attendee."
+                _(
+                    "Not even one attendee fits: each needs {each} instances. Ask ZEGO to raise "
+                    "the limit or lower the instances per attendee."
+                ).format(each=self.instances_each)
             )
         if self.requests_per_second is None:
-            lines.append(f"Requests: {self.service} has no rate limit, so a room in step is fine.")
+            lines.append(
+                _("Requests: {service} has no rate limit, so a room in step is fine.").format(
+                    service=service
+                )
+            )
             return lines
         lines.append(
-            f"Requests: {self.requests_per_second}/s per action on {self.service}, shared by the "
-            "whole AppID. "
-            f"If everybody runs the same cell at once, the last of {self.attendees} requests "
-            f"gets in after about {self.burst_seconds:.1f} s; requests over the rate may be "
-            "refused meanwhile (the kit retries a refused request twice, then reports it)."
+            _(
+                "Requests: {rate}/s per action on {service}, shared by the whole AppID. If "
+                "everybody runs the same cell at once, the last of {attendees} requests gets in "
+                "after about {seconds} s; requests over the rate may be refused meanwhile (the "
+                "kit retries a refused request twice, then reports it)."
+            ).format(
+                rate=self.requests_per_second,
+                service=service,
+                attendees=self.attendees,
+                seconds=f"{self.burst_seconds:.1f}",
+            )
         )
         if self.attendees > self.attendees_asking_at_once:
             lines.append(
-                f"Waiting for an answer polls GetAgentInstanceMsgList {ASK_POLLS_PER_SECOND} "
-                f"times a second, so only about {self.attendees_asking_at_once} attendee(s) can "
-                "wait at once within the rate. For a bigger room, ask ZEGO to raise the "
-                "per-action rate too, or stagger the talk exercises."
+                _(
+                    "Waiting for an answer polls GetAgentInstanceMsgList {polls} times a second, "
+                    "so only about {at_once} attendee(s) can wait at once within the rate. For a "
+                    "bigger room, ask ZEGO to raise the per-action rate too, or stagger the talk "
+                    "exercises."
+                ).format(polls=ASK_POLLS_PER_SECOND, at_once=self.attendees_asking_at_once)
             )
         return lines
 
@@ -131,12 +163,13 @@ def capacity_plan(
     limit: int = DEFAULT_INSTANCE_LIMIT,
     requests_per_second: int | None = DEFAULT_REQUESTS_PER_SECOND,
     *,
-    service: str = "the account",
+    service: str = ACCOUNT,
 ) -> CapacityPlan:
     """Compare a room with the account's limits; ``print()`` or display the result.
 
     ``requests_per_second=None`` means no rate limit; ``service`` names whose
-    limits these are (``"the account"``: ZEGO's).
+    limits these are (:data:`ACCOUNT`: ZEGO's; the English of ``N_()``, shown
+    through ``_()``).
 
     >>> capacity_plan(30).fits
     False
@@ -163,7 +196,7 @@ def capacity_plan(
 
 def plan_for_sandbox(info: SandboxInfo, attendees: int, instances_each: int = 1) -> CapacityPlan:
     """The plan with a sandbox's own limits (what its ``SandboxInfo`` said)."""
-    service = "the room sandbox" if info.room else "this sandbox"
+    service = ROOM_SANDBOX if info.room else THIS_SANDBOX
     return capacity_plan(
         attendees,
         instances_each,

@@ -51,12 +51,18 @@ NOT_ENABLED_CODES = (100000017, 410000006, 100000010, 100000011, 410000002)
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the checklist."""
+    """One line of the checklist.
+
+    ``name``, ``detail`` and ``fix`` are in the learner's language; ``key`` names
+    the step the same way in every language (``"signed_call"``), for code that
+    looks for one step (notebook 00 does).
+    """
 
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    key: str = ""
 
     def line(self) -> str:
         """The check as printed: ``[ok]  Clock: ...`` and, when it failed, a ``Fix:`` line."""
@@ -115,7 +121,9 @@ def env_file_check(settings: Settings) -> Check | None:
         return None
     name = _(".env file")
     if env_file_is_private(path):
-        return Check(name, True, _("{path} is readable by you only").format(path=path))
+        return Check(
+            name, True, _("{path} is readable by you only").format(path=path), key="env_file"
+        )
     return Check(
         name,
         False,
@@ -123,6 +131,7 @@ def env_file_check(settings: Settings) -> Check | None:
             path=path
         ),
         f"chmod 600 {path}",
+        key="env_file",
     )
 
 
@@ -134,14 +143,14 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
         settings = settings or load_settings()
     except ConfigError as error:
         detail = _("{field}: {problem}").format(field=error.variable, problem=error.problem)
-        checks.append(Check(_("Settings"), False, detail, error.fix))
+        checks.append(Check(_("Settings"), False, detail, error.fix, key="settings"))
         return checks
-    checks.append(Check(_("Settings"), True, _("loaded and valid")))
+    checks.append(Check(_("Settings"), True, _("loaded and valid"), key="settings"))
     private = env_file_check(settings)
     if private is not None:
         checks.append(private)
     # The line reads "Mode: real (...)": the mode's own words, without a second "Mode:".
-    checks.append(Check(_("Mode"), True, settings.mode_line()))
+    checks.append(Check(_("Mode"), True, settings.mode_line(), key="mode"))
 
     client = connect(settings, max_retries=0)
     try:
@@ -153,7 +162,9 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
             return checks
         clock = _("Clock")
         if skew is None:
-            checks.append(Check(clock, True, _("the server sent no Date header; not checked")))
+            checks.append(
+                Check(clock, True, _("the server sent no Date header; not checked"), key="clock")
+            )
         elif abs(skew) > MAX_CLOCK_SKEW_SECONDS:
             detail = (
                 _(
@@ -167,11 +178,11 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
                 )
             ).format(seconds=f"{abs(skew):.0f}", limit=MAX_CLOCK_SKEW_SECONDS)
             fix = _("turn on automatic time sync (NTP) on this machine")
-            checks.append(Check(clock, False, detail, fix))
+            checks.append(Check(clock, False, detail, fix, key="clock"))
             return checks
         else:
             detail = _("within {seconds} s of the server").format(seconds=f"{abs(skew):.1f}")
-            checks.append(Check(clock, True, detail))
+            checks.append(Check(clock, True, detail, key="clock"))
 
         signed = _("Signed call")
         try:
@@ -184,7 +195,7 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
                     "copy ZEGO_SERVER_SECRET again from the console: it must belong to ZEGO_APP_ID"
                 )
             )
-            checks.append(Check(signed, False, _code_detail(error), fix))
+            checks.append(Check(signed, False, _code_detail(error), fix, key="signed_call"))
         except ZegoAPIError as error:
             fix = (
                 _("enable the AI Agent service for this AppID (console, or ZEGO support)")
@@ -194,13 +205,13 @@ def _connectivity_checks(settings: Settings | None) -> list[Check]:
             detail = _code_detail(error) + _(" [RequestId {request_id}]").format(
                 request_id=error.request_id
             )
-            checks.append(Check(signed, False, detail, fix))
+            checks.append(Check(signed, False, detail, fix, key="signed_call"))
         except (TransportError, HTTPStatusError) as error:
-            checks.append(Check(signed, False, error.problem, error.hint))
+            checks.append(Check(signed, False, error.problem, error.hint, key="signed_call"))
         else:
             total = page.get("Total", len(page.get("Agents") or []))
             detail = _("ListAgents answered; {count} agent(s) registered").format(count=total)
-            checks.append(Check(signed, True, detail))
+            checks.append(Check(signed, True, detail, key="signed_call"))
     finally:
         client.close()
     return checks
@@ -216,8 +227,8 @@ def _transport_check(base_url: str, error: Exception) -> Check:
     name = _("Reach the server")
     if isinstance(error, requests.RequestException):
         problem, hint, _not_sent = describe_request_failure(error, base_url)
-        return Check(name, False, problem, hint)
-    return Check(name, False, f"{type(error).__name__}", _("check ZEGO_API_BASE_URL"))
+        return Check(name, False, problem, hint, key="reach")
+    return Check(name, False, f"{type(error).__name__}", _("check ZEGO_API_BASE_URL"), key="reach")
 
 
 def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> list[Check]:
@@ -234,9 +245,11 @@ def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> li
         llm = default_llm(settings)
         where = _("ZEGO trial") if llm.api_key == TRIAL_API_KEY else mask_url(llm.url)
         detail = _("{model} at {where}").format(model=llm.model, where=where)
-        checks.append(Check(llm_name, True, detail))
+        checks.append(Check(llm_name, True, detail, key="llm"))
     except ValidationError as error:
-        checks.append(Check(llm_name, False, str(error), _("fix the LLM_* variable named")))
+        checks.append(
+            Check(llm_name, False, str(error), _("fix the LLM_* variable named"), key="llm")
+        )
     try:
         tts = default_tts(settings)
         app = (tts.params or {}).get("app", {})
@@ -245,10 +258,12 @@ def check_agent_config(settings: Settings, *, probe_timeout: float = 10.0) -> li
         detail = _("vendor {vendor} with {credentials}; required fields set").format(
             vendor=tts.vendor, credentials=note
         )
-        checks.append(Check(tts_name, True, detail))
+        checks.append(Check(tts_name, True, detail, key="tts"))
     except ValidationError as error:
         checks.append(
-            Check(tts_name, False, str(error), _("set TTS_VENDOR and its TTS_* variables"))
+            Check(
+                tts_name, False, str(error), _("set TTS_VENDOR and its TTS_* variables"), key="tts"
+            )
         )
     if llm is not None and llm.api_key != TRIAL_API_KEY:
         checks.append(probe_llm(llm, timeout=probe_timeout))
@@ -280,6 +295,7 @@ def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
             False,
             f"{mask_url(llm.url)}: {problem}",
             hint.replace("ZEGO_API_BASE_URL", "LLM_BASE_URL"),
+            key="llm_answers",
         )
     status = response.status_code
     if status in (401, 403):
@@ -290,6 +306,7 @@ def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
                 status=status
             ),
             _("check LLM_API_KEY, and that it belongs to this LLM_BASE_URL"),
+            key="llm_answers",
         )
     if status == 404:
         return Check(
@@ -299,10 +316,17 @@ def probe_llm(llm: LLM, *, timeout: float = 10.0) -> Check:
                 model=repr(llm.model)
             ),
             _("check LLM_MODEL and that LLM_BASE_URL ends in /chat/completions"),
+            key="llm_answers",
         )
     if not response.ok:
         # Mask before cutting: a cut through the key would leave a piece of it unmasked.
         excerpt = mask_text(response.text, llm.api_key)[:160]
-        return Check(name, False, f"HTTP {status}: {excerpt}", _("read the LLM provider's message"))
+        return Check(
+            name,
+            False,
+            f"HTTP {status}: {excerpt}",
+            _("read the LLM provider's message"),
+            key="llm_answers",
+        )
     detail = _("{model} answered (HTTP {status})").format(model=llm.model, status=status)
-    return Check(name, True, detail)
+    return Check(name, True, detail, key="llm_answers")

@@ -10,11 +10,16 @@ count decides the wording); the Chinese lives in the catalogue
 Which language, in this order:
 
 1. :func:`set_language` (notebook 00 has a switch), until ``set_language(None)``;
-2. ``ZEGO_LANG``: ``zh`` or ``en`` (``zh_CN``, ``zh-Hans``, ``en_US`` work too);
-3. the locale, as gettext reads it: the first of ``LANGUAGE``, ``LC_ALL``,
+2. ``ZEGO_LANG`` in the environment: ``zh`` or ``en`` (``zh_CN``, ``zh-Hans``,
+   ``en_US`` work too);
+3. the *configured* language (:func:`set_configured_language`): ``ZEGO_LANG``
+   in the ``.env`` file, else the language of the notebook's folder
+   (``notebooks/zh/``), applied by ``start_notebook()`` and by the
+   command line when they start;
+4. the locale, as gettext reads it: the first of ``LANGUAGE``, ``LC_ALL``,
    ``LC_MESSAGES``, ``LANG`` that is set (``LANGUAGE`` may list several,
    ``zh_TW:zh_CN:en``; the first one the kit has wins);
-4. English.
+5. English.
 
 Only Simplified Chinese is translated, as ZEGO's Chinese documentation
 (doc-zh.zego.im) is. A Traditional Chinese locale (``zh_TW``, ``zh_HK``,
@@ -71,26 +76,42 @@ def normalise_language(tag: str) -> str | None:
 _warned_values: set[str] = set()
 
 
-def language_from_environment(env: Mapping[str, str] | None = None) -> str:
-    """The language ``env`` (default ``os.environ``) asks for: ZEGO_LANG, else the locale, else en.
+def language_setting(value: str | None) -> str | None:
+    """``"zh"`` or ``"en"`` for a ``ZEGO_LANG`` value; ``None`` when it is empty or unusable.
+
+    An unusable value (``fr``, ``zh_TW``) gives a :class:`LanguageWarning`
+    once and is then ignored, so the next rule decides.
+    """
+    chosen = (value or "").strip()
+    if not chosen:
+        return None
+    language = normalise_language(chosen)
+    if language is None and chosen not in _warned_values:
+        _warned_values.add(chosen)
+        warnings.warn(
+            f"ZEGO_LANG={chosen!r} is not a language the kit speaks; use ZEGO_LANG=zh "
+            "(Simplified Chinese) or ZEGO_LANG=en. Falling back to the locale.",
+            LanguageWarning,
+            stacklevel=4,
+        )
+    return language
+
+
+def language_from_environment(
+    env: Mapping[str, str] | None = None, configured: str | None = None
+) -> str:
+    """The language ``env`` (default ``os.environ``) asks for: ZEGO_LANG, else ``configured``
+    (see :func:`set_configured_language`), else the locale, else English.
 
     An unusable ``ZEGO_LANG`` (``fr``, ``zh_TW``) gives a :class:`LanguageWarning`
-    once and is then ignored, so the locale decides.
+    once and is then ignored, so the next rule decides.
     """
     env = os.environ if env is None else env
-    chosen = env.get("ZEGO_LANG", "").strip()
-    if chosen:
-        language = normalise_language(chosen)
-        if language is not None:
-            return language
-        if chosen not in _warned_values:
-            _warned_values.add(chosen)
-            warnings.warn(
-                f"ZEGO_LANG={chosen!r} is not a language the kit speaks; use ZEGO_LANG=zh "
-                "(Simplified Chinese) or ZEGO_LANG=en. Falling back to the locale.",
-                LanguageWarning,
-                stacklevel=3,
-            )
+    language = language_setting(env.get("ZEGO_LANG"))
+    if language is not None:
+        return language
+    if configured is not None:
+        return configured
     for variable in LOCALE_VARIABLES:
         value = env.get(variable, "").strip()
         if value:  # the first variable that is set decides, as in gettext
@@ -103,6 +124,7 @@ def language_from_environment(env: Mapping[str, str] | None = None) -> str:
 
 
 _override: str | None = None
+_configured: str | None = None
 _catalogues: dict[str, gettext.NullTranslations] = {}
 
 
@@ -125,9 +147,27 @@ def set_language(language: str | None) -> str:
     return normalised
 
 
+def set_configured_language(language: str | None) -> str:
+    """Make ``language`` the configured one (rule 3 of the module docstring); returns the
+    language now in use.
+
+    ``start_notebook()`` passes ``ZEGO_LANG`` of the ``.env`` file, else the
+    language of the notebook's folder; the command line passes the ``.env``
+    file's. ``None`` (or an empty value) clears it. Unlike :func:`set_language`
+    it yields to ``ZEGO_LANG`` in the environment, as a ``.env`` value yields
+    to the environment everywhere in the kit. An unusable value gives a
+    :class:`LanguageWarning` and is ignored.
+    """
+    global _configured
+    _configured = language_setting(language)
+    return get_language()
+
+
 def get_language() -> str:
     """The language messages are made in right now: ``"zh"`` or ``"en"``."""
-    return _override if _override is not None else language_from_environment()
+    if _override is not None:
+        return _override
+    return language_from_environment(configured=_configured)
 
 
 def translations() -> gettext.NullTranslations:

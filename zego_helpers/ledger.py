@@ -60,6 +60,7 @@ from .constants import (
     MIN_APP_ID,
 )
 from .errors import ValidationError, ZegoError
+from .i18n import N_, _, ngettext
 from .secrets_mask import mask_url
 
 if TYPE_CHECKING:
@@ -264,15 +265,24 @@ class LedgerRepair:
     kept_as: Path
     recovered: int
     unreadable: int
+    #: What was wrong (English, marked with ``N_()``; ``str()`` shows it translated).
     what: str
 
     def __str__(self) -> str:
-        return (
-            f"The ledger {self.path} was damaged ({self.what}): {self.recovered} entr"
-            f"{'y' if self.recovered == 1 else 'ies'} recovered, {self.unreadable} unreadable; "
-            f"the damaged file is kept as {self.kept_as}. An instance whose entry was unreadable "
-            "is not cleaned up by the kit: delete it by id if you know it (it may be in the "
-            "kept file), or let ZEGO's idle rule end it."
+        recovered = ngettext(
+            "{count} entry recovered", "{count} entries recovered", self.recovered
+        ).format(count=self.recovered)
+        return _(
+            "The ledger {path} was damaged ({what}): {recovered}, {unreadable} unreadable; the "
+            "damaged file is kept as {kept_as}. An instance whose entry was unreadable is not "
+            "cleaned up by the kit: delete it by id if you know it (it may be in the kept "
+            "file), or let ZEGO's idle rule end it."
+        ).format(
+            path=self.path,
+            what=_(self.what),
+            recovered=recovered,
+            unreadable=self.unreadable,
+            kept_as=self.kept_as,
         )
 
 
@@ -351,8 +361,10 @@ class Ledger:
         if entry.pending:
             raise ValidationError(
                 "agent_instance_id",
-                "is empty: record() is for an instance that exists; a create still waiting "
-                "for its answer is recorded with record_pending()",
+                _(
+                    "is empty: record() is for an instance that exists; a create still waiting "
+                    "for its answer is recorded with record_pending()"
+                ),
             )
         key = entry.key or new_key()
 
@@ -439,16 +451,23 @@ class Ledger:
                 yield
         except Timeout:
             raise LedgerError(
-                f"The ledger {self.path} has been locked by another process for "
-                f"{self.lock_timeout:g} s (its lock file is {self._lock.lock_file}). A "
-                "write takes milliseconds, and the system releases the lock of a process that "
-                "died, so a live process holds it: let it finish, or stop that kernel or "
-                "command, and try again."
+                _(
+                    "The ledger {path} has been locked by another process for {seconds} s (its "
+                    "lock file is {lock_file}). A write takes milliseconds, and the system "
+                    "releases the lock of a process that died, so a live process holds it: let "
+                    "it finish, or stop that kernel or command, and try again."
+                ).format(
+                    path=self.path,
+                    seconds=f"{self.lock_timeout:g}",
+                    lock_file=self._lock.lock_file,
+                )
             ) from None
         except OSError as error:
             raise LedgerError(
-                f"The ledger {self.path} cannot be used: {error.strerror or error}. Fix: make "
-                "sure ZEGO_KIT_HOME is a folder of yours that you can write to."
+                _(
+                    "The ledger {path} cannot be used: {error}. Fix: make sure ZEGO_KIT_HOME is "
+                    "a folder of yours that you can write to."
+                ).format(path=self.path, error=error.strerror or error)
             ) from None
 
     def _save(self, entries: Entries) -> None:
@@ -467,14 +486,22 @@ class Ledger:
             found = ledger_file.read_objects(self.path)
         except OSError as error:
             raise LedgerError(
-                f"The ledger {self.path} cannot be read: {error.strerror or error}. Fix: give "
-                f"yourself read and write access (chmod 600 {self.path})."
+                _(
+                    "The ledger {path} cannot be read: {error}. Fix: give yourself read and "
+                    "write access ({command})."
+                ).format(
+                    path=self.path, error=error.strerror or error, command=f"chmod 600 {self.path}"
+                )
             ) from None
         entries, unusable, repaired = _entries_from(found.objects)
         damaged = found.not_a_file or bool(found.damaged or unusable or repaired)
         rewrite = damaged or found.legacy
         if damaged:
-            what = "not a file" if found.not_a_file else "lines or fields not as the kit wrote them"
+            what = (
+                N_("not a file")
+                if found.not_a_file
+                else N_("lines or fields not as the kit wrote them")
+            )
             self._note_repair(
                 self.path,
                 ledger_file.set_aside(self.path),
@@ -546,7 +573,7 @@ class Ledger:
                 ledger_file.set_aside(source),
                 len(found.objects),
                 found.lost,
-                "an older kit's ledger, damaged",
+                N_("an older kit's ledger, damaged"),
             )
         return added
 

@@ -33,7 +33,7 @@ from .constants import MAX_APP_ID, REGION_API_BASE_URL
 from .constants import REGIONS as REGIONS
 from .constants import SERVER_SECRET_LENGTH as SERVER_SECRET_LENGTH
 from .errors import ConfigError
-from .i18n import _
+from .i18n import _, language_setting
 from .kit_home import check_kit_home
 from .secrets_mask import mask_url
 
@@ -132,6 +132,10 @@ class Settings(_MaskedRepr):
     llm: LLMDefaults = field(default_factory=LLMDefaults)
     tts: TTSDefaults = field(default_factory=TTSDefaults)
     dotenv_path: Path | None = None
+    #: ``ZEGO_LANG`` (environment, else ``.env``) as the kit reads it: ``"zh"``, ``"en"``,
+    #: or ``""`` when unset or unusable. ``start_notebook()`` and the command line apply it
+    #: (:func:`zego_helpers.i18n.set_configured_language`).
+    language: str = ""
 
     @property
     def is_sandbox(self) -> bool:
@@ -247,7 +251,7 @@ def _warn_if_readable_by_others(path: Path) -> None:
             "fix: chmod 600 {path}"
         ).format(path=path, mode=f"{mode:04o}"),
         EnvFileWarning,
-        stacklevel=4,  # the line that called load_settings
+        stacklevel=5,  # the line that called load_settings (or configured_language)
     )
 
 
@@ -307,20 +311,13 @@ def find_dotenv_file(start: Path | None = None) -> Path | None:
     return None
 
 
-def load_settings(
-    env: Mapping[str, str] | None = None,
-    dotenv_path: str | Path | None = None,
-) -> Settings:
-    """Read settings from ``env`` (default: ``os.environ``) and a ``.env`` file.
+def _settings_source(
+    env: Mapping[str, str] | None, dotenv_path: str | Path | None
+) -> tuple[dict[str, str], Path | None]:
+    """The variables :func:`load_settings` reads (``env`` over the ``.env`` file), and that file.
 
-    Variables already in the environment win over the ``.env`` file. By
-    default the nearest ``.env`` is used; pass a path to pick one, or ``""``
-    to ignore ``.env`` files entirely. The variable ``ZEGO_ENV_FILE`` does
-    the same from the environment (a path, or ``none``).
-    Raises :class:`~zego_helpers.errors.ConfigError` naming the variable and
-    the fix when a value is malformed, when ``ZEGO_ENV_FILE`` names a file
-    that does not exist, or when the ``.env`` file is not UTF-8.
-    A ``.env`` readable by other users gives an :class:`EnvFileWarning` (once).
+    The ``.env`` file is ``dotenv_path``, else the one ``ZEGO_ENV_FILE`` names
+    (``none``: no file), else the nearest one (:func:`find_dotenv_file`).
     """
     source = dict(os.environ if env is None else env)
     if dotenv_path is None and source.get("ZEGO_ENV_FILE", "").strip():
@@ -345,6 +342,37 @@ def load_settings(
     if path is not None and path.is_file():
         for key, value in _read_env_values(path).items():
             source.setdefault(key, value)
+    return source, path if path is not None and path.is_file() else None
+
+
+def configured_language(
+    env: Mapping[str, str] | None = None, dotenv_path: str | Path | None = None
+) -> str | None:
+    """``ZEGO_LANG`` as the settings have it (the environment, else the ``.env`` file), or ``None``.
+
+    Only this one variable is read, so a command can choose its language before
+    anything else of the settings is checked.
+    """
+    source, _path = _settings_source(env, dotenv_path)
+    return _clean(source.get("ZEGO_LANG")) or None
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    dotenv_path: str | Path | None = None,
+) -> Settings:
+    """Read settings from ``env`` (default: ``os.environ``) and a ``.env`` file.
+
+    Variables already in the environment win over the ``.env`` file. By
+    default the nearest ``.env`` is used; pass a path to pick one, or ``""``
+    to ignore ``.env`` files entirely. The variable ``ZEGO_ENV_FILE`` does
+    the same from the environment (a path, or ``none``).
+    Raises :class:`~zego_helpers.errors.ConfigError` naming the variable and
+    the fix when a value is malformed, when ``ZEGO_ENV_FILE`` names a file
+    that does not exist, or when the ``.env`` file is not UTF-8.
+    A ``.env`` readable by other users gives an :class:`EnvFileWarning` (once).
+    """
+    source, path = _settings_source(env, dotenv_path)
 
     def get(*names: str) -> tuple[str, str]:
         """The first variable that is set among ``names``, with its name."""
@@ -446,7 +474,8 @@ def load_settings(
         web_sdk_debug=web_sdk_debug.lower() in ("1", "true", "yes", "on"),
         llm=llm,
         tts=tts,
-        dotenv_path=path if path is not None and path.is_file() else None,
+        dotenv_path=path,
+        language=language_setting(get("ZEGO_LANG")[1]) or "",
     )
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from .atomic_file import replace_file
 from .errors import ZegoError
+from .i18n import _
 
 #: The npm package of ZEGO's Express Web SDK.
 SDK_PACKAGE = "zego-express-engine-webrtc"
@@ -124,40 +125,66 @@ def inspect_sdk_source(data: bytes, name: str) -> SdkFacts:
     Raises :class:`WebSdkError` naming the mistake: not JavaScript, a UMD/CommonJS build
     (dependency imports missing), bare imports left in, or no ``ZegoExpressEngine`` export.
     """
-    fix = f"make one with `zego-kit web-sdk bundle` (npm {SDK_PACKAGE}, bundled by esbuild)"
+    fix = _("make one with {command} (npm {package}, bundled by esbuild)").format(
+        command="`zego-kit web-sdk bundle`", package=SDK_PACKAGE
+    )
     if not data.strip():
-        raise WebSdkError(f"{name} is empty: {fix}")
+        raise WebSdkError(_("{name} is empty: {fix}").format(name=name, fix=fix))
     if len(data) > MAX_SIZE:
-        raise WebSdkError(f"{name} is {len(data) / 1e6:.0f} MB, larger than any SDK build: {fix}")
+        raise WebSdkError(
+            _("{name} is {size} MB, larger than any SDK build: {fix}").format(
+                name=name, size=f"{len(data) / 1e6:.0f}", fix=fix
+            )
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise WebSdkError(
-            f"{name} is not JavaScript text (not UTF-8 at byte {error.start}; a .zip or .tgz "
-            f"must be unpacked or bundled first): {fix}"
+            _(
+                "{name} is not JavaScript text (not UTF-8 at byte {position}; a .zip or .tgz "
+                "must be unpacked or bundled first): {fix}"
+            ).format(name=name, position=error.start, fix=fix)
         ) from None
     head = text.lstrip()[:200].lower()
     if head.startswith(("<!doctype", "<html", "<?xml", "{")):
-        kind = "JSON" if head.startswith("{") else "an HTML or XML page"
-        raise WebSdkError(f"{name} is {kind}, not JavaScript: {fix}")
+        problem = (
+            _("{name} is JSON, not JavaScript: {fix}")
+            if head.startswith("{")
+            else _("{name} is an HTML or XML page, not JavaScript: {fix}")
+        )
+        raise WebSdkError(problem.format(name=name, fix=fix))
     bare = sorted(set(_BARE_IMPORT.findall(text)))
     if bare:
         raise WebSdkError(
-            f"{name}: dependency imports missing: it imports {', '.join(bare)} by bare name, "
-            f"which a browser cannot resolve (an unbundled file): {fix}"
+            _(
+                "{name}: dependency imports missing: it imports {imports} by bare name, which a "
+                "browser cannot resolve (an unbundled file): {fix}"
+            ).format(name=name, imports=", ".join(bare), fix=fix)
         )
     if not _HAS_EXPORT.search(text):
         required = sorted(set(_REQUIRE.findall(text)))
         if required or _UMD.search(text):
-            needs = f"; it require()s {', '.join(required)}" if required else ""
-            raise WebSdkError(
-                f"{name} is not an ES module: it is a UMD/CommonJS build{needs} (dependency "
-                f"imports missing for a browser; the npm package's own files are such builds): "
-                f"{fix}"
+            needs = (
+                _("; it require()s {modules}").format(modules=", ".join(required))
+                if required
+                else ""
             )
-        raise WebSdkError(f"{name} is not an ES module (it exports nothing): {fix}")
+            raise WebSdkError(
+                _(
+                    "{name} is not an ES module: it is a UMD/CommonJS build{needs} (dependency "
+                    "imports missing for a browser; the npm package's own files are such "
+                    "builds): {fix}"
+                ).format(name=name, needs=needs, fix=fix)
+            )
+        raise WebSdkError(
+            _("{name} is not an ES module (it exports nothing): {fix}").format(name=name, fix=fix)
+        )
     if not _EXPORTS_ENGINE.search(text):
-        raise WebSdkError(f"{name} is an ES module, but it exports no ZegoExpressEngine: {fix}")
+        raise WebSdkError(
+            _("{name} is an ES module, but it exports no ZegoExpressEngine: {fix}").format(
+                name=name, fix=fix
+            )
+        )
     found = _VERSION.search(text)
     return SdkFacts(
         version=found.group(1) if found else None,
@@ -184,7 +211,9 @@ def install_sdk(
         data = source_file.read_bytes()
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise WebSdkError(f"cannot read {source_file} ({reason})") from None
+        raise WebSdkError(
+            _("cannot read {path} ({reason})").format(path=source_file, reason=reason)
+        ) from None
     facts = inspect_sdk_source(data, source_file.name)
     folder = sdk_folder(kit_home)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -213,20 +242,30 @@ def installed_sdk(kit_home: Path) -> InstalledSdk | None:
     Raises :class:`WebSdkError` when the record or the file is damaged or missing.
     """
     info_path = sdk_folder(kit_home) / INFO_NAME
-    again = "run `zego-kit web-sdk bundle` (or `install FILE`) again"
+    again = _run_again()
     try:
         raw = info_path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as error:
-        raise WebSdkError(f"cannot read {info_path} ({error}): {again}") from None
+        raise WebSdkError(
+            _("cannot read {path} ({reason}): {fix}").format(
+                path=info_path, reason=error, fix=again
+            )
+        ) from None
     try:
         record = json.loads(raw)
         installed = InstalledSdk(**{key: record[key] for key in InstalledSdk.__dataclass_fields__})
     except (ValueError, KeyError, TypeError):
-        raise WebSdkError(f"{info_path} is damaged (not the kit's record): {again}") from None
+        raise WebSdkError(
+            _("{path} is damaged (not the kit's record): {fix}").format(path=info_path, fix=again)
+        ) from None
     if not Path(installed.path).is_file():
-        raise WebSdkError(f"the installed SDK file {installed.path} is missing: {again}")
+        raise WebSdkError(
+            _("the installed SDK file {path} is missing: {fix}").format(
+                path=installed.path, fix=again
+            )
+        )
     return installed
 
 
@@ -235,12 +274,21 @@ def read_installed_sdk(kit_home: Path) -> tuple[InstalledSdk, bytes]:
     installed = installed_sdk(kit_home)
     if installed is None:
         raise WebSdkError(
-            f"no Web SDK is installed in {sdk_folder(kit_home)}: run `zego-kit web-sdk bundle`"
+            _("no Web SDK is installed in {folder}: run {command}").format(
+                folder=sdk_folder(kit_home), command="`zego-kit web-sdk bundle`"
+            )
         )
     data = Path(installed.path).read_bytes()
     if hashlib.sha256(data).hexdigest() != installed.sha256:
         raise WebSdkError(
-            f"{installed.path} changed since it was installed (SHA-256 differs): "
-            "run `zego-kit web-sdk bundle` (or `install FILE`) again"
+            _("{path} changed since it was installed (SHA-256 differs): {fix}").format(
+                path=installed.path, fix=_run_again()
+            )
         )
     return installed, data
+
+
+def _run_again() -> str:
+    return _("run {command} (or {install}) again").format(
+        command="`zego-kit web-sdk bundle`", install="`install FILE`"
+    )

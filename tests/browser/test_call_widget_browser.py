@@ -683,3 +683,24 @@ def test_a_stream_that_cannot_be_played_is_reported_in_words(open_widget):
         "stream not found): check that the token allows playing streams (a privilege token), "
         "then leave and join again"
     )
+
+
+def test_a_widget_made_in_chinese_shows_its_words_in_chinese(open_widget, monkeypatch):
+    """The browser half takes its words from the kernel (the ``texts`` trait): made while the
+    kit speaks Chinese, the panel, its states and its transcript are Chinese, while
+    ``widget.state`` keeps the English value code compares with."""
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    session, presence, _ = sandbox_widget(open_widget)
+    text = session.page.inner_text(".zego-call")
+    assert "模拟通话：沙箱没有 RTC 房间" in text and "Simulated call" not in text
+    assert session.page.inner_text(".zego-call-join") == "加入"
+    assert session.page.inner_text(".zego-call-state") == "就绪"
+    session.click("join")
+    session.wait_for("document.querySelector('.zego-call-state').textContent === '模拟通话中'")
+    session.wait_for(py=lambda: presence == [True])
+    assert session.widget.state == "in the simulated call"
+    session.page.fill(".zego-call-input", "你好")
+    session.page.press(".zego-call-input", "Enter")
+    session.wait_for("window.__spoken.length === 1")
+    assert session.page.inner_text(".zego-call-transcript").split("\n")[0] == "您：你好"
+    assert session.js_errors == []

@@ -1,11 +1,15 @@
 """End to end: the notebooks in a real JupyterLab, in headless Chromium, in sandbox mode.
 
-Two tests. The first runs every notebook, 00 to 06, one after the other (as a learner
+Three tests. The first runs every notebook, 00 to 06, one after the other (as a learner
 does, sharing one kit home) and checks what a reader sees after *Run All*: no failed
 cell, no JavaScript error, notebooks 05 and 06 each under 8,000 px, and state marks that
 need no emoji font (this Chromium has none: an emoji would show as an empty box). It
 saves a screenshot of each whole notebook (``docs/images/notebook-*.png``, written when
 missing or with ``ZEGO_UPDATE_SCREENSHOTS=1``).
+
+The Chinese test does the same for ``notebooks/zh/`` 00 to 03, in a JupyterLab whose
+kernels get no ``ZEGO_LANG`` (the folder makes them Chinese), with Debian's Noto CJK font
+installed (``make browser``): screenshots in ``docs/images/zh/``.
 
 The second is notebook 03 in depth. What a learner does, and what they rely on:
 
@@ -124,9 +128,14 @@ class Lab:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
 
 
-def lab_env(home: Path) -> dict[str, str]:
+def lab_env(home: Path, language: str = "en") -> dict[str, str]:
     """No ZEGO/LLM/TTS settings, no .env, a fresh kit home, Jupyter dirs of its own
-    under ``home`` (with JupyterLab's user settings written there)."""
+    under ``home`` (with JupyterLab's user settings written there).
+
+    ``language="en"`` sets ``ZEGO_LANG=en`` (the expected texts are English, whatever this
+    machine's locale); ``"zh"`` sets none, and a neutral locale: the Chinese notebooks'
+    folder must make their kernels Chinese, as it does for a learner.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
     dirs = {
         "JUPYTER_CONFIG_DIR": home / "config",
@@ -139,12 +148,17 @@ def lab_env(home: Path) -> dict[str, str]:
     env.update({name: str(path) for name, path in dirs.items()})
     env.update(
         ZEGO_ENV_FILE="none",
-        ZEGO_LANG="en",  # the expected texts are English, whatever this machine's locale
         JUPYTER_PREFER_ENV_PATH="1",  # the venv's kernel spec before any user-wide one
         PATH=os.pathsep.join([str(VENV_BIN), env.get("PATH", "")]),
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     )
+    if language == "en":
+        env["ZEGO_LANG"] = "en"
+    else:
+        for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            env.pop(variable, None)
+        env["LANG"] = "C.UTF-8"
     # No "fetch Jupyter news?" toast (nor its request to the internet).
     settings = dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -182,7 +196,9 @@ def stop_process_tree(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def jupyterlab(root_dir: Path, home: Path, deadline: Deadline) -> Iterator[Lab]:
+def jupyterlab(
+    root_dir: Path, home: Path, deadline: Deadline, language: str = "en"
+) -> Iterator[Lab]:
     """JupyterLab from the venv on 127.0.0.1, serving ``root_dir``; stopped at the end."""
     jupyter = VENV_BIN / "jupyter"
     if not jupyter.exists():
@@ -196,7 +212,7 @@ def jupyterlab(root_dir: Path, home: Path, deadline: Deadline) -> Iterator[Lab]:
     ]  # fmt: skip
     if os.geteuid() == 0:
         command.append("--allow-root")  # CI containers run as root
-    env = lab_env(home)
+    env = lab_env(home, language)
     log_path = home / "jupyterlab.log"
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(
@@ -470,17 +486,24 @@ SCROLL_TO_TOP = f"""(path) => {{
 }}"""
 
 
-def save_notebook_screenshot(page, name: str, height: float) -> None:
-    """The whole notebook, top to bottom: the window is made as tall as its content."""
+def save_notebook_screenshot(page, name: str, height: float, folder: str = "") -> None:
+    """The whole notebook, top to bottom: the window is made as tall as its content.
+
+    ``folder`` is ``""`` for the English notebooks, ``"zh"`` for the Chinese ones (their
+    pictures go to ``docs/images/zh/``).
+    """
     page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": int(height) + 40})
     page.wait_for_timeout(300)  # one layout pass at the new size
-    page.evaluate(SCROLL_TO_TOP, f"{name}.ipynb")
+    page.evaluate(SCROLL_TO_TOP, f"{folder}/{name}.ipynb" if folder else f"{name}.ipynb")
     page.wait_for_timeout(200)
-    page.screenshot(path=artifact_path(screenshot_name(name)))
-    docs = DOCS_SCREENSHOT.parent / screenshot_name(name)
+    artifact = artifact_path(
+        f"{folder}-{screenshot_name(name)}" if folder else screenshot_name(name)
+    )
+    page.screenshot(path=artifact)
+    docs = DOCS_SCREENSHOT.parent / folder / screenshot_name(name)
     if not docs.exists() or os.environ.get(UPDATE_SCREENSHOTS_ENV):
         docs.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(artifact_path(screenshot_name(name)), docs)
+        shutil.copyfile(artifact, docs)
     page.set_viewport_size({"width": SCREENSHOT_WIDTH, "height": 800})
 
 
@@ -522,4 +545,69 @@ def test_every_notebook_runs_in_jupyterlab_compact_and_readable(browser, tmp_pat
     artifact_path("notebook-heights.json").write_text(json.dumps(heights, indent=1))
     for name, limit in MAX_HEIGHT_PX.items():
         assert heights[name] < limit, f"{name} is {heights[name]:.0f} px tall (limit {limit})"
+    assert errors == [], "JavaScript errors on the JupyterLab page:\n" + "\n".join(errors)
+
+
+# --- the Chinese notebooks ------------------------------------------------------------------
+
+#: The Chinese notebooks pictured in docs/images/zh/ (issue 16): the quick start's four steps.
+ZH_NOTEBOOKS = ["00_setup", "01_register_agent", "02_create_instance", "03_talk"]
+#: What the kit says in Chinese on every one of them: the banner and the checklist.
+ZH_BANNER = ("沙箱模式", "您的进度")
+
+
+def chinese_fonts() -> list[str]:
+    """The font families fontconfig has for Chinese (``make browser`` installs Noto CJK)."""
+    try:
+        listed = subprocess.run(
+            ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30
+        ).stdout
+    except FileNotFoundError:
+        return []
+    return sorted({line.split(",")[0] for line in listed.splitlines() if line.strip()})
+
+
+def test_chinese_notebooks_run_in_jupyterlab_with_a_chinese_font(browser, tmp_path):
+    """zh/00-03 after Run All in a real JupyterLab, speaking Chinese from their folder alone,
+    drawn with a real Chinese font; a screenshot of each (docs/images/zh/notebook-*.png)."""
+    from browser_support import skip_or_fail
+
+    fonts = chinese_fonts()
+    if not any("Noto Sans CJK" in family for family in fonts):
+        skip_or_fail(
+            "no Noto CJK font: Chinese would show as boxes. Install it with "
+            "`sudo apt-get install fonts-noto-cjk` (or run `make browser`)"
+        )
+    deadline = Deadline(ALL_BUDGET_S)
+    root = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOK_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    home = tmp_path / "home"
+    home.mkdir()
+    with jupyterlab(root, home, deadline, language="zh") as lab:
+        context = browser.new_context(viewport={"width": SCREENSHOT_WIDTH, "height": 800})
+        context.add_init_script(SPEECH_STUB)
+        page = context.new_page()
+        errors = watch_page_errors(page)
+        try:
+            page.goto(f"{lab.url}/lab?token={lab.token}", timeout=deadline.ms())
+            page.wait_for_function("() => window.jupyterapp?.started", timeout=deadline.ms())
+            for name in ZH_NOTEBOOKS:
+                path = f"zh/{name}.ipynb"
+                page.evaluate(OPEN, path)
+                run_all_cells(page, deadline, path)
+                page.wait_for_timeout(500)  # widgets render after their cell has run
+                shown = page.evaluate(OUTPUTS, path)
+                for words in ZH_BANNER:
+                    assert words in shown["text"], (name, words)
+                assert "SANDBOX MODE" not in shown["text"], name
+                assert shown["marks"] >= 7 and not EMOJI.findall(shown["text"]), name
+                size = page.evaluate(MEASURE, path)
+                save_notebook_screenshot(page, name, size["top"] + size["content"], "zh")
+                page.evaluate(CLOSE, path)
+        except Exception:
+            page.screenshot(path=artifact_path("jupyterlab-zh-failure.png"))
+            artifact_path("jupyterlab-zh-failure.log").write_text(lab.log_tail(100_000))
+            raise
+        finally:
+            context.close()
     assert errors == [], "JavaScript errors on the JupyterLab page:\n" + "\n".join(errors)

@@ -17,6 +17,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
+from ..i18n import _
+
 
 class BodyError(ValueError):
     """The request body is not a callback: the message says why (it becomes the 400 reply)."""
@@ -27,9 +29,11 @@ def decode_body(body: bytes) -> dict[str, Any]:
     try:
         text = body.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
-        raise BodyError(f"the body is not UTF-8 text (byte {exc.start} is invalid)") from None
+        raise BodyError(
+            _("the body is not UTF-8 text (byte {position} is invalid)").format(position=exc.start)
+        ) from None
     if not text:
-        raise BodyError("the body is empty; ZEGO sends a JSON object")
+        raise BodyError(_("the body is empty; ZEGO sends a JSON object"))
     if text[0] in "{[":
         return _json_object(text)
     if "=" in text:  # a form: percent-encoded JSON has its own "=" written as %3D
@@ -37,8 +41,9 @@ def decode_body(body: bytes) -> dict[str, Any]:
     if text[:3].upper() == "%7B":
         return _json_object(unquote_plus(text))
     raise BodyError(
-        f"the body is neither JSON nor a form (it starts with {text[:20]!r}); "
-        "ZEGO sends a JSON object"
+        _(
+            "the body is neither JSON nor a form (it starts with {start}); ZEGO sends a JSON object"
+        ).format(start=repr(text[:20]))
     )
 
 
@@ -46,16 +51,18 @@ def _json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise BodyError(f"the body is not valid JSON: {exc}") from None
+        raise BodyError(_("the body is not valid JSON: {error}").format(error=exc)) from None
     if not isinstance(value, dict):
-        raise BodyError(f"the body is JSON but a {type(value).__name__}, not an object")
+        raise BodyError(
+            _("the body is JSON but a {type}, not an object").format(type=type(value).__name__)
+        )
     return value
 
 
 def _form(text: str) -> dict[str, Any]:
     pairs = parse_qsl(text, keep_blank_values=True)
     if not pairs:
-        raise BodyError("the body looks like a form but has no fields")
+        raise BodyError(_("the body looks like a form but has no fields"))
     if len(pairs) == 1:
         key, value = pairs[0]
         # One field carrying the whole JSON: either as the value (body=...) or, when the

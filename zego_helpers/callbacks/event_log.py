@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 
+from ..i18n import _
 from .events import CallbackEvent, Latency, latency_of
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class EventLog:
 
     def __init__(self, max_events: int = 2000, dedup_window: int = 20000) -> None:
         if max_events < 1 or dedup_window < 1:
-            raise ValueError("max_events and dedup_window must be at least 1")
+            raise ValueError(_("max_events and dedup_window must be at least 1"))
         self.max_events = max_events
         self._cond = threading.Condition()
         self._events: deque[CallbackEvent] = deque(maxlen=max_events)

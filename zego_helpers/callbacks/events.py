@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from ..codes import describe_exception_code
+from ..i18n import N_, _
 
 #: The events the reference documents (§6.3). Others are still accepted.
 KNOWN_EVENTS = (
@@ -43,10 +44,10 @@ KNOWN_EVENTS = (
 
 #: ``Interrupted.Data.Reason``: what cut the agent off.
 INTERRUPT_REASONS = {
-    1: "the user spoke",
-    2: "a SendAgentInstanceLLM call",
-    3: "a SendAgentInstanceTTS call",
-    4: "an InterruptAgentInstance call",
+    1: N_("the user spoke"),
+    2: N_("a SendAgentInstanceLLM call"),
+    3: N_("a SendAgentInstanceTTS call"),
+    4: N_("an InterruptAgentInstance call"),
 }
 
 #: Fields that must never be kept: the signature proves nothing once stored,
@@ -167,51 +168,79 @@ def latency_of(event: CallbackEvent) -> Latency | None:
     )
 
 
-def short_meaning(event: CallbackEvent, width: int = 80) -> str:
+def short_meaning(event: CallbackEvent, width: int = 80, *, with_latency: bool = True) -> str:
     """Say in a few words what the event means, e.g. ``Exception 2203: LLM authentication failed``.
 
-    Text the agent or user said is quoted and cut to ``width`` characters.
+    Text the agent or user said is quoted and cut to ``width`` characters;
+    ``with_latency=False`` leaves the measured response time out of an
+    ``AgentInstanceDeleted`` (so the line reads the same on every run). The
+    words are in the learner's language; event names, codes and what ZEGO sent
+    (``Message``, ``Text``) are shown as they are.
     """
     d = event.data
     kind = event.event
     if kind == "Exception":
         code = event.code
         info = describe_exception_code(code if code is not None else -1)
-        text = f"Exception {code if code is not None else '?'}: {info.meaning}"
+        text = _("Exception {code}: {meaning}").format(
+            code=code if code is not None else "?", meaning=info.meaning
+        )
         message = _as_str(d.get("Message"))
-        return text + (f" ({_clip(message, width)})" if message else "")
+        return text + (_(" ({message})").format(message=_clip(message, width)) if message else "")
     if kind == "AgentInstanceStatus":
-        return f"Status {_as_str(d.get('Status')) or '?'}{_round_suffix(event)}"
+        status = _as_str(d.get("Status")) or "?"
+        return _("Status {status}").format(status=status) + _round_suffix(event)
     if kind == "AgentSpeakAction":
         action = _as_str(d.get("Action")) or _as_str(d.get("Status")) or "?"
-        return f"Agent speak action {action}{_round_suffix(event)} (deprecated event name)"
+        return _("Agent speak action {action}{round} (deprecated event name)").format(
+            action=action, round=_round_suffix(event)
+        )
     if kind == "LLMResult":
-        return f"LLM said: {_quote(d.get('Text'), width)}"
+        return _("LLM said: {text}").format(text=_quote(d.get("Text"), width))
     if kind == "ASRResult":
-        return f"User said: {_quote(d.get('Text'), width)}"
+        return _("User said: {text}").format(text=_quote(d.get("Text"), width))
     if kind == "Interrupted":
-        reason = _as_int(d.get("Reason"))
-        why = INTERRUPT_REASONS.get(reason, f"reason {reason}") if reason is not None else "?"
-        played = _as_str(d.get("PlayedText"))
-        return f"Interrupted: {why}" + (f"; had said {_quote(played, width)}" if played else "")
+        return _interrupted_meaning(d, width)
     if kind == "UserSpeakAction":
         action = _as_str(d.get("Action"))
-        verb = {"SPEAK_BEGIN": "started", "SPEAK_END": "stopped"}.get(action)
-        who = _as_str(d.get("UserId")) or "user"
-        return f"{who} {verb} speaking" if verb else f"{who}: {action or '?'}"
+        who = _as_str(d.get("UserId")) or _("user")
+        if action == "SPEAK_BEGIN":
+            return _("{who} started speaking").format(who=who)
+        if action == "SPEAK_END":
+            return _("{who} stopped speaking").format(who=who)
+        return f"{who}: {action or '?'}"
     if kind == "UserAudioData":
         return _audio_meaning(d)
     if kind == "AgentInstanceCreated":
-        return "Agent joined the room and is publishing its stream"
+        return _("Agent joined the room and is publishing its stream")
     if kind == "AgentInstanceDeleted":
-        return _deleted_meaning(event)
+        return _deleted_meaning(event, with_latency)
     if kind == "AgentInstanceMetaInfo":
         meta = d.get("MetaInfo")
         keys = ", ".join(sorted(map(str, meta))) if isinstance(meta, Mapping) else ""
-        return f"LLM meta info{': ' + _clip(keys, width) if keys else ''}"
+        if keys:
+            return _("LLM meta info: {keys}").format(keys=_clip(keys, width))
+        return _("LLM meta info")
     keys = ", ".join(sorted(map(str, d)))
-    name = kind or "(no Event field)"
-    return _clip(f"{name}: not a documented event; Data fields: {keys or 'none'}", width + 40)
+    name = kind or _("(no Event field)")
+    text = _("{name}: not a documented event; Data fields: {keys}").format(
+        name=name, keys=keys or _("none")
+    )
+    return _clip(text, width + 40)
+
+
+def _interrupted_meaning(d: Mapping[str, Any], width: int) -> str:
+    reason = _as_int(d.get("Reason"))
+    if reason is None:
+        why = "?"
+    elif reason in INTERRUPT_REASONS:
+        why = _(INTERRUPT_REASONS[reason])
+    else:
+        why = _("reason {reason}").format(reason=reason)
+    played = _as_str(d.get("PlayedText"))
+    if played:
+        return _("Interrupted: {why}; had said {text}").format(why=why, text=_quote(played, width))
+    return _("Interrupted: {why}").format(why=why)
 
 
 def format_line(event: CallbackEvent) -> str:
@@ -287,7 +316,7 @@ def _quote(value: Any, width: int) -> str:
 
 
 def _round_suffix(event: CallbackEvent) -> str:
-    return f" (round {event.round})" if event.round is not None else ""
+    return _(" (round {round})").format(round=event.round) if event.round is not None else ""
 
 
 def _audio_meaning(d: Mapping[str, Any]) -> str:
@@ -296,17 +325,21 @@ def _audio_meaning(d: Mapping[str, Any]) -> str:
     fmt = _as_str(d.get("Format")) or "audio"
     if isinstance(audio, str) and audio:
         pcm_bytes = len(audio) * 3 // 4  # base64 -> bytes, 16-bit mono samples
-        return f"User audio: {pcm_bytes / (2 * rate):.1f} s of {fmt} at {rate} Hz"
-    return f"User audio ({fmt}, no samples)"
+        return _("User audio: {seconds} s of {format} at {rate} Hz").format(
+            seconds=f"{pcm_bytes / (2 * rate):.1f}", format=fmt, rate=rate
+        )
+    return _("User audio ({format}, no samples)").format(format=fmt)
 
 
-def _deleted_meaning(event: CallbackEvent) -> str:
+def _deleted_meaning(event: CallbackEvent, with_latency: bool) -> str:
     code = event.code
     if code in (None, 0):
-        text = "Deleted through the API"
+        text = _("Deleted through the API")
     else:
-        text = f"Destroyed: {code} {describe_exception_code(code).meaning}"
-    lat = latency_of(event)
+        text = _("Destroyed: {code} {meaning}").format(
+            code=code, meaning=describe_exception_code(code).meaning
+        )
+    lat = latency_of(event) if with_latency else None
     if lat is not None and lat.total_ms:  # 0 ms: the agent never answered, nothing measured
-        text += f"; average response {lat.total_ms:.0f} ms"
+        text += _("; average response {milliseconds} ms").format(milliseconds=f"{lat.total_ms:.0f}")
     return text

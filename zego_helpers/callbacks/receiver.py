@@ -36,6 +36,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler, stream_request_body
 
+from ..i18n import _
 from .body import BodyError, decode_body
 from .event_log import EventLog
 from .events import parse_callback
@@ -70,7 +71,11 @@ class CallbackReceiver:
         max_age_seconds: float | None = DEFAULT_MAX_AGE_SECONDS,
     ) -> None:
         if not path.startswith("/") or path == "/healthz":
-            raise ValueError(f"path must start with '/' and not be /healthz, got {path!r}")
+            raise ValueError(
+                _("path must start with '/' and not be /healthz, got {path}").format(
+                    path=repr(path)
+                )
+            )
         self.verifier = CallbackVerifier(_secrets_from(secrets), max_age_seconds=max_age_seconds)
         self.host = host
         self.path = path
@@ -97,8 +102,10 @@ class CallbackReceiver:
             sockets = bind_sockets(self._requested_port, address=self.host)
         except OSError as exc:
             raise OSError(
-                f"Cannot listen on {self.host}:{self._requested_port} ({exc.strerror}). "
-                "Pick another port (port=0 picks a free one) or stop what uses it."
+                _(
+                    "Cannot listen on {address} ({error}). Pick another port (port=0 picks a "
+                    "free one) or stop what uses it."
+                ).format(address=f"{self.host}:{self._requested_port}", error=exc.strerror)
             ) from None
         self._port = sockets[0].getsockname()[1]
         ready = threading.Event()
@@ -112,7 +119,7 @@ class CallbackReceiver:
         if not ready.wait(timeout=10) or not self._listening:
             for sock in sockets:
                 sock.close()
-            raise RuntimeError("The callback receiver's thread failed to start (see the log)")
+            raise RuntimeError(_("The callback receiver's thread failed to start (see the log)"))
         self._started_at = time.time()
         return self
 
@@ -134,7 +141,7 @@ class CallbackReceiver:
     @property
     def port(self) -> int:
         if self._port is None:
-            raise RuntimeError("The receiver is not started yet: call .start() first")
+            raise RuntimeError(_("The receiver is not started yet: call .start() first"))
         return self._port
 
     @property
@@ -168,7 +175,7 @@ class CallbackReceiver:
         try:
             decoded = decode_body(body)
         except BodyError as exc:
-            return self._reject(400, f"malformed callback: {exc}")
+            return self._reject(400, _("malformed callback: {error}").format(error=exc))
         try:
             verified_by = self.verifier.verify(decoded)
         except CallbackRejected as exc:
@@ -210,7 +217,9 @@ class CallbackReceiver:
         return status, {"ok": False, "error": reason}
 
     def _too_large_reason(self) -> str:
-        return f"body larger than {self.max_body_bytes} bytes (max_body_bytes)"
+        return _("body larger than {limit} bytes (max_body_bytes)").format(
+            limit=self.max_body_bytes
+        )
 
     # --- the Tornado side ------------------------------------------------------------------
 
@@ -299,7 +308,8 @@ class _HealthHandler(_JSONHandler):
 
 class _NotFoundHandler(_JSONHandler):
     def prepare(self) -> None:
-        self.reply(404, {"ok": False, "error": f"callbacks go to {self.receiver.path}"})
+        error = _("callbacks go to {path}").format(path=self.receiver.path)
+        self.reply(404, {"ok": False, "error": error})
 
 
 def _log_request(handler: RequestHandler) -> None:

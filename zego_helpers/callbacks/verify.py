@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ConfigError
+from ..i18n import _
 from ..signing import verify_callback_signature
 
 CALLBACK_SECRET = "callback_secret"
@@ -109,12 +110,14 @@ class CallbackVerifier:
         if not secrets.candidates():
             raise ConfigError(
                 "ZEGO_CALLBACK_SECRET",
-                "neither a callback secret nor a ServerSecret is set, so no callback can be "
-                "verified",
-                "set ZEGO_CALLBACK_SECRET (console: project info) or ZEGO_SERVER_SECRET in .env",
+                _(
+                    "neither a callback secret nor a ServerSecret is set, so no callback can be "
+                    "verified"
+                ),
+                _("set ZEGO_CALLBACK_SECRET (console: project info) or ZEGO_SERVER_SECRET in .env"),
             )
         if max_age_seconds is not None and max_age_seconds <= 0:
-            raise ValueError("max_age_seconds must be positive (or None to turn the check off)")
+            raise ValueError(_("max_age_seconds must be positive (or None to turn the check off)"))
         self.secrets = secrets
         self.max_age_seconds = max_age_seconds
         self._clock = clock
@@ -131,9 +134,11 @@ class CallbackVerifier:
         fields = {"Signature": signature, "Timestamp": timestamp, "Nonce": nonce}
         missing = [name for name, value in fields.items() if not value]
         if missing:
-            raise CallbackRejected(401, f"unsigned: the body has no {' / '.join(missing)}")
+            raise CallbackRejected(
+                401, _("unsigned: the body has no {fields}").format(fields=" / ".join(missing))
+            )
         if not isinstance(signature, str):
-            raise CallbackRejected(401, "forged: the Signature is not a string")
+            raise CallbackRejected(401, _("forged: the Signature is not a string"))
         matched = next(
             (
                 name
@@ -143,11 +148,13 @@ class CallbackVerifier:
             None,
         )
         if matched is None:
-            tried = " and the ".join(
-                "callback secret" if name == CALLBACK_SECRET else "ServerSecret"
-                for name, _ in self.secrets.candidates()
+            tried = _(" and ").join(
+                _("the callback secret") if name == CALLBACK_SECRET else _("the ServerSecret")
+                for name, _secret in self.secrets.candidates()
             )
-            raise CallbackRejected(401, f"bad signature: tried the {tried}, none matches")
+            raise CallbackRejected(
+                401, _("bad signature: tried {secrets}, none matches").format(secrets=tried)
+            )
         self._check_fresh(timestamp)
         return matched
 
@@ -157,15 +164,19 @@ class CallbackVerifier:
         try:
             value = int(timestamp)
         except ValueError:
-            raise CallbackRejected(401, "the Timestamp is not a whole number") from None
+            raise CallbackRejected(401, _("the Timestamp is not a whole number")) from None
         sent = value / 1000 if value > 10**11 else value  # ms (AI Agent) or seconds (old docs)
         age = self._clock() - sent
         if abs(age) > self.max_age_seconds:
-            when = f"{age:.0f} s old" if age > 0 else f"{-age:.0f} s in the future"
+            when = (_("{seconds} s old") if age > 0 else _("{seconds} s in the future")).format(
+                seconds=f"{abs(age):.0f}"
+            )
             raise CallbackRejected(
                 401,
-                f"stale: the Timestamp is {when} (limit {self.max_age_seconds:.0f} s); "
-                "an old callback replayed, or this machine's clock is off",
+                _(
+                    "stale: the Timestamp is {when} (limit {limit} s); an old callback replayed, "
+                    "or this machine's clock is off"
+                ).format(when=when, limit=f"{self.max_age_seconds:.0f}"),
             )
 
 

@@ -14,6 +14,7 @@ import argparse
 import re
 
 from ..errors import ConfigError
+from ..i18n import _
 from ..settings import SERVER_SECRET_LENGTH, _parse_app_id, _parse_server_secret
 
 MAX_PORT = 65535
@@ -25,8 +26,9 @@ def port(text: str) -> int:
     """A TCP port, 0 to 65535; 0 means "any free port" (the commands print the one chosen)."""
     if _ASCII_DIGITS.fullmatch(text.strip()) is None or int(text) > MAX_PORT:
         raise argparse.ArgumentTypeError(
-            f"{text[:20]!r} is not a port: use a number from 1 to {MAX_PORT}, or 0 for any "
-            "free port"
+            _(
+                "{value} is not a port: use a number from 1 to {high}, or 0 for any free port"
+            ).format(value=repr(text[:20]), high=MAX_PORT)
         )
     return int(text)
 
@@ -46,8 +48,9 @@ def app_id(text: str) -> int:
         return _parse_app_id(text.strip(), "--app-id")
     except ConfigError as error:
         raise argparse.ArgumentTypeError(
-            f"{error.problem}: give a number from 1 to {2**32 - 1}, or leave --app-id out for "
-            "a random one"
+            _(
+                "{problem}: give a number from 1 to {high}, or leave --app-id out for a random one"
+            ).format(problem=error.problem, high=2**32 - 1)
         ) from None
 
 
@@ -57,6 +60,8 @@ def server_secret(text: str) -> str:
         return _parse_server_secret(text, "--secret").reveal()
     except ConfigError as error:
         raise argparse.ArgumentTypeError(
-            f"{error.problem}: every kit (and ZEGO) expects a {SERVER_SECRET_LENGTH}-character "
-            "ServerSecret; give one of that length, or leave --secret out for a random one"
+            _(
+                "{problem}: every kit (and ZEGO) expects a {length}-character ServerSecret; "
+                "give one of that length, or leave --secret out for a random one"
+            ).format(problem=error.problem, length=SERVER_SECRET_LENGTH)
         ) from None

@@ -23,6 +23,7 @@ from ..callbacks.events import format_line
 from ..callbacks.receiver import DEFAULT_PATH, CallbackReceiver
 from ..callbacks.verify import DEFAULT_MAX_AGE_SECONDS, callback_secrets_for
 from ..errors import ZegoError
+from ..i18n import _, ngettext
 from . import args as cli_args
 
 DEFAULT_PORT = 8787
@@ -32,20 +33,22 @@ def add_cli(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``callbacks`` subcommand; its handler is stored as ``func``."""
     parser = subparsers.add_parser(
         "callbacks",
-        help="receive ZEGO callbacks and print each event",
-        description="Listen for ZEGO AI Agent callbacks, verify their signature, print each "
-        "event as one line. Ctrl+C stops.",
+        help=_("receive ZEGO callbacks and print each event"),
+        description=_(
+            "Listen for ZEGO AI Agent callbacks, verify their signature, print each event as one "
+            "line. Ctrl+C stops."
+        ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on"))
     parser.add_argument(
-        "--port", type=cli_args.port, default=DEFAULT_PORT, help="0 picks a free port"
+        "--port", type=cli_args.port, default=DEFAULT_PORT, help=_("0 picks a free port")
     )
-    parser.add_argument("--path", default=DEFAULT_PATH, help="URL path ZEGO posts to")
+    parser.add_argument("--path", default=DEFAULT_PATH, help=_("URL path ZEGO posts to"))
     parser.add_argument(
         "--max-age",
         type=float,
         default=DEFAULT_MAX_AGE_SECONDS,
-        help="refuse callbacks whose Timestamp is older than this many seconds (0: no check)",
+        help=_("refuse callbacks whose Timestamp is older than this many seconds (0: no check)"),
     )
     parser.set_defaults(func=run)
     return parser
@@ -86,17 +89,24 @@ def run(
     old_level = receiver_logger.level
     receiver_logger.setLevel(logging.INFO)
     unsubscribe = receiver.log.subscribe(lambda event: show(format_line(event)))
-    secrets = ", ".join(name for name, _ in receiver.verifier.secrets.candidates())
-    show(f"Receiving ZEGO callbacks on {receiver.url} (checking signatures with: {secrets}).")
+    secrets = ", ".join(name for name, _secret in receiver.verifier.secrets.candidates())
+    show(
+        _("Receiving ZEGO callbacks on {url} (checking signatures with: {secrets}).").format(
+            url=receiver.url, secrets=secrets
+        )
+    )
     if getattr(settings, "is_sandbox", False):
         show(
-            "Sandbox mode: the signatures are checked with the kit sandbox's own secret. Send "
-            "its callbacks here with "
-            f"SandboxControl(client).configure(callback_url='{receiver.url}')."
+            _(
+                "Sandbox mode: the signatures are checked with the kit sandbox's own secret. "
+                "Send its callbacks here with {call}."
+            ).format(call=f"SandboxControl(client).configure(callback_url='{receiver.url}')")
         )
     else:
-        show("ZEGO needs a public URL that forwards here (a tunnel); register it in the console.")
-    show("Ctrl+C stops.")
+        show(
+            _("ZEGO needs a public URL that forwards here (a tunnel); register it in the console.")
+        )
+    show(_("Ctrl+C stops."))
     try:
         while not stop.wait(0.5):
             pass
@@ -110,8 +120,15 @@ def run(
         receiver_logger.setLevel(old_level)
         stats = receiver.stats()
         show(
-            f"Stopped. {stats['accepted']} events, {stats['duplicates']} retries ignored, "
-            f"rejected: {stats['rejected'] or 'none'}."
+            _("Stopped. {events}, {retries}, rejected: {rejected}.").format(
+                events=ngettext("{count} event", "{count} events", stats["accepted"]).format(
+                    count=stats["accepted"]
+                ),
+                retries=ngettext(
+                    "{count} retry ignored", "{count} retries ignored", stats["duplicates"]
+                ).format(count=stats["duplicates"]),
+                rejected=stats["rejected"] or _("none"),
+            )
         )
     return 0
 
@@ -124,4 +141,4 @@ class _PrintRejections(logging.Handler):
         self._show = show
 
     def emit(self, record: logging.LogRecord) -> None:
-        self._show(f"REJECTED  {record.getMessage()}")
+        self._show(_("REJECTED  {reason}").format(reason=record.getMessage()))

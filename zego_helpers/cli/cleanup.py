@@ -42,6 +42,7 @@ from pathlib import Path
 
 from ..client import AIAgentClient
 from ..errors import NotFoundError, ZegoError
+from ..i18n import _, ngettext
 from ..ids import belongs_to, instance_owner, namespace_prefix
 from ..ledger import LedgerEntry
 from ..sandbox_control import SandboxControl
@@ -103,9 +104,9 @@ def _delete(
         return CleanupResult(instance_id, room_id, True, WOULD_DELETE, owner=owner)
     try:
         client.delete_agent_instance(instance_id)
-        return CleanupResult(instance_id, room_id, True, "deleted", owner=owner)
+        return CleanupResult(instance_id, room_id, True, _("deleted"), owner=owner)
     except NotFoundError:
-        return CleanupResult(instance_id, room_id, True, "was already gone", owner=owner)
+        return CleanupResult(instance_id, room_id, True, _("was already gone"), owner=owner)
     except ZegoError as error:
         return CleanupResult(instance_id, room_id, False, str(error), owner=owner)
 
@@ -177,9 +178,17 @@ def wait_for_idle_rule(
         return results
     until = max(r.ends_at or 0.0 for r in unresolved)
     say(
-        f"Waiting until {clock_time(until)} ({max(0.0, until - time.time()):.0f} s) for ZEGO's "
-        f"idle rule to end {len(unresolved)} unresolved create(s). Ctrl-C stops waiting; the "
-        "entries are then kept."
+        ngettext(
+            "Waiting until {time} ({seconds} s) for ZEGO's idle rule to end {count} unresolved "
+            "create. Ctrl-C stops waiting; the entry is then kept.",
+            "Waiting until {time} ({seconds} s) for ZEGO's idle rule to end {count} unresolved "
+            "creates. Ctrl-C stops waiting; the entries are then kept.",
+            len(unresolved),
+        ).format(
+            time=clock_time(until),
+            seconds=f"{max(0.0, until - time.time()):.0f}",
+            count=len(unresolved),
+        )
     )
     while (left := until - time.time()) > 0:
         time.sleep(min(left, 1.0))
@@ -194,7 +203,9 @@ def wait_for_idle_rule(
                 mark="settled",
                 agent_user_id=result.agent_user_id,
                 key=result.key,
-                detail=f"ZEGO's idle rule has ended it by now ({clock_time(until)}): dropped",
+                detail=_("ZEGO's idle rule has ended it by now ({time}): dropped").format(
+                    time=clock_time(until)
+                ),
             )
         settled.append(result)
     return settled
@@ -211,28 +222,53 @@ class Elsewhere:
 
     def describe(self, embedded_sandbox_app_id: int | None = None) -> str:
         """Where they are, which, and the settings that reach them."""
-        where = f"AppID {self.app_id} at {mask_url(self.api_base_url)}"
+        where = _("AppID {app_id} at {url}").format(
+            app_id=self.app_id, url=mask_url(self.api_base_url)
+        )
         parts = []
         if self.live:
-            shown = ", ".join(f"{e.agent_instance_id} (room {e.room_id})" for e in self.live[:5])
-            parts.append(f"{len(self.live)} instance(s): {shown}")
+            shown = _(", ").join(
+                _("{instance_id} (room {room_id})").format(
+                    instance_id=e.agent_instance_id, room_id=e.room_id
+                )
+                for e in self.live[:5]
+            )
+            parts.append(
+                ngettext(
+                    "{count} instance: {shown}", "{count} instances: {shown}", len(self.live)
+                ).format(count=len(self.live), shown=shown)
+            )
         if self.pending:
-            shown = ", ".join(
-                f"room {e.room_id} (agent user {e.agent_user_id})" for e in self.pending[:5]
+            shown = _(", ").join(
+                _("room {room_id} (agent user {agent_user_id})").format(
+                    room_id=e.room_id, agent_user_id=e.agent_user_id
+                )
+                for e in self.pending[:5]
             )
-            parts.append(f"{len(self.pending)} unanswered create(s): {shown}")
+            parts.append(
+                ngettext(
+                    "{count} unanswered create: {shown}",
+                    "{count} unanswered creates: {shown}",
+                    len(self.pending),
+                ).format(count=len(self.pending), shown=shown)
+            )
         if self.app_id == embedded_sandbox_app_id:
-            fix = (
-                "they were made in sandbox mode (the kit's embedded sandbox): run "
-                "`.venv/bin/zego-kit cleanup` with ZEGO_APP_ID and ZEGO_SERVER_SECRET unset"
-            )
+            fix = _(
+                "they were made in sandbox mode (the kit's embedded sandbox): run {command} with "
+                "ZEGO_APP_ID and ZEGO_SERVER_SECRET unset"
+            ).format(command="`.venv/bin/zego-kit cleanup`")
         else:
-            fix = (
-                f"set ZEGO_APP_ID={self.app_id}, that AppID's ZEGO_SERVER_SECRET and "
-                f"ZEGO_API_BASE_URL={mask_url(self.api_base_url)} (in .env or the environment), "
-                "then run `.venv/bin/zego-kit cleanup`"
+            fix = _(
+                "set {app_id}, that AppID's ZEGO_SERVER_SECRET and {base_url} (in .env or the "
+                "environment), then run {command}"
+            ).format(
+                app_id=f"ZEGO_APP_ID={self.app_id}",
+                base_url=f"ZEGO_API_BASE_URL={mask_url(self.api_base_url)}",
+                command="`.venv/bin/zego-kit cleanup`",
             )
-        return f"{where}: {'; '.join(parts)}. To clean them up, {fix}."
+        return _("{where}: {parts}. To clean them up, {fix}.").format(
+            where=where, parts=_("; ").join(parts), fix=fix
+        )
 
 
 def entries_elsewhere(
@@ -288,10 +324,12 @@ def cleanup_sandbox(
     sandbox = SandboxControl(client)
     if not sandbox.is_sandbox():
         raise NotASandboxError(
-            f"{client.base_url} is ZEGO's real service (it answered SandboxInfo with 100000007, "
-            "unsupported action): only a sandbox can list every instance. Use the ledger "
-            "cleanup instead (without --sandbox-all); instances nobody deletes are destroyed "
-            "by ZEGO after AdvancedConfig.MaxIdleTime once their user has left the room"
+            _(
+                "{url} is ZEGO's real service (it answered SandboxInfo with 100000007, "
+                "unsupported action): only a sandbox can list every instance. Use the ledger "
+                "cleanup instead (without --sandbox-all); instances nobody deletes are destroyed "
+                "by ZEGO after AdvancedConfig.MaxIdleTime once their user has left the room"
+            ).format(url=client.base_url)
         )
     namespace = namespace_prefix(prefix) if prefix is not None else ""
     rows = sandbox.list_instances(f"{namespace}_" if namespace else "")
@@ -348,26 +386,41 @@ def cleanup_scope(
     if own:
         if all_attendees or (prefix is not None and namespace_prefix(prefix) != own):
             raise CleanupRefused(
-                f"ZEGO_ATTENDEE is set ({attendee!r}), so cleanup only deletes your own "
-                f"instances (ids starting with '{own}_'). Deleting other attendees' instances is "
-                "the trainer's job: run it where ZEGO_ATTENDEE is not set, e.g. "
-                "`ZEGO_ATTENDEE= .venv/bin/zego-kit cleanup --all-attendees`"
+                _(
+                    "ZEGO_ATTENDEE is set ({attendee}), so cleanup only deletes your own "
+                    "instances (ids starting with '{prefix}_'). Deleting other attendees' "
+                    "instances is the trainer's job: run it where ZEGO_ATTENDEE is not set, e.g. "
+                    "{command}"
+                ).format(
+                    attendee=repr(attendee),
+                    prefix=own,
+                    command="`ZEGO_ATTENDEE= .venv/bin/zego-kit cleanup --all-attendees`",
+                )
             )
         return CleanupScope(
             own,
-            f"Attendee {attendee!r} (ZEGO_ATTENDEE): only your own instances (ids starting "
-            f"with '{own}_') are touched; other attendees' instances are left alone.",
+            _(
+                "Attendee {attendee} (ZEGO_ATTENDEE): only your own instances (ids starting with "
+                "'{prefix}_') are touched; other attendees' instances are left alone."
+            ).format(attendee=repr(attendee), prefix=own),
         )
     if prefix is not None:
         namespace = namespace_prefix(prefix)
         if not namespace:
-            raise CleanupRefused(f"--prefix {prefix!r} holds no letter or digit to match ids by")
+            raise CleanupRefused(
+                _("--prefix {prefix} holds no letter or digit to match ids by").format(
+                    prefix=repr(prefix)
+                )
+            )
         return CleanupScope(
-            namespace, f"Attendee {prefix!r} only: ids starting with '{namespace}_'."
+            namespace,
+            _("Attendee {attendee} only: ids starting with '{prefix}_'.").format(
+                attendee=repr(prefix), prefix=namespace
+            ),
         )
     if all_attendees:
-        return CleanupScope(None, "All attendees: every instance, whoever created it.")
-    return CleanupScope(None, "No ZEGO_ATTENDEE is set: every instance, whoever created it.")
+        return CleanupScope(None, _("All attendees: every instance, whoever created it."))
+    return CleanupScope(None, _("No ZEGO_ATTENDEE is set: every instance, whoever created it."))
 
 
 def run_cleanup(args: argparse.Namespace) -> int:
@@ -388,7 +441,10 @@ def run_cleanup(args: argparse.Namespace) -> int:
     with connect(settings) as client:
         if args.sandbox_all:
             results = cleanup_sandbox(client, prefix=scope.namespace, delete=not args.dry_run)
-            where = f"the sandbox at {mask_url(client.base_url)} knows"
+            nothing = _(
+                "Nothing to clean up: no live instance in this scope that the sandbox at {url} "
+                "knows."
+            ).format(url=mask_url(client.base_url))
             elsewhere: list[Elsewhere] = []
         else:
             # The embedded sandbox gets a new port in every process: match its AppID only.
@@ -399,12 +455,15 @@ def run_cleanup(args: argparse.Namespace) -> int:
                 delete=not args.dry_run,
                 say=print,
             )
-            where = "the ledger holds for this service"
+            nothing = _(
+                "Nothing to clean up: no live instance in this scope that the ledger holds for "
+                "this service."
+            )
             elsewhere = entries_elsewhere(
                 client, prefix=scope.namespace, any_url=settings.is_sandbox
             )
         if not results:
-            print(f"Nothing to clean up: no live instance in this scope that {where}.")
+            print(nothing)
         for result in results:
             print(result.line())
         if args.wait and not args.dry_run:
@@ -414,15 +473,26 @@ def run_cleanup(args: argparse.Namespace) -> int:
                 if result.key in waited_for:
                     print(result.line())
         for repair in client.ledger.repairs if client.ledger is not None else []:
-            print(f"Note: {repair}")
+            print(_("Note: {repair}").format(repair=repair))
     if elsewhere:
         sandbox_app_id = embedded_sandbox_app_id(settings.kit_home)
         print(
-            f"Not touched: the ledger also holds entries of {len(elsewhere)} other service(s) "
-            "(another AppID or base URL than the settings in use):"
+            ngettext(
+                "Not touched: the ledger also holds entries of {count} other service (another "
+                "AppID or base URL than the settings in use):",
+                "Not touched: the ledger also holds entries of {count} other services (another "
+                "AppID or base URL than the settings in use):",
+                len(elsewhere),
+            ).format(count=len(elsewhere))
         )
         for group in elsewhere:
             print(f"  {group.describe(sandbox_app_id)}")
     if args.dry_run:
-        print(f"Dry run: {len(results)} instance(s) found, nothing deleted.")
+        print(
+            ngettext(
+                "Dry run: {count} instance found, nothing deleted.",
+                "Dry run: {count} instances found, nothing deleted.",
+                len(results),
+            ).format(count=len(results))
+        )
     return 0 if all(r.ok for r in results) else 1

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-#: The detail of an instance a dry run found.
-WOULD_DELETE = "would be deleted (dry run)"
+from ..i18n import N_, _
+
+#: The detail of an instance a dry run found (English, the marker; shown through ``_()``).
+WOULD_DELETE = N_("would be deleted (dry run)")
 
 
 @dataclass(frozen=True)
@@ -17,7 +19,9 @@ class CleanupResult:
     end: a failed delete, or an *unresolved* create (its answer never came, so
     its instance id is unknown; ``ends_at`` says when ZEGO's idle rule ends it
     at the latest, and ``key`` is its ledger entry, for ``cleanup --wait``).
-    ``mark`` is the first word of the line (``deleted``, ``FAILED``, ...).
+    ``mark`` is the first word of the line (``deleted``, ``FAILED``, ...): the
+    same in every language, like a code (a script may look for ``UNRESOLVED``);
+    ``detail`` is in the learner's language.
     """
 
     agent_instance_id: str
@@ -36,12 +40,20 @@ class CleanupResult:
         mark = self.mark or ("deleted" if self.ok else "FAILED")
         if self.detail == WOULD_DELETE:
             mark = "found"
-        whose = f"{self.owner}, " if self.owner else ""
-        if self.agent_instance_id:
-            what = f"{self.agent_instance_id} ({whose}room {self.room_id})"
+        if self.agent_instance_id and self.owner:
+            what = _("{instance_id} ({owner}, room {room_id})").format(
+                instance_id=self.agent_instance_id, owner=self.owner, room_id=self.room_id
+            )
+        elif self.agent_instance_id:
+            what = _("{instance_id} (room {room_id})").format(
+                instance_id=self.agent_instance_id, room_id=self.room_id
+            )
         else:
-            what = f"create in room {self.room_id} (agent user {self.agent_user_id})"
-        return f"{mark:<7} {what}: {self.detail}"
+            what = _("create in room {room_id} (agent user {agent_user_id})").format(
+                room_id=self.room_id, agent_user_id=self.agent_user_id
+            )
+        detail = _(self.detail) if self.detail == WOULD_DELETE else self.detail
+        return _("{mark} {what}: {detail}").format(mark=f"{mark:<7}", what=what, detail=detail)
 
 
 def clock_time(timestamp: float) -> str:

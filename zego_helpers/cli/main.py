@@ -18,6 +18,7 @@ function, registered in :data:`_FEATURE_COMMANDS`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -25,6 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ZegoError
+from ..i18n import _
 
 #: Modules that contribute a subcommand through ``add_cli(subparsers)``.
 _FEATURE_COMMANDS = (
@@ -62,14 +64,14 @@ def cmd_agents(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(mask_secrets(agents), indent=2, ensure_ascii=False))
     elif not agents:
-        print("No agents registered.")
+        print(_("No agents registered."))
     else:
         for agent in agents:
             llm = agent.get("LLM") or {}
             tts = agent.get("TTS") or {}
             name = str(agent.get("Name") or "")
             # The Name as people wrote it (张伟) beside the id, whose prefix may be a hash.
-            shown = f"name: {name}" if name else "no name"
+            shown = _("name: {name}").format(name=name) if name else _("no name")
             print(
                 f"{agent.get('AgentId')}  ({shown})  "
                 f"llm={llm.get('Model', '?')}  tts={tts.get('Vendor', '?')}"
@@ -92,47 +94,53 @@ def _program_name() -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=_program_name(),
-        description="Tools for ZEGO's AI Agent server API (sandbox mode without credentials).",
+        description=_("Tools for ZEGO's AI Agent server API (sandbox mode without credentials)."),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    doctor = commands.add_parser("doctor", help="check settings, clock and one signed call")
+    doctor = commands.add_parser("doctor", help=_("check settings, clock and one signed call"))
     doctor.set_defaults(func=cmd_doctor)
 
-    token = commands.add_parser("token", help="print a Token04 for the web client")
-    token.add_argument("--user-id", required=True, help="the userID the client logs in with")
-    token.add_argument("--room-id", help="pin the token to this room (privilege token)")
-    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token = commands.add_parser("token", help=_("print a Token04 for the web client"))
+    token.add_argument("--user-id", required=True, help=_("the userID the client logs in with"))
+    token.add_argument("--room-id", help=_("pin the token to this room (privilege token)"))
+    token.add_argument(
+        "--ttl", type=int, default=3600, help=_("lifetime in seconds (default 3600)")
+    )
     token.set_defaults(func=cmd_token)
 
-    agents = commands.add_parser("agents", help="list registered agents (keys masked)")
-    agents.add_argument("--json", action="store_true", help="print the full masked JSON")
+    agents = commands.add_parser("agents", help=_("list registered agents (keys masked)"))
+    agents.add_argument("--json", action="store_true", help=_("print the full masked JSON"))
     agents.set_defaults(func=cmd_agents)
 
     cleanup = commands.add_parser(
         "cleanup",
-        help="delete instances left behind (yours only when ZEGO_ATTENDEE is set)",
-        description="Delete the instances the ledger holds for this service, and settle the "
-        "creates whose answer never came (a kernel killed mid-create). With ZEGO_ATTENDEE "
-        "set, only that attendee's own instances are touched. Exit status 1 while anything "
-        "may still run that could not be ended (each such line says what to do).",
+        help=_("delete instances left behind (yours only when ZEGO_ATTENDEE is set)"),
+        description=_(
+            "Delete the instances the ledger holds for this service, and settle the creates "
+            "whose answer never came (a kernel killed mid-create). With ZEGO_ATTENDEE set, only "
+            "that attendee's own instances are touched. Exit status 1 while anything may still "
+            "run that could not be ended (each such line says what to do)."
+        ),
     )
     whose = cleanup.add_mutually_exclusive_group()
-    whose.add_argument("--prefix", help="only this attendee's instances (their name or prefix)")
+    whose.add_argument("--prefix", help=_("only this attendee's instances (their name or prefix)"))
     whose.add_argument(
-        "--all-attendees", action="store_true", help="trainer: everybody's instances"
+        "--all-attendees", action="store_true", help=_("trainer: everybody's instances")
     )
     cleanup.add_argument(
         "--sandbox-all",
         action="store_true",
-        help="sandbox only: every live instance the sandbox knows, not just the ledger's",
+        help=_("sandbox only: every live instance the sandbox knows, not just the ledger's"),
     )
-    cleanup.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+    cleanup.add_argument("--dry-run", action="store_true", help=_("list, delete nothing"))
     cleanup.add_argument(
         "--wait",
         action="store_true",
-        help="for a create whose answer never came and that cannot be ended otherwise: wait "
-        "until ZEGO's idle rule has ended it (MaxIdleTime after the create), then forget it",
+        help=_(
+            "for a create whose answer never came and that cannot be ended otherwise: wait "
+            "until ZEGO's idle rule has ended it (MaxIdleTime after the create), then forget it"
+        ),
     )
     cleanup.set_defaults(func=cmd_cleanup)
 
@@ -148,11 +156,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    use_configured_language()  # ZEGO_LANG from the environment or .env, before any message
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except ZegoError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def use_configured_language() -> None:
+    """Speak the language ``ZEGO_LANG`` names, in the environment or in the ``.env`` file.
+
+    The environment is read at each message anyway; this adds the ``.env``
+    file's value (:func:`~zego_helpers.settings.configured_language`). A ``.env``
+    that cannot be read changes nothing here: the command that needs the
+    settings reports that problem itself.
+    """
+    from ..i18n import set_configured_language
+    from ..settings import configured_language
+
+    with contextlib.suppress(ZegoError):
+        set_configured_language(configured_language())

@@ -28,6 +28,7 @@ from ..connect import connect
 from ..constants import DEFAULT_INSTANCE_LIMIT
 from ..diagnostics import Check, run_doctor
 from ..errors import LimitReachedError, ZegoError
+from ..i18n import _
 from ..ids import make_agent_id, make_call_ids
 from ..sandbox_control import SandboxControl
 from ..settings import Settings, load_settings
@@ -42,22 +43,29 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register the ``preflight`` subcommand."""
     parser = subparsers.add_parser(
         "preflight",
-        help="trainer: doctor, then a full register -> create -> talk -> delete round trip",
-        description="Check, the day before a workshop, that the AppID in your settings works "
-        "end to end. Leaves nothing behind.",
+        help=_("trainer: doctor, then a full register -> create -> talk -> delete round trip"),
+        description=_(
+            "Check, the day before a workshop, that the AppID in your settings works end to end. "
+            "Leaves nothing behind."
+        ),
     )
-    parser.add_argument("--attendees", type=int, help="also plan capacity for this many people")
+    parser.add_argument("--attendees", type=int, help=_("also plan capacity for this many people"))
     parser.add_argument(
-        "--instances-each", type=int, default=1, help="instances per attendee (default 1)"
+        "--instances-each", type=int, default=1, help=_("instances per attendee (default 1)")
     )
     parser.add_argument(
         "--limit",
         type=int,
-        help=f"the account's concurrent-instance limit (ZEGO's default: {DEFAULT_INSTANCE_LIMIT}; "
-        "against a sandbox, its own limits are used)",
+        help=_(
+            "the account's concurrent-instance limit (ZEGO's default: {limit}; against a "
+            "sandbox, its own limits are used)"
+        ).format(limit=DEFAULT_INSTANCE_LIMIT),
     )
     parser.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds to wait for the answer (default 30)"
+        "--timeout",
+        type=float,
+        default=30.0,
+        help=_("seconds to wait for the answer (default 30)"),
     )
     parser.set_defaults(func=run)
 
@@ -66,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     checks = run_preflight(settings, timeout=args.timeout)
     ok = all(c.ok for c in checks)
-    print("Pre-flight passed." if ok else "Pre-flight FAILED: fix the line marked [FAIL].")
+    print(_("Pre-flight passed.") if ok else _("Pre-flight FAILED: fix the line marked [FAIL]."))
     if args.attendees:
         print()
         print(room_plan(settings, args.attendees, args.instances_each, args.limit))
@@ -115,32 +123,28 @@ def run_preflight(
     with connect(settings) as client:
         info = SandboxControl(client).info()
         where = client.base_url
+        service = _("Service")
         if info is None:
-            add(Check("Service", True, f"ZEGO's real service at {where}"))
+            detail = _("ZEGO's real service at {where}").format(where=where)
         elif info.room:
-            add(
-                Check(
-                    "Service",
-                    True,
-                    f"the room sandbox at {where} ({info.limits_text()}), not ZEGO: attendees "
-                    "pointed here work against it. For ZEGO itself set the workshop AppID's "
-                    "ZEGO_APP_ID and ZEGO_SERVER_SECRET and run preflight again",
-                )
-            )
+            detail = _(
+                "the room sandbox at {where} ({limits}), not ZEGO: attendees pointed here work "
+                "against it. For ZEGO itself set the workshop AppID's ZEGO_APP_ID and "
+                "ZEGO_SERVER_SECRET and run preflight again"
+            ).format(where=where, limits=info.limits_text())
         else:
-            add(
-                Check(
-                    "Service",
-                    True,
-                    f"a sandbox at {where}, not ZEGO: this rehearses the flow only. For the "
-                    "real check set ZEGO_APP_ID and ZEGO_SERVER_SECRET of the workshop's AppID",
-                )
-            )
+            detail = _(
+                "a sandbox at {where}, not ZEGO: this rehearses the flow only. For the real "
+                "check set ZEGO_APP_ID and ZEGO_SERVER_SECRET of the workshop's AppID"
+            ).format(where=where)
+        add(Check(service, True, detail, key="service"))
         _round_trip(client, settings, timeout, add)
     return checks
 
 
-def _step(add: Callable[[Check], bool], name: str, action: Callable[[], str], fix: str) -> bool:
+def _step(
+    add: Callable[[Check], bool], key: str, name: str, action: Callable[[], str], fix: str
+) -> bool:
     """Run one step of the round trip, timed; report it as a check line."""
     started = time.perf_counter()
     try:
@@ -150,15 +154,20 @@ def _step(add: Callable[[Check], bool], name: str, action: Callable[[], str], fi
             Check(
                 name,
                 False,
-                f"code {error.code}: every instance slot of the account is busy",
-                "delete leftovers (`.venv/bin/zego-kit cleanup --all-attendees`) or wait "
-                "until idle instances expire, then run preflight again",
+                _("code {code}: every instance slot of the account is busy").format(
+                    code=error.code
+                ),
+                _(
+                    "delete leftovers ({command}) or wait until idle instances expire, then run "
+                    "preflight again"
+                ).format(command="`.venv/bin/zego-kit cleanup --all-attendees`"),
+                key=key,
             )
         )
     except ZegoError as error:
-        return add(Check(name, False, str(error), fix))
+        return add(Check(name, False, str(error), fix, key=key))
     elapsed_ms = (time.perf_counter() - started) * 1000
-    return add(Check(name, True, f"{detail} ({elapsed_ms:.0f} ms)"))
+    return add(Check(name, True, f"{detail} ({elapsed_ms:.0f} ms)", key=key))
 
 
 def _round_trip(
@@ -169,41 +178,54 @@ def _round_trip(
     llm, tts = default_agent_config(settings)
     registered = _step(
         add,
-        "Register agent",
+        "register",
+        _("Register agent"),
         lambda: f"{agent_id} {ensure_agent(client, agent_id, llm=llm, tts=tts)}",
-        "fix the LLM_*/TTS_* settings the error names",
+        _("fix the LLM_*/TTS_* settings the error names"),
     )
     if not registered:
         return
     session = AgentSession(client, agent_id, make_call_ids(PREFLIGHT_NAMESPACE))
     try:
-        if not _step(add, "Create instance", session.start, "read the fix in the error"):
+        created = _step(
+            add, "create", _("Create instance"), session.start, _("read the fix in the error")
+        )
+        if not created:
             return
 
         def talk() -> str:
             assert session.instance_id is not None
             text = ask(client, session.instance_id, QUESTION, timeout=timeout).text
-            return f"the agent answered {text if len(text) <= 80 else text[:79] + '…'!r}"
+            shown = text if len(text) <= 80 else text[:79] + "…"
+            return _("the agent answered {text}").format(text=repr(shown))
 
         def speak() -> str:
             assert session.instance_id is not None
             client.send_agent_instance_tts(session.instance_id, LINE)
-            return "SendAgentInstanceTTS accepted"
+            return _("SendAgentInstanceTTS accepted")
 
         try:
-            fix = "check the LLM settings (a rejected key only shows as Exception 2203)"
-            if _step(add, "Talk", talk, fix):
-                _step(add, "Speak", speak, "check the TTS settings")
+            fix = _("check the LLM settings (a rejected key only shows as Exception 2203)")
+            if _step(add, "talk", _("Talk"), talk, fix):
+                _step(add, "speak", _("Speak"), speak, _("check the TTS settings"))
         finally:
 
             def delete() -> str:
                 session.stop()
-                return "deleted"
+                return _("deleted")
 
-            fix = "run `.venv/bin/zego-kit cleanup --all-attendees`"
-            _step(add, "Delete instance", delete, fix)
+            fix = _("run {command}").format(command="`.venv/bin/zego-kit cleanup --all-attendees`")
+            _step(add, "delete", _("Delete instance"), delete, fix)
     finally:
         try:
             client.unregister_agent(agent_id)
         except ZegoError as error:
-            add(Check("Unregister agent", False, str(error), f"unregister {agent_id} by hand"))
+            add(
+                Check(
+                    _("Unregister agent"),
+                    False,
+                    str(error),
+                    _("unregister {agent_id} by hand").format(agent_id=agent_id),
+                    key="unregister",
+                )
+            )

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, ZegoError
+from ..i18n import _
 from ..ids import namespace_prefix
 from ..sandbox.room_file import TOKEN_VARIABLE
 
@@ -62,8 +63,10 @@ class RoomEndpoint:
             )
         except requests.RequestException as error:
             raise RoomError(
-                f"the room sandbox at {self.url} does not answer ({type(error).__name__}): is "
-                "`zego-kit sandbox` running there? Start it, or give --url"
+                _(
+                    "the room sandbox at {url} does not answer ({error}): is {command} running "
+                    "there? Start it, or give --url"
+                ).format(url=self.url, error=type(error).__name__, command="`zego-kit sandbox`")
             ) from None
         try:
             data = answer.json()
@@ -71,17 +74,25 @@ class RoomEndpoint:
             data = {}
         if answer.status_code == 401:
             raise RoomError(
-                f"the room sandbox at {self.url} refused the trainer token: it belongs to another "
-                f"room. Use the room file of that sandbox (--room-file), or set {TOKEN_VARIABLE} "
-                "to the token it printed"
+                _(
+                    "the room sandbox at {url} refused the trainer token: it belongs to another "
+                    "room. Use the room file of that sandbox (--room-file), or set {variable} to "
+                    "the token it printed"
+                ).format(url=self.url, variable=TOKEN_VARIABLE)
             )
         if answer.status_code == 404:
             raise RoomError(
-                f"{self.url} has no trainer dashboard: it is not a room sandbox started by "
-                "`zego-kit sandbox` (or it is an older kit's)"
+                _(
+                    "{url} has no trainer dashboard: it is not a room sandbox started by "
+                    "{command} (or it is an older kit's)"
+                ).format(url=self.url, command="`zego-kit sandbox`")
             )
         if not answer.ok:
-            raise RoomError(f"the room sandbox answered HTTP {answer.status_code}: {data}")
+            raise RoomError(
+                _("the room sandbox answered HTTP {status}: {data}").format(
+                    status=answer.status_code, data=data
+                )
+            )
         return data
 
     def status(self) -> dict[str, Any]:
@@ -107,9 +118,11 @@ def endpoint(url: str | None, room_file: Path | None) -> RoomEndpoint:
         if not token:
             raise ConfigError(
                 TOKEN_VARIABLE,
-                "is not set, and --url needs it",
-                "set it to the trainer token the room sandbox printed (the part after "
-                "#token= in its dashboard link)",
+                _("is not set, and --url needs it"),
+                _(
+                    "set it to the trainer token the room sandbox printed (the part after "
+                    "#token= in its dashboard link)"
+                ),
             )
         return RoomEndpoint(url.rstrip("/"), token)
     path = room_file_path(room_file)
@@ -117,9 +130,11 @@ def endpoint(url: str | None, room_file: Path | None) -> RoomEndpoint:
     if room is None:
         raise ConfigError(
             str(path),
-            "there is no room file here, so no room sandbox to ask",
-            "run the commands where `zego-kit sandbox` runs (same kit home, or --room-file), "
-            f"or give --url and set {TOKEN_VARIABLE}",
+            _("there is no room file here, so no room sandbox to ask"),
+            _(
+                "run the commands where {command} runs (same kit home, or --room-file), or give "
+                "--url and set {variable}"
+            ).format(command="`zego-kit sandbox`", variable=TOKEN_VARIABLE),
         )
     host = room.host if room.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
     host = f"[{host}]" if ":" in host else host
@@ -133,33 +148,36 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register ``room status``, ``room cleanup`` and ``room unregister``."""
     room = subparsers.add_parser(
         "room",
-        help="trainer: the room sandbox's attendees (status, cleanup, unregister)",
-        description="Ask the room sandbox about every attendee, whatever machine they ran on.",
+        help=_("trainer: the room sandbox's attendees (status, cleanup, unregister)"),
+        description=_("Ask the room sandbox about every attendee, whatever machine they ran on."),
     )
     commands = room.add_subparsers(dest="room_command", required=True, metavar="command")
 
     def common(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--room-file", type=Path, help="the sandbox's room file")
+        parser.add_argument("--room-file", type=Path, help=_("the sandbox's room file"))
         parser.add_argument(
-            "--url", help=f"the room sandbox's URL (then the token comes from {TOKEN_VARIABLE})"
+            "--url",
+            help=_("the room sandbox's URL (then the token comes from {variable})").format(
+                variable=TOKEN_VARIABLE
+            ),
         )
 
-    status = commands.add_parser("status", help="every attendee's steps, instances, last error")
-    status.add_argument("--json", action="store_true", help="the whole snapshot as JSON")
+    status = commands.add_parser("status", help=_("every attendee's steps, instances, last error"))
+    status.add_argument("--json", action="store_true", help=_("the whole snapshot as JSON"))
     common(status)
     status.set_defaults(func=cmd_status)
 
     for name, what in (
-        ("cleanup", "delete the live instances"),
-        ("unregister", "unregister the agents"),
+        ("cleanup", _("delete the live instances of one attendee, or of everybody")),
+        ("unregister", _("unregister the agents of one attendee, or of everybody")),
     ):
-        parser = commands.add_parser(name, help=f"{what} of one attendee, or of everybody")
+        parser = commands.add_parser(name, help=what)
         whose = parser.add_mutually_exclusive_group(required=True)
         whose.add_argument(
-            "--attendee", help='an attendee\'s name (or id prefix); "" for those who set none'
+            "--attendee", help=_('an attendee\'s name (or id prefix); "" for those who set none')
         )
-        whose.add_argument("--all", action="store_true", help="everybody's")
-        parser.add_argument("--dry-run", action="store_true", help="list, change nothing")
+        whose.add_argument("--all", action="store_true", help=_("everybody's"))
+        parser.add_argument("--dry-run", action="store_true", help=_("list, change nothing"))
         common(parser)
         parser.set_defaults(func=cmd_cleanup, instances=name == "cleanup")
 
@@ -179,13 +197,28 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     result = room.clean_up(
         namespace, instances=args.instances, agents=not args.instances, dry_run=args.dry_run
     )
-    whose = "everybody" if namespace is None else f"{args.attendee!r} (ids starting '{namespace}_')"
+    whose = (
+        _("everybody")
+        if namespace is None
+        else _("{attendee} (ids starting '{prefix}_')").format(
+            attendee=repr(args.attendee), prefix=namespace
+        )
+    )
     if args.instances:
-        ids, done = result["Deleted"], "Would delete" if args.dry_run else "Deleted"
-        print(f"{done} {len(ids)} live instance(s) of {whose}")
+        ids = result["Deleted"]
+        done = (
+            _("Would delete {count} live instance(s) of {whose}")
+            if args.dry_run
+            else _("Deleted {count} live instance(s) of {whose}")
+        )
     else:
-        ids, done = result["Unregistered"], "Would unregister" if args.dry_run else "Unregistered"
-        print(f"{done} {len(ids)} agent(s) of {whose}")
+        ids = result["Unregistered"]
+        done = (
+            _("Would unregister {count} agent(s) of {whose}")
+            if args.dry_run
+            else _("Unregistered {count} agent(s) of {whose}")
+        )
+    print(done.format(count=len(ids), whose=whose))
     for item in ids:
         print(f"  {item}")
     return 0
@@ -198,12 +231,19 @@ def status_table(snapshot: dict[str, Any]) -> str:
     """The snapshot as the plain-text table ``zego-kit room status`` prints."""
     room = snapshot["Room"]
     lines = [
-        f"Room sandbox, AppID {snapshot['AppId']}: {room['Attendees']} attendee(s), "
-        f"{room['Instances']} live instance(s), {room['Agents']} agent(s), "
-        f"{room['Collisions']} id collision(s)"
+        _(
+            "Room sandbox, AppID {app_id}: {attendees} attendee(s), {instances} live "
+            "instance(s), {agents} agent(s), {collisions} id collision(s)"
+        ).format(
+            app_id=snapshot["AppId"],
+            attendees=room["Attendees"],
+            instances=room["Instances"],
+            agents=room["Agents"],
+            collisions=room["Collisions"],
+        )
     ]
     steps = [step["Key"] for step in snapshot["Steps"]]
-    header = ["attendee", *steps, "live", "agents", "last error"]
+    header = [_("attendee"), *steps, _("live"), _("agents"), _("last error")]
     rows = [header]
     for attendee in snapshot["Attendees"]:
         error = attendee["LastError"]
@@ -221,12 +261,14 @@ def status_table(snapshot: dict[str, Any]) -> str:
         cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     if not snapshot["Attendees"]:
-        lines.append("(no attendee has sent a request yet)")
+        lines.append(_("(no attendee has sent a request yet)"))
     if room["UnattributedErrors"]:
         last = room["LastUnattributedError"]
         lines.append(
-            f"{room['UnattributedErrors']} error(s) nobody could be named for; the last: "
-            f"{last['Code']} {last['Meaning']} ({last['Action']}): {last['Message']}"
+            _("{count} error(s) nobody could be named for; the last: {error}").format(
+                count=room["UnattributedErrors"],
+                error=f"{last['Code']} {last['Meaning']} ({last['Action']}): {last['Message']}",
+            )
         )
     return "\n".join(lines)
 
@@ -234,7 +276,7 @@ def status_table(snapshot: dict[str, Any]) -> str:
 def _who(attendee: dict[str, Any]) -> str:
     namespace, name = attendee["Namespace"], attendee["Name"]
     if not namespace:
-        return "(no name)"
+        return _("(no name)")
     return f"{name} ({namespace})" if name and name != namespace else namespace
 
 

@@ -31,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..i18n import _
 from ..sandbox.config import SandboxConfig, random_app_id, random_secret
 from ..sandbox.embedded import RunningSandbox, start_sandbox
 from ..sandbox.room import RoomTracker, new_trainer_token
@@ -49,55 +50,65 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register the ``sandbox`` subcommand."""
     parser = subparsers.add_parser(
         "sandbox",
-        help="run a standalone sandbox (a local AI Agent API) for a workshop room",
-        description="Serve a local emulator of ZEGO's AI Agent API until Ctrl-C, with a live "
-        "dashboard for the trainer. Options given are remembered in the room file; options "
-        "left out come from it, so a restart serves the same room.",
+        help=_("run a standalone sandbox (a local AI Agent API) for a workshop room"),
+        description=_(
+            "Serve a local emulator of ZEGO's AI Agent API until Ctrl-C, with a live dashboard "
+            "for the trainer. Options given are remembered in the room file; options left out "
+            "come from it, so a restart serves the same room."
+        ),
     )
-    parser.add_argument("--host", help="0.0.0.0 to serve the whole room (default 127.0.0.1)")
+    parser.add_argument("--host", help=_("0.0.0.0 to serve the whole room (default 127.0.0.1)"))
     parser.add_argument(
-        "--port", type=cli_args.port, help="0 picks a free port (default; then remembered)"
+        "--port", type=cli_args.port, help=_("0 picks a free port (default; then remembered)")
     )
     parser.add_argument(
-        "--app-id", type=cli_args.app_id, help="AppID to accept (random if never given)"
+        "--app-id", type=cli_args.app_id, help=_("AppID to accept (random if never given)")
     )
     parser.add_argument(
         "--secret",
         type=cli_args.server_secret,
-        help="32-character ServerSecret to accept (random if never given)",
+        help=_("32-character ServerSecret to accept (random if never given)"),
     )
     parser.add_argument(
         "--instance-limit",
         type=cli_args.count,
-        help="live instances allowed (default 10, as ZEGO)",
+        help=_("live instances allowed (default 10, as ZEGO)"),
     )
     parser.add_argument(
         "--rate-limit",
         type=cli_args.count,
-        help="requests per second per action, 0 = off (default 10, as ZEGO, for the whole AppID)",
+        help=_(
+            "requests per second per action, 0 = off (default 10, as ZEGO, for the whole AppID)"
+        ),
     )
     parser.add_argument(
-        "--idle-rule", action="store_true", help="destroy instances whose user left the room"
+        "--idle-rule", action="store_true", help=_("destroy instances whose user left the room")
     )
-    parser.add_argument("--callback-url", help="POST signed callbacks to this URL")
-    parser.add_argument("--callback-secret", help="sign callbacks with this (default: secret)")
+    parser.add_argument("--callback-url", help=_("POST signed callbacks to this URL"))
+    parser.add_argument("--callback-secret", help=_("sign callbacks with this (default: secret)"))
     parser.add_argument(
         "--room-file",
         type=Path,
-        help=f"where the room is remembered (default: <kit home>/{ROOM_FILE})",
+        help=_("where the room is remembered (default: {path})").format(
+            path=f"<kit home>/{ROOM_FILE}"
+        ),
     )
     parser.add_argument(
         "--new-room",
         action="store_true",
-        help="forget the remembered room: new credentials and trainer token (attendees then "
-        "need the new settings)",
+        help=_(
+            "forget the remembered room: new credentials and trainer token (attendees then "
+            "need the new settings)"
+        ),
     )
     parser.add_argument(
         "--write-env",
         type=Path,
         metavar="FILE",
-        help="also write the attendees' settings to FILE (mode 0600), e.g. a JupyterHub's "
-        "room settings file",
+        help=_(
+            "also write the attendees' settings to FILE (mode 0600), e.g. a JupyterHub's room "
+            "settings file"
+        ),
     )
     parser.set_defaults(func=run)
 
@@ -131,8 +142,12 @@ def decide_room(args: argparse.Namespace, remembered: Room | None) -> tuple[Room
         if len(chosen) < MIN_TOKEN_CHARS:
             raise ConfigError(
                 TOKEN_VARIABLE,
-                f"is {len(chosen)} characters; a trainer token needs at least {MIN_TOKEN_CHARS}",
-                "set a longer one: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                _("is {count} characters; a trainer token needs at least {least}").format(
+                    count=len(chosen), least=MIN_TOKEN_CHARS
+                ),
+                _("set a longer one: {command}").format(
+                    command="python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                ),
             )
         room = room.with_options(trainer_token=chosen)
     if not room.trainer_token:
@@ -140,17 +155,17 @@ def decide_room(args: argparse.Namespace, remembered: Room | None) -> tuple[Room
     changed = []
     if remembered is not None:
         if (room.app_id, room.server_secret) != (remembered.app_id, remembered.server_secret):
-            changed.append("AppID and secret")
+            changed.append(_("AppID and secret"))
         if (room.host, room.port) != (remembered.host, remembered.port):
-            changed.append("address")
+            changed.append(_("address"))
         if room.trainer_token != remembered.trainer_token:
-            changed.append("trainer token")
+            changed.append(_("trainer token"))
     return room, changed
 
 
 def run(args: argparse.Namespace) -> int:
     if (args.app_id is None) != (args.secret is None):
-        print("error: give both --app-id and --secret, or neither (random ones are made up)")
+        print(_("error: give both --app-id and --secret, or neither (random ones are made up)"))
         return 2
     path = room_file_path(args.room_file)
     remembered = load_room(path)
@@ -178,10 +193,10 @@ def run(args: argparse.Namespace) -> int:
         if args.write_env is not None:
             write_attendee_env(args.write_env, url, room)
         _print_banner(sandbox, room, url, path, remembered, changed, args.write_env)
-        print("Press Ctrl-C to stop.", flush=True)
+        print(_("Press Ctrl-C to stop."), flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:  # a Ctrl-C right after the line above still stops it cleanly
-        print("\nStopping the sandbox.")
+        print("\n" + _("Stopping the sandbox."))
     finally:
         sandbox.stop()
     return 0
@@ -199,7 +214,8 @@ def attendee_settings(url: str, room: Room) -> dict[str, str]:
 def write_attendee_env(path: Path, url: str, room: Room) -> None:
     """Write the attendees' settings as KEY=VALUE lines to ``path`` (0600, atomically)."""
     path = path.expanduser()
-    text = "# The room sandbox's settings for every attendee (written by zego-kit sandbox)\n"
+    text = "# " + _("The room sandbox's settings for every attendee (written by zego-kit sandbox)")
+    text += "\n"
     text += "".join(f"{key}={value}\n" for key, value in attendee_settings(url, room).items())
     try:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -209,8 +225,10 @@ def write_attendee_env(path: Path, url: str, room: Room) -> None:
     except OSError as error:
         raise ConfigError(
             "--write-env",
-            f"cannot write {path} ({error.strerror or type(error).__name__})",
-            "give a file in a folder that exists and that you may write to",
+            _("cannot write {path} ({reason})").format(
+                path=path, reason=error.strerror or type(error).__name__
+            ),
+            _("give a file in a folder that exists and that you may write to"),
         ) from None
 
 
@@ -223,23 +241,38 @@ def _print_banner(
     changed: list[str],
     env_file: Path | None,
 ) -> None:
-    print(f"ZEGO AI Agent room sandbox serving at {url}")
+    print(_("ZEGO AI Agent room sandbox serving at {url}").format(url=url))
     if remembered is None:
-        print(f"New room, remembered in {path}: a restart with no options serves the same room.")
+        print(
+            _(
+                "New room, remembered in {path}: a restart with no options serves the same room."
+            ).format(path=path)
+        )
     elif changed:
-        print(f"Room file {path} updated. CHANGED: {', '.join(changed)}: attendees need the new")
-        print("settings below (a restart with no options keeps these).")
+        print(
+            _(
+                "Room file {path} updated. CHANGED: {changed}: attendees need the new settings "
+                "below (a restart with no options keeps these)."
+            ).format(path=path, changed=_(", ").join(changed))
+        )
     else:
-        print(f"Same room as before (from {path}): attendees keep their settings.")
-    print("These are sandbox-only credentials: they do not work with ZEGO.")
-    print("Paste into each attendee's .env:\n")
+        print(
+            _("Same room as before (from {path}): attendees keep their settings.").format(path=path)
+        )
+    print(_("These are sandbox-only credentials: they do not work with ZEGO."))
+    print(_("Paste into each attendee's .env:") + "\n")
     for key, value in attendee_settings(url, room).items():
         print(f"{key}={value}")
     if env_file is not None:
-        print(f"\n(also written to {env_file})")
+        print("\n" + _("(also written to {path})").format(path=env_file))
     print()
-    print(f"Trainer dashboard (keep this link to yourself): {url}/room/#token={room.trainer_token}")
-    print("Trainer commands: zego-kit room status | room cleanup | room unregister")
+    link = f"{url}/room/#token={room.trainer_token}"
+    print(_("Trainer dashboard (keep this link to yourself): {link}").format(link=link))
+    print(
+        _("Trainer commands: {commands}").format(
+            commands="zego-kit room status | room cleanup | room unregister"
+        )
+    )
 
 
 def _lan_address() -> str:

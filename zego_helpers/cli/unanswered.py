@@ -43,6 +43,7 @@ from ..client import AIAgentClient
 from ..constants import CREATE_TRANSIT_SECONDS
 from ..docs import doc_page
 from ..errors import ZegoError
+from ..i18n import _
 from ..ids import make_call_ids
 from ..ledger import LedgerEntry
 from ..models import RTC, AdvancedConfig, MessageHistory
@@ -96,8 +97,10 @@ def _let_creates_arrive(
         return now
     if say is not None:
         say(
-            f"Waiting {wait:.0f} s: a create sent less than {CREATE_TRANSIT_SECONDS} s ago may "
-            "still be on its way to ZEGO."
+            _(
+                "Waiting {seconds} s: a create sent less than {transit} s ago may still be on its "
+                "way to ZEGO."
+            ).format(seconds=f"{wait:.0f}", transit=CREATE_TRANSIT_SECONDS)
         )
     time.sleep(wait)
     return time.time()
@@ -113,7 +116,7 @@ def _subject(entry: LedgerEntry) -> dict[str, Any]:
 
 
 def _sent(entry: LedgerEntry) -> str:
-    return f"sent at {clock_time(entry.created_at)}, its answer never came"
+    return _("sent at {time}, its answer never came").format(time=clock_time(entry.created_at))
 
 
 def _in_flight(entry: LedgerEntry) -> CleanupResult:
@@ -121,8 +124,10 @@ def _in_flight(entry: LedgerEntry) -> CleanupResult:
         **_subject(entry),
         ok=True,
         mark="waiting",
-        detail=f"sent at {clock_time(entry.created_at)} by process {entry.pid}, which still "
-        "runs and may still get the answer: left alone (run cleanup again once it is done)",
+        detail=_(
+            "sent at {time} by process {pid}, which still runs and may still get the answer: "
+            "left alone (run cleanup again once it is done)"
+        ).format(time=clock_time(entry.created_at), pid=entry.pid),
     )
 
 
@@ -136,7 +141,10 @@ def _settle_in_sandbox(
         rows = SandboxControl(client).list_instances()
     except ZegoError as error:
         return [
-            _unresolved(e, f"the sandbox could not list its instances ({error})") for e in entries
+            _unresolved(
+                e, _("the sandbox could not list its instances ({error})").format(error=error)
+            )
+            for e in entries
         ]
     results = []
     for entry in entries:
@@ -158,13 +166,14 @@ def _delete_matches(
     if not matches:
         if delete:
             ledger.drop_pending(entry.key)
-        verb = "dropped" if delete else "would be dropped (dry run)"
         return CleanupResult(
             **_subject(entry),
             ok=True,
             mark="settled",
-            detail=f"{_sent(entry)}; the sandbox runs no instance for agent user "
-            f"{entry.agent_user_id} in this room, so it never started (or has ended): {verb}",
+            detail=_(
+                "{sent}; the sandbox runs no instance for agent user {agent_user_id} in this "
+                "room, so it never started (or has ended): {verb}"
+            ).format(sent=_sent(entry), agent_user_id=entry.agent_user_id, verb=_dropped(delete)),
         )
     ids = [str(m["AgentInstanceId"]) for m in matches]
     if not delete:
@@ -172,22 +181,28 @@ def _delete_matches(
             **_subject(entry),
             ok=True,
             mark="found",
-            detail=f"{_sent(entry)}; the sandbox runs it as {', '.join(ids)}: would be "
-            "deleted (dry run)",
+            detail=_("{sent}; the sandbox runs it as {ids}: would be deleted (dry run)").format(
+                sent=_sent(entry), ids=", ".join(ids)
+            ),
         )
     try:
         for instance_id in ids:
             client.delete_agent_instance(instance_id, missing_ok=True)
     except ZegoError as error:
         return _unresolved(
-            entry, f"the sandbox runs it as {', '.join(ids)}, but deleting it failed ({error})"
+            entry,
+            _("the sandbox runs it as {ids}, but deleting it failed ({error})").format(
+                ids=", ".join(ids), error=error
+            ),
         )
     ledger.drop_pending(entry.key)
     return CleanupResult(
         **_subject(entry),
         ok=True,
         mark="deleted",
-        detail=f"{_sent(entry)}; found by its room and agent user as {', '.join(ids)} and deleted",
+        detail=_("{sent}; found by its room and agent user as {ids} and deleted").format(
+            sent=_sent(entry), ids=", ".join(ids)
+        ),
     )
 
 
@@ -197,15 +212,25 @@ def _delete_matches(
 def _expired(client: AIAgentClient, entry: LedgerEntry, delete: bool) -> CleanupResult:
     if delete and client.ledger is not None:
         client.ledger.drop_pending(entry.key)
-    verb = "dropped" if delete else "would be dropped (dry run)"
     return CleanupResult(
         **_subject(entry),
         ok=True,
         mark="settled",
-        detail=f"{_sent(entry)}; ZEGO's idle rule ended it by {clock_time(entry.idle_deadline)} "
-        f"(MaxIdleTime after its creation, as its user {entry.user_id} never joined the room; "
-        f"{IDLE_RULE_DOC}): {verb}",
+        detail=_(
+            "{sent}; ZEGO's idle rule ended it by {time} (MaxIdleTime after its creation, as its "
+            "user {user_id} never joined the room; {doc}): {verb}"
+        ).format(
+            sent=_sent(entry),
+            time=clock_time(entry.idle_deadline),
+            user_id=entry.user_id,
+            doc=IDLE_RULE_DOC,
+            verb=_dropped(delete),
+        ),
     )
+
+
+def _dropped(delete: bool) -> str:
+    return _("dropped") if delete else _("would be dropped (dry run)")
 
 
 def _can_take_over(entry: LedgerEntry) -> str:
@@ -213,16 +238,16 @@ def _can_take_over(entry: LedgerEntry) -> str:
     missing = [
         name
         for name, value in (
-            ("room", entry.room_id),
-            ("user", entry.user_id),
-            ("agent user", entry.agent_user_id),
-            ("user stream", entry.user_stream_id),
-            ("agent", entry.agent_id),
+            ("RoomId", entry.room_id),
+            ("UserId", entry.user_id),
+            ("AgentUserId", entry.agent_user_id),
+            ("UserStreamId", entry.user_stream_id),
+            ("AgentId", entry.agent_id),
         )
         if not value
     ]
     if missing:
-        return f"the ledger does not hold its {', '.join(missing)} id"
+        return _("the ledger does not hold its {fields}").format(fields=", ".join(missing))
     return ""
 
 
@@ -235,21 +260,25 @@ def _take_over(
     for entry in entries:
         reason = _can_take_over(entry)
         if reason:
-            results[entry.key] = _unresolved(entry, f"it cannot be taken over: {reason}")
+            results[entry.key] = _unresolved(
+                entry, _("it cannot be taken over: {reason}").format(reason=reason)
+            )
         elif not delete:
             results[entry.key] = CleanupResult(
                 **_subject(entry),
                 ok=True,
                 mark="found",
-                detail=f"{_unknown(entry)}; would be ended by taking over its agent user (dry "
-                f"run). Otherwise {_idle_rule(entry)}",
+                detail=_(
+                    "{unknown}; would be ended by taking over its agent user (dry run). "
+                    "Otherwise {idle_rule}"
+                ).format(unknown=_unknown(entry), idle_rule=_idle_rule(entry)),
             )
         else:
             try:
                 newcomers[entry.key] = _start_newcomer(client, entry)
             except ZegoError as error:
                 results[entry.key] = _unresolved(
-                    entry, f"taking over its agent user failed ({error})"
+                    entry, _("taking over its agent user failed ({error})").format(error=error)
                 )
     if newcomers:
         time.sleep(settle_seconds)  # let the newcomers log in, kicking out the lost instances
@@ -284,23 +313,27 @@ def _start_newcomer(client: AIAgentClient, entry: LedgerEntry) -> str:
 def _end_newcomer(client: AIAgentClient, entry: LedgerEntry, newcomer: str) -> CleanupResult:
     assert client.ledger is not None
     client.ledger.drop_pending(entry.key)  # the lost instance was kicked out when it logged in
-    ended = (
-        f"{_sent(entry)}; ended by taking over its agent user: instance {newcomer} logged in "
-        f"as {entry.agent_user_id}, which makes ZEGO remove the earlier instance from the room "
+    ended = _(
+        "{sent}; ended by taking over its agent user: instance {newcomer} logged in as "
+        "{agent_user_id}, which makes ZEGO remove the earlier instance from the room "
         "(AgentInstanceDeleted, code 1203)"
-    )
+    ).format(sent=_sent(entry), newcomer=newcomer, agent_user_id=entry.agent_user_id)
     try:
         client.delete_agent_instance(newcomer, missing_ok=True)
     except ZegoError as error:
         return CleanupResult(
             **_subject(entry),
             ok=False,
-            detail=f"{ended}; but deleting {newcomer} failed ({error}). It stays in the "
-            f"ledger: run cleanup again (ZEGO ends it by itself {MAX_IDLE_TIME_RANGE[0]} s after "
-            "its user leaves)",
+            detail=_(
+                "{ended}; but deleting {newcomer} failed ({error}). It stays in the ledger: run "
+                "cleanup again (ZEGO ends it by itself {seconds} s after its user leaves)"
+            ).format(ended=ended, newcomer=newcomer, error=error, seconds=MAX_IDLE_TIME_RANGE[0]),
         )
     return CleanupResult(
-        **_subject(entry), ok=True, mark="ended", detail=f"{ended}; {newcomer} was then deleted"
+        **_subject(entry),
+        ok=True,
+        mark="ended",
+        detail=_("{ended}; {newcomer} was then deleted").format(ended=ended, newcomer=newcomer),
     )
 
 
@@ -314,21 +347,31 @@ def _unresolved(entry: LedgerEntry, why: str) -> CleanupResult:
         mark="UNRESOLVED",
         unresolved=True,
         ends_at=entry.idle_deadline,
-        detail=f"{_unknown(entry)}; {why}. {_idle_rule(entry)}. To wait until then and drop "
-        "the entry: `.venv/bin/zego-kit cleanup --wait`",
+        detail=_(
+            "{unknown}; {why}. {idle_rule}. To wait until then and drop the entry: {command}"
+        ).format(
+            unknown=_unknown(entry),
+            why=why,
+            idle_rule=_idle_rule(entry),
+            command="`.venv/bin/zego-kit cleanup --wait`",
+        ),
     )
 
 
 def _unknown(entry: LedgerEntry) -> str:
-    return (
-        f"{_sent(entry)}, so its instance id is unknown, and ZEGO has no call that lists instances"
-    )
+    return _(
+        "{sent}, so its instance id is unknown, and ZEGO has no call that lists instances"
+    ).format(sent=_sent(entry))
 
 
 def _idle_rule(entry: LedgerEntry) -> str:
     idle = f"MaxIdleTime {entry.max_idle_time} s" if entry.max_idle_time else "MaxIdleTime"
-    return (
-        f"ZEGO ends it by itself by {clock_time(entry.idle_deadline)} ({idle} after its "
-        f"creation, if its user {entry.user_id or '(unknown)'} never joined the room; "
-        f"{IDLE_RULE_DOC})"
+    return _(
+        "ZEGO ends it by itself by {time} ({idle} after its creation, if its user {user_id} "
+        "never joined the room; {doc})"
+    ).format(
+        time=clock_time(entry.idle_deadline),
+        idle=idle,
+        user_id=entry.user_id or _("(unknown)"),
+        doc=IDLE_RULE_DOC,
     )

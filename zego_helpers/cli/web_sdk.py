@@ -26,10 +26,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..i18n import _
 from ..settings import load_settings
 from ..web_sdk import (
     PINNED_VERSION,
     SDK_PACKAGE,
+    InstalledSdk,
     WebSdkError,
     install_sdk,
     installed_sdk,
@@ -54,39 +56,47 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register ``web-sdk`` and its subcommands."""
     parser = subparsers.add_parser(
         "web-sdk",
-        help="serve ZEGO's Express Web SDK to the call widget yourself (bundle, install, show)",
-        description="Keep a copy of ZEGO's Express Web SDK in the kit home; the call widget then "
-        "loads it from the Python kernel: no CDN, no CORS.",
+        help=_("serve ZEGO's Express Web SDK to the call widget yourself (bundle, install, show)"),
+        description=_(
+            "Keep a copy of ZEGO's Express Web SDK in the kit home; the call widget then loads it "
+            "from the Python kernel: no CDN, no CORS."
+        ),
     )
     commands = parser.add_subparsers(dest="web_sdk_command", required=True, metavar="subcommand")
 
     bundle = commands.add_parser(
         "bundle",
-        help=f"bundle npm {SDK_PACKAGE} with esbuild into one ES module and install it",
+        help=_("bundle npm {package} with esbuild into one ES module and install it").format(
+            package=SDK_PACKAGE
+        ),
     )
     what = bundle.add_mutually_exclusive_group()
     what.add_argument(
-        "--version", default=PINNED_VERSION, help=f"npm version (default {PINNED_VERSION})"
+        "--version",
+        default=PINNED_VERSION,
+        help=_("npm version (default {version})").format(version=PINNED_VERSION),
     )
-    what.add_argument("--tarball", type=Path, help="a package file (.tgz) to bundle instead")
+    what.add_argument("--tarball", type=Path, help=_("a package file (.tgz) to bundle instead"))
     what.add_argument(
         "--npm-project",
         type=Path,
-        help="an npm project whose node_modules already holds the package and esbuild",
+        help=_("an npm project whose node_modules already holds the package and esbuild"),
     )
     bundle.add_argument(
         "--package",
         default=SDK_PACKAGE,
-        help="with --npm-project: the package's name there (e.g. an npm alias)",
+        help=_("with --npm-project: the package's name there (e.g. an npm alias)"),
     )
-    bundle.add_argument("--out", type=Path, help="write the bundle here instead of installing it")
+    bundle.add_argument(
+        "--out", type=Path, help=_("write the bundle here instead of installing it")
+    )
     bundle.set_defaults(func=cmd_bundle)
 
-    install = commands.add_parser("install", help="check an SDK file (ES module) and install it")
-    install.add_argument("file", type=Path, help="the SDK as one ES module (.js or .mjs)")
+    install = commands.add_parser("install", help=_("check an SDK file (ES module) and install it"))
+    install.add_argument("file", type=Path, help=_("the SDK as one ES module (.js or .mjs)"))
     install.set_defaults(func=cmd_install)
 
-    show = commands.add_parser("show", help="which SDK copy the call widget loads")
+    show = commands.add_parser("show", help=_("which SDK copy the call widget loads"))
     show.set_defaults(func=cmd_show)
 
 
@@ -102,27 +112,35 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     else:
         spec = f"file:{args.tarball.resolve()}" if args.tarball else args.version
         if args.tarball and not args.tarball.is_file():
-            raise WebSdkError(f"--tarball {args.tarball}: no such file")
+            raise WebSdkError(_("--tarball {path}: no such file").format(path=args.tarball))
         project = prepare_npm_project(sdk_folder(home) / "npm", spec)
         package, source = SDK_PACKAGE, f"npm {SDK_PACKAGE}@{spec}"
     version = package_version(project, package)
     build = f"npm {version} bundled by zego-kit with esbuild"
     if args.out is not None:
         bundle_sdk(project, package, args.out)
-        print(f"Wrote {args.out}: {SDK_PACKAGE} {version}, one ES module.")
+        print(
+            _("Wrote {path}: {package} {version}, one ES module.").format(
+                path=args.out, package=SDK_PACKAGE, version=version
+            )
+        )
         return 0
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "sdk.mjs"
         bundle_sdk(project, package, out)
         installed = install_sdk(out, home, build=build, source=source, version=version)
-    print(f"Installed {installed.describe()}\n  at {installed.path}")
-    print("The call widget now loads this copy from the kernel (no CDN).")
+    print(_installed(installed))
+    print(_("The call widget now loads this copy from the kernel (no CDN)."))
     return 0
+
+
+def _installed(installed: InstalledSdk) -> str:
+    return _("Installed {what}\n  at {path}").format(what=installed.describe(), path=installed.path)
 
 
 def cmd_install(args: argparse.Namespace) -> int:
     installed = install_sdk(args.file, kit_home(), source=str(args.file))
-    print(f"Installed {installed.describe()}\n  at {installed.path}")
+    print(_installed(installed))
     return 0
 
 
@@ -131,14 +149,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     installed = installed_sdk(home)
     if installed is None:
         print(
-            f"No Web SDK installed in {sdk_folder(home)}: the call widget uses "
-            "$ZEGO_WEB_SDK_URL, or the public CDN. Run `zego-kit web-sdk bundle` to serve "
-            "it yourself."
+            _(
+                "No Web SDK installed in {folder}: the call widget uses $ZEGO_WEB_SDK_URL, or "
+                "the public CDN. Run {command} to serve it yourself."
+            ).format(folder=sdk_folder(home), command="`zego-kit web-sdk bundle`")
         )
         return 0
-    print(f"The call widget loads {installed.describe()}")
-    print(f"  file:      {installed.path}\n  from:      {installed.source}")
-    print(f"  installed: {installed.installed_at}")
+    print(_("The call widget loads {what}").format(what=installed.describe()))
+    print(
+        _("  file:      {path}\n  from:      {source}\n  installed: {when}").format(
+            path=installed.path, source=installed.source, when=installed.installed_at
+        )
+    )
     return 0
 
 
@@ -146,8 +168,10 @@ def _need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
         raise WebSdkError(
-            f"`{tool}` was not found: bundling needs Node.js 18+ and npm (Debian/Ubuntu: "
-            "`sudo apt-get install nodejs npm`, or `make node` in the kit's folder)"
+            _(
+                "{tool} was not found: bundling needs Node.js 18+ and npm (Debian/Ubuntu: "
+                "{apt}, or {make} in the kit's folder)"
+            ).format(tool=f"`{tool}`", apt="`sudo apt-get install nodejs npm`", make="`make node`")
         )
     return path
 
@@ -165,7 +189,11 @@ def prepare_npm_project(folder: Path, spec: str) -> Path:
     # --ignore-scripts: the SDK's install scripts only check for whiteboard packages.
     command = [npm, "install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
     print(f"npm install {SDK_PACKAGE}@{spec} esbuild@{ESBUILD_VERSION} in {folder} ...")
-    _run(command, folder, f"npm could not install {SDK_PACKAGE}@{spec}")
+    _run(
+        command,
+        folder,
+        _("npm could not install {package}").format(package=f"{SDK_PACKAGE}@{spec}"),
+    )
     return folder
 
 
@@ -176,8 +204,16 @@ def package_version(project: Path, package: str) -> str:
         return str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
     except (OSError, ValueError, KeyError):
         raise WebSdkError(
-            f"{project} has no installed package {package!r} ({manifest} is missing or "
-            "unreadable): run `npm ci` (or `npm install`) there first"
+            _(
+                "{project} has no installed package {package} ({manifest} is missing or "
+                "unreadable): run {npm_ci} (or {npm_install}) there first"
+            ).format(
+                project=project,
+                package=repr(package),
+                manifest=manifest,
+                npm_ci="`npm ci`",
+                npm_install="`npm install`",
+            )
         ) from None
 
 
@@ -185,7 +221,11 @@ def bundle_sdk(project: Path, package: str, out: Path) -> None:
     """Bundle ``package`` (installed in the npm project ``project``) into one ES module ``out``."""
     esbuild = project / "node_modules" / ".bin" / "esbuild"
     if not esbuild.exists():
-        raise WebSdkError(f"{project} has no esbuild (node_modules/.bin/esbuild): npm install it")
+        raise WebSdkError(
+            _("{project} has no esbuild (node_modules/.bin/esbuild): npm install it").format(
+                project=project
+            )
+        )
     _need("node")
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +248,7 @@ def bundle_sdk(project: Path, package: str, out: Path) -> None:
         f"--outfile={out}",
     ]
     try:
-        _run(command, project, f"esbuild could not bundle {package}")
+        _run(command, project, _("esbuild could not bundle {package}").format(package=package))
     finally:
         Path(entry.name).unlink(missing_ok=True)
 
@@ -219,7 +259,15 @@ def _run(command: list[str], cwd: Path, failure: str) -> None:
             command, cwd=cwd, capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False
         )
     except subprocess.TimeoutExpired:
-        raise WebSdkError(f"{failure}: no result within {NPM_TIMEOUT_S} s") from None
+        raise WebSdkError(
+            _("{failure}: no result within {seconds} s").format(
+                failure=failure, seconds=NPM_TIMEOUT_S
+            )
+        ) from None
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()[-8:]
-        raise WebSdkError(f"{failure} (exit {done.returncode}):\n  " + "\n  ".join(detail))
+        raise WebSdkError(
+            _("{failure} (exit {status}):").format(failure=failure, status=done.returncode)
+            + "\n  "
+            + "\n  ".join(detail)
+        )

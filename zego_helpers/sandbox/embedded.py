@@ -33,6 +33,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from ..errors import ConfigError
+from ..i18n import _
 from ..kit_home import ensure_kit_home
 from .config import MAX_APP_ID, SandboxConfig, random_app_id, random_secret
 from .room import RoomTracker
@@ -125,8 +126,8 @@ def start_sandbox(config: SandboxConfig, room: RoomTracker | None = None) -> Run
     except OSError as error:
         raise ConfigError(
             f"{config.host}:{config.port}",
-            f"the sandbox cannot listen there ({error.strerror})",
-            "choose another port, or port 0 for any free one",
+            _("the sandbox cannot listen there ({error})").format(error=error.strerror),
+            _("choose another port, or port 0 for any free one"),
         ) from None
     port = sockets[0].getsockname()[1]
     ready = threading.Event()
@@ -223,9 +224,11 @@ def load_or_create_credentials(path: Path) -> tuple[int, str]:
     except (ValueError, KeyError, TypeError):
         raise ConfigError(
             str(path),
-            "is not a valid sandbox credentials file",
-            "delete it; the kit makes new sandbox credentials (and starts the sandbox state "
-            "afresh)",
+            _("is not a valid sandbox credentials file"),
+            _(
+                "delete it; the kit makes new sandbox credentials (and starts the sandbox state "
+                "afresh)"
+            ),
         ) from None
     return app_id, secret
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from ..client import AIAgentClient
 from ..errors import LimitReachedError, NotFoundError, ZegoError
+from ..i18n import N_, _, ngettext
 from ..ids import belongs_to, make_agent_id, make_call_ids, namespace_prefix
 from ..models import to_api_value
 from ..sandbox_control import SandboxControl
@@ -57,19 +58,20 @@ class Hint:
     text: str
 
     def __str__(self) -> str:
-        return f"Hint: {self.text}"
+        return _("Hint: {text}").format(text=self.text)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        badge = badge_html(_("hint"), "warn")
         return (
             '<div style="border-left:4px solid #ef6c00;padding:4px 10px;text-align:left">'
-            f"{badge_html('hint', 'warn')}{html.escape(self.text)}</div>"
+            f"{badge}{html.escape(self.text)}</div>"
         )
 
 
 #: What :meth:`CheckResult.hint` says when there is nothing more to tell.
-NO_HINT = "There is no hint for this one: the message above says all there is to do."
+NO_HINT = N_("There is no hint for this one: the message above says all there is to do.")
 
 
 @dataclass(frozen=True)
@@ -87,20 +89,23 @@ class CheckResult:
         return self.passed
 
     def __str__(self) -> str:
-        return f"{'Passed' if self.passed else 'Not yet'}: {self.message}"
+        return _("{mark}: {message}").format(mark=_mark_word(self.passed), message=self.message)
 
     __repr__ = __str__  # the hint stays out of sight until asked for
 
     def hint(self) -> Hint:
         """The concrete next step (the call or the value to use): ask only when you are stuck."""
-        return Hint(self.concrete or NO_HINT)
+        return Hint(self.concrete or _(NO_HINT))
 
     def _repr_html_(self) -> str:
-        mark = badge_html("Passed", "good") if self.passed else badge_html("Not yet", "bad")
+        mark = badge_html(_mark_word(self.passed), "good" if self.passed else "bad")
         color = "#2e7d32" if self.passed else "#c62828"
         stuck = (
-            '<br><small style="color:#555">Stuck? <code>check.hint()</code> tells you the '
-            "next step.</small>"
+            '<br><small style="color:#555">'
+            + html.escape(_("Stuck? {call} tells you the next step.")).format(
+                call="<code>check.hint()</code>"
+            )
+            + "</small>"
             if self.concrete and not self.passed
             else ""
         )
@@ -108,6 +113,11 @@ class CheckResult:
             f'<div style="border-left:4px solid {color};padding:4px 10px;text-align:left">'
             f"{mark}{html.escape(self.message)}{stuck}</div>"
         )
+
+
+def _mark_word(passed: bool) -> str:
+    # TRANSLATORS: the badge of an exercise check: it passed, or not yet.
+    return _("Passed") if passed else _("Not yet")
 
 
 def _passed(message: str) -> CheckResult:
@@ -128,16 +138,20 @@ def _never_raises(check: Callable[..., CheckResult]) -> Callable[..., CheckResul
             return check(*args, **kwargs)
         except LimitReachedError:
             return _failed(
-                "All instance slots are busy (410000011), so the check could not start its own "
-                "short instance. Delete an instance you no longer need (notebook 04, or "
-                "`.venv/bin/zego-kit cleanup`) and run the check again."
+                _(
+                    "All instance slots are busy (410000011), so the check could not start its "
+                    "own short instance. Delete an instance you no longer need (notebook 04, or "
+                    "`.venv/bin/zego-kit cleanup`) and run the check again."
+                )
             )
         except ZegoError as error:
-            return _failed(f"The check could not finish: {error}")
+            return _failed(_("The check could not finish: {error}").format(error=error))
         except Exception as error:  # a wrong argument (a typo, a missing object): explain it
             return _failed(
-                f"The check could not run ({type(error).__name__}: {error}). Look at the "
-                "arguments you passed: the exercise text shows the call to make."
+                _(
+                    "The check could not run ({type}: {error}). Look at the arguments you "
+                    "passed: the exercise text shows the call to make."
+                ).format(type=type(error).__name__, error=error)
             )
 
     return run
@@ -160,14 +174,19 @@ def _agent(client: AIAgentClient, agent_id: str) -> dict[str, Any] | None:
 
 def _no_instance() -> CheckResult:
     return _failed(
-        "No instance id was given: run the exercise cell first (it sets the id), then this check."
+        _(
+            "No instance id was given: run the exercise cell first (it sets the id), then this "
+            "check."
+        )
     )
 
 
 def _not_registered(agent_id: str) -> CheckResult:
     return _failed(
-        f"Agent {agent_id!r} is not registered yet: run the registration cells of notebook 01 "
-        "first, then this check."
+        _(
+            "Agent {agent_id} is not registered yet: run the registration cells of notebook 01 "
+            "first, then this check."
+        ).format(agent_id=repr(agent_id))
     )
 
 
@@ -196,24 +215,36 @@ def check_pirate_reply(
     prompt = str((agent.get("LLM") or {}).get("SystemPrompt") or "")
     if "pirate" not in prompt.lower():
         return _failed(
-            f"Your agent's stored system prompt is {_short(prompt)!r}: it does not tell the "
-            "agent who to be yet. The system prompt is where an agent's persona lives; change "
-            "it, update the agent, then run this check.",
-            "Set PIRATE_PROMPT = 'You are a pirate. Always start with \"Ahoy\".' and run the "
-            "cell above: it updates the stored LLM with ensure_agent.",
+            _(
+                "Your agent's stored system prompt is {prompt}: it does not tell the agent who "
+                "to be yet. The system prompt is where an agent's persona lives; change it, "
+                "update the agent, then run this check."
+            ).format(prompt=repr(_short(prompt))),
+            _(
+                "Set {assignment} and run the cell above: it updates the stored LLM with "
+                "ensure_agent."
+            ).format(assignment="PIRATE_PROMPT = 'You are a pirate. Always start with \"Ahoy\".'"),
         )
     with AgentSession(client, agent_id, make_call_ids(settings.attendee)) as session:
         assert session.instance_id is not None
         reply = ask(client, session.instance_id, "Hello! Who are you?", timeout=timeout)
     if "ahoy" not in reply.text.lower():
         return _failed(
-            f"Your prompt makes the agent a pirate, but its answer {_short(reply.text)!r} does "
-            "not start with the required word. An LLM follows explicit instructions best: say "
-            "how every reply must begin.",
-            "Add 'Always start with \"Ahoy\".' to the prompt (the sandbox's stand-in LLM "
-            "follows exactly that pattern, with the word in quotes).",
+            _(
+                "Your prompt makes the agent a pirate, but its answer {answer} does not start "
+                "with the required word. An LLM follows explicit instructions best: say how "
+                "every reply must begin."
+            ).format(answer=repr(_short(reply.text))),
+            _(
+                "Add {sentence} to the prompt (the sandbox's stand-in LLM follows exactly that "
+                "pattern, with the word in quotes)."
+            ).format(sentence="'Always start with \"Ahoy\".'"),
         )
-    return _passed(f"Arr! Asked 'Hello! Who are you?', your agent answered: {reply.text!r}")
+    return _passed(
+        _("Arr! Asked {question}, your agent answered: {answer}").format(
+            question="'Hello! Who are you?'", answer=repr(reply.text)
+        )
+    )
 
 
 @_never_raises
@@ -237,28 +268,50 @@ def check_tts_vendor(
         voice = ((tts.get("Params") or {}).get("voice_setting") or {}).get("voice_id")
         if vendor == "MiniMax" and not voice:
             return _failed(
-                "The vendor is MiniMax, but no voice is chosen: MiniMax needs one.",
-                "Use TTS.trial('MiniMax'), or TTS.minimax(api_key=..., voice_id=...) with your "
-                "own key: both fill in Params.voice_setting.voice_id.",
+                _("The vendor is MiniMax, but no voice is chosen: MiniMax needs one."),
+                _(
+                    "Use {trial}, or {builder} with your own key: both fill in "
+                    "Params.voice_setting.voice_id."
+                ).format(
+                    trial="TTS.trial('MiniMax')", builder="TTS.minimax(api_key=..., voice_id=...)"
+                ),
             )
-        voice_text = f" with voice {voice!r}" if voice else ""
+        speaks = (
+            _("Agent {agent_id} now speaks with {vendor} with voice {voice}.")
+            if voice
+            else _("Agent {agent_id} now speaks with {vendor}.")
+        ).format(agent_id=repr(agent_id), vendor=vendor, voice=repr(voice))
         return _passed(
-            f"Agent {agent_id!r} now speaks with {vendor}{voice_text}. New instances use it; "
-            "an instance that is already running keeps the vendor it started with."
+            speaks
+            + _(
+                " New instances use it; an instance that is already running keeps the vendor "
+                "it started with."
+            )
         )
     if stored.lower() == vendor.lower():
         return _failed(
-            f"The vendor is stored as {stored!r}: vendor names are case-sensitive, and ZEGO "
-            "does not know this spelling.",
-            f"Spell it exactly {vendor!r}; the TTS builders (TTS.trial, TTS.minimax) do that "
-            "for you.",
+            _(
+                "The vendor is stored as {stored}: vendor names are case-sensitive, and ZEGO "
+                "does not know this spelling."
+            ).format(stored=repr(stored)),
+            _(
+                "Spell it exactly {vendor}; the TTS builders (TTS.trial, TTS.minimax) do that "
+                "for you."
+            ).format(vendor=repr(vendor)),
         )
     return _failed(
-        f"Agent {agent_id!r} still speaks with {stored or 'no TTS vendor'!r}: the agent ZEGO "
-        "stored has not changed its voice yet.",
-        f"new_tts = TTS.trial({vendor!r}) (or TTS.minimax(api_key=..., voice_id=...) with your "
-        "own key); the cell then updates the agent: ensure_agent(client, agent_id, "
-        "tts=new_tts).",
+        _(
+            "Agent {agent_id} still speaks with {stored}: the agent ZEGO stored has not changed "
+            "its voice yet."
+        ).format(agent_id=repr(agent_id), stored=repr(stored) if stored else _("no TTS vendor")),
+        _(
+            "{assignment} (or {builder} with your own key); the cell then updates the agent: "
+            "{update}."
+        ).format(
+            assignment=f"new_tts = TTS.trial({vendor!r})",
+            builder="TTS.minimax(api_key=..., voice_id=...)",
+            update="ensure_agent(client, agent_id, tts=new_tts)",
+        ),
     )
 
 
@@ -274,14 +327,14 @@ def _sent_options(
     """(MaxIdleTime/WindowSize as sent, where they come from), or (None, "") if unknown."""
     facts = tracker_for(settings).facts("CreateAgentInstance", instance_id)
     if facts:
-        return facts[-1], "as sent to CreateAgentInstance"
+        return facts[-1], _("as sent to CreateAgentInstance")
     if advanced_config is None and message_history is None:
         return None, ""
     advanced = to_api_value(advanced_config) or {}
     history = to_api_value(message_history) or {}
     return (
         {"MaxIdleTime": advanced.get("MaxIdleTime"), "WindowSize": history.get("WindowSize")},
-        "in the objects you passed (the kit did not see the request: track(client) lets it)",
+        _("in the objects you passed (the kit did not see the request: track(client) lets it)"),
     )
 
 
@@ -310,40 +363,55 @@ def check_instance_options(
     sent, source = _sent_options(settings, instance_id, advanced_config, message_history)
     if sent is None:
         return _failed(
-            f"The kit saw no CreateAgentInstance answer with id {instance_id!r}. Create the "
-            "instance with the notebook's client (made with track(connect())), then pass its "
-            "AgentInstanceId; or pass the objects you used: check_instance_options(client, "
-            "instance_id, advanced_config=advanced, message_history=history)."
+            _(
+                "The kit saw no CreateAgentInstance answer with id {instance_id}. Create the "
+                "instance with the notebook's client (made with track(connect())), then pass "
+                "its AgentInstanceId; or pass the objects you used: {call}."
+            ).format(
+                instance_id=repr(instance_id),
+                call="check_instance_options(client, instance_id, advanced_config=advanced, "
+                "message_history=history)",
+            )
         )
     try:
         status = client.query_agent_instance_status(instance_id).get("Status")
     except NotFoundError:
         return _failed(
-            f"Instance {instance_id} no longer exists (deleted, or destroyed after its idle "
-            "time). Create it again with the settings of the exercise, then run this check."
+            _(
+                "Instance {instance_id} no longer exists (deleted, or destroyed after its idle "
+                "time). Create it again with the settings of the exercise, then run this check."
+            ).format(instance_id=instance_id)
         )
     problems, steps = [], []
     idle = sent.get("MaxIdleTime")
     if idle != max_idle_time:
-        got = "not set (ZEGO's default is 120 s)" if idle is None else f"{idle} s"
-        problems.append(f"how long it waits for an absent user (MaxIdleTime) is {got}")
+        got = _("not set (ZEGO's default is 120 s)") if idle is None else f"{idle} s"
+        problems.append(
+            _("how long it waits for an absent user (MaxIdleTime) is {value}").format(value=got)
+        )
         steps.append(f"exercise_advanced = AdvancedConfig(max_idle_time={max_idle_time})")
     window = sent.get("WindowSize")
     if window != window_size:
-        got = "not set (ZEGO's default is 20)" if window is None else str(window)
-        problems.append(f"how many recent messages the LLM sees (WindowSize) is {got}")
+        got = _("not set (ZEGO's default is 20)") if window is None else str(window)
+        problems.append(
+            _("how many recent messages the LLM sees (WindowSize) is {value}").format(value=got)
+        )
         steps.append(f"exercise_history = MessageHistory(window_size={window_size})")
     if problems:
         return _failed(
-            f"Instance {instance_id} runs, but {'; and '.join(problems)} ({source}): not what "
-            "the exercise asks. Both are fixed at creation, so run the exercise cell again "
-            "with other values (it deletes this try first).",
+            _(
+                "Instance {instance_id} runs, but {problems} ({source}): not what the exercise "
+                "asks. Both are fixed at creation, so run the exercise cell again with other "
+                "values (it deletes this try first)."
+            ).format(instance_id=instance_id, problems=_("; and ").join(problems), source=source),
             "; ".join(steps) + ".",
         )
     return _passed(
-        f"Instance {instance_id} is {status}, with MaxIdleTime {idle} s and WindowSize {window} "
-        f"({source}): it waits 5 minutes for an absent user, and the LLM sees the last "
-        f"{window} messages of the conversation."
+        _(
+            "Instance {instance_id} is {status}, with MaxIdleTime {idle} s and WindowSize "
+            "{window} ({source}): it waits 5 minutes for an absent user, and the LLM sees the "
+            "last {window} messages of the conversation."
+        ).format(instance_id=instance_id, status=status, idle=idle, window=window, source=source)
     )
 
 
@@ -372,41 +440,56 @@ def check_high_priority_line(
     if text is not None:
         lines = [f for f in lines if f.get("Text", "").strip() == text.strip()]
     if not lines:
-        which = f"the line {text!r}" if text else "any line"
+        which = _("the line {text}").format(text=repr(text)) if text else _("any line")
         return _failed(
-            f"The kit saw no request making the agent say {which} on instance {instance_id}: "
-            "the agent was never asked to say it.",
-            "At the end of the exercise cell: client.send_agent_instance_tts(instance_id, "
-            "ANNOUNCEMENT, priority='High'), with the notebook's client (the one "
-            "start_notebook() gave you).",
+            _(
+                "The kit saw no request making the agent say {which} on instance "
+                "{instance_id}: the agent was never asked to say it."
+            ).format(which=which, instance_id=instance_id),
+            _(
+                "At the end of the exercise cell: {call}, with the notebook's client (the one "
+                "start_notebook() gave you)."
+            ).format(
+                call="client.send_agent_instance_tts(instance_id, ANNOUNCEMENT, priority='High')"
+            ),
         )
     line = lines[-1]
     said, round_ = line.get("Text", ""), line.get("Round")
     if line.get("Priority") != "High":
         return _failed(
-            f"Your line {said!r} went out with Priority {line.get('Priority') or 'Medium'!r} "
-            "(Medium is the default): not the priority that goes before everything else.",
-            "Send it again with priority='High', while the agent is still answering.",
+            _(
+                "Your line {said} went out with Priority {priority} (Medium is the default): "
+                "not the priority that goes before everything else."
+            ).format(said=repr(said), priority=repr(line.get("Priority") or "Medium")),
+            _("Send it again with {argument}, while the agent is still answering.").format(
+                argument="priority='High'"
+            ),
         )
     try:
         history = client.get_agent_instance_msg_list(instance_id).get("MessageList") or []
     except NotFoundError:
         return _failed(
-            f"Instance {instance_id} no longer exists. Create a new one, ask it something long, "
-            "and send the High-priority line while it answers."
+            _(
+                "Instance {instance_id} no longer exists. Create a new one, ask it something "
+                "long, and send the High-priority line while it answers."
+            ).format(instance_id=instance_id)
         )
     if line.get("AddHistory") is not False and not any(
         m.get("Role") == "assistant" and m.get("Content") == said for m in history
     ):
         return _failed(
-            f"The line {said!r} is not in the conversation: the agent did not say it (a reset "
-            "may have removed it). Send it again."
+            _(
+                "The line {said} is not in the conversation: the agent did not say it (a reset "
+                "may have removed it). Send it again."
+            ).format(said=repr(said))
         )
     sandbox = SandboxControl(client)
     if not sandbox.is_sandbox():
         return _passed(
-            f"The agent said {said!r} with Priority High (round {round_}). On the real service "
-            "this check cannot see the interruption itself: listen for it in the call."
+            _(
+                "The agent said {said} with Priority High (round {round}). On the real service "
+                "this check cannot see the interruption itself: listen for it in the call."
+            ).format(said=repr(said), round=round_)
         )
     events = sandbox.events(instance_id)
     cut_in = any(
@@ -418,14 +501,21 @@ def check_high_priority_line(
     )
     if not cut_in:
         return _failed(
-            f"The agent said {said!r} with Priority High, but it was silent at that moment, so "
-            "nothing was interrupted: the line must go out while the agent is talking.",
-            "Ask it something long first (send_agent_instance_llm), then send the line at once, "
-            "while query_agent_instance_status says SPEAKING (the exercise cell waits for that).",
+            _(
+                "The agent said {said} with Priority High, but it was silent at that moment, so "
+                "nothing was interrupted: the line must go out while the agent is talking."
+            ).format(said=repr(said)),
+            _(
+                "Ask it something long first (send_agent_instance_llm), then send the line at "
+                "once, while query_agent_instance_status says SPEAKING (the exercise cell waits "
+                "for that)."
+            ),
         )
     return _passed(
-        f"Your High-priority line {said!r} cut into the agent's answer (an Interrupted event "
-        f"with reason {INTERRUPTED_BY_TTS}, a TTS line) and was spoken as round {round_}."
+        _(
+            "Your High-priority line {said} cut into the agent's answer (an Interrupted event "
+            "with reason {reason}, a TTS line) and was spoken as round {round}."
+        ).format(said=repr(said), reason=INTERRUPTED_BY_TTS, round=round_)
     )
 
 
@@ -464,7 +554,8 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
             if not namespace or belongs_to(
                 namespace, entry.room_id, entry.user_id, entry.agent_user_id
             ):
-                left[f"unanswered create of agent user {entry.agent_user_id}"] = entry.room_id
+                label = _("unanswered create of agent user {agent_user_id}")
+                left[label.format(agent_user_id=entry.agent_user_id)] = entry.room_id
     # A private sandbox is all yours; in a shared one only your namespace is.
     sandbox = SandboxControl(client)
     listed_sandbox = sandbox.is_sandbox() and bool(namespace or settings.is_sandbox)
@@ -475,17 +566,37 @@ def check_nothing_left(client: AIAgentClient, *, settings: Settings | None = Non
             ):
                 left[str(row["AgentInstanceId"])] = row.get("RoomId", "")
     if left:
-        shown = ", ".join(f"{i} (room {r})" for i, r in list(left.items())[:5])
-        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
-        return _failed(
-            f"{len(left)} instance(s) of yours still run: {shown}{more}. Each takes one of the "
-            "account's slots, shared by everybody on the AppID.",
-            "Run the cleanup cell above, or `.venv/bin/zego-kit cleanup` in a terminal (in a "
-            "sandbox, `.venv/bin/zego-kit cleanup --sandbox-all` also finds what only the "
-            "sandbox knows; with your name set, both touch only yours).",
+        shown = _(", ").join(
+            _("{instance} (room {room})").format(instance=i, room=r)
+            for i, r in list(left.items())[:5]
         )
-    whose = f"attendee {settings.attendee!r}" if namespace else "you"
+        if len(left) > 5:
+            shown += _(" and {count} more").format(count=len(left) - 5)
+        return _failed(
+            ngettext(
+                "{count} instance of yours still runs: {shown}. Each takes one of the "
+                "account's slots, shared by everybody on the AppID.",
+                "{count} instances of yours still run: {shown}. Each takes one of the "
+                "account's slots, shared by everybody on the AppID.",
+                len(left),
+            ).format(count=len(left), shown=shown),
+            _(
+                "Run the cleanup cell above, or `.venv/bin/zego-kit cleanup` in a terminal (in "
+                "a sandbox, `.venv/bin/zego-kit cleanup --sandbox-all` also finds what only the "
+                "sandbox knows; with your name set, both touch only yours)."
+            ),
+        )
+    if namespace:
+        whose = _("Nothing is left running for attendee {attendee}").format(
+            attendee=repr(settings.attendee)
+        )
+    else:
+        whose = _("Nothing is left running for you")
     return _passed(
-        f"Nothing is left running for {whose}: the ledger holds no live instance"
-        + (", and the sandbox lists none." if listed_sandbox else ".")
+        whose
+        + (
+            _(": the ledger holds no live instance, and the sandbox lists none.")
+            if listed_sandbox
+            else _(": the ledger holds no live instance.")
+        )
     )

@@ -51,6 +51,7 @@ from ..form_specs import (  # noqa: F401 - parse_hot_words is re-exported for th
     parse_hot_words,
     tts_from_fields,
 )
+from ..i18n import N_, _
 from ..ids import CallIds
 from ..models import (
     ASR,
@@ -88,8 +89,9 @@ from ..validation import (
 # core (:mod:`zego_helpers.agent_defaults`), because doctor and preflight use
 # them too; the forms import them from there.
 
-#: Where a key typed in a form comes from once the form has moved it out of its box.
-TYPED_SECRET_SOURCE = "the key you typed earlier (kept in this kernel only)"
+#: Where a key typed in a form comes from once the form has moved it out of its box
+#: (English, the marker the forms compare with; shown through ``_()``).
+TYPED_SECRET_SOURCE = N_("the key you typed earlier (kept in this kernel only)")
 
 
 def keep_typed_secrets(
@@ -116,6 +118,9 @@ def keep_typed_secrets(
 # ---------------------------------------------------------------------------
 
 
+_JSON_EXAMPLE = '{"max_tokens": 256}'
+
+
 def parse_json_object(text: str, field_name: str) -> dict[str, Any] | None:
     """Parse a JSON object typed in a form; ``""`` gives ``None`` (leave the field out)."""
     if not text or not text.strip():
@@ -125,13 +130,17 @@ def parse_json_object(text: str, field_name: str) -> dict[str, Any] | None:
     except json.JSONDecodeError as error:
         raise ValidationError(
             field_name,
-            f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}); "
-            'write an object such as {"max_tokens": 256}',
+            _(
+                "is not valid JSON ({error} at line {line}, column {column}); "
+                "write an object such as {example}"
+            ).format(error=error.msg, line=error.lineno, column=error.colno, example=_JSON_EXAMPLE),
         ) from None
     if not isinstance(value, dict):
         raise ValidationError(
             field_name,
-            f'must be a JSON object such as {{"max_tokens": 256}}, not {type(value).__name__}',
+            _("must be a JSON object such as {example}, not {type}").format(
+                example=_JSON_EXAMPLE, type=type(value).__name__
+            ),
         )
     return value
 
@@ -204,7 +213,7 @@ def instance_form_values_to_models(
         )
     )
     if not isinstance(greeting, str):
-        raise ValidationError("MessageHistory.Messages[0].Content", "must be text")
+        raise ValidationError("MessageHistory.Messages[0].Content", _("must be text"))
     messages = [{"Role": "assistant", "Content": greeting.strip()}] if greeting.strip() else []
     history = MessageHistory.coerce(
         MessageHistory(
@@ -216,12 +225,14 @@ def instance_form_values_to_models(
 
 def _as_int(value: Any, field_name: str) -> int:
     if isinstance(value, bool):
-        raise ValidationError(field_name, "must be a whole number")
+        raise ValidationError(field_name, _("must be a whole number"))
     if isinstance(value, int):
         return value
     text = str(value).strip()
     if not is_ascii_number(text.removeprefix("-")):
-        raise ValidationError(field_name, f"{shown(text)} is not a whole number")
+        raise ValidationError(
+            field_name, _("{value} is not a whole number").format(value=shown(text))
+        )
     return int(text)
 
 
@@ -247,7 +258,7 @@ def build_register_body(
     """
     for key, value in (("LLM", llm), ("TTS", tts)):
         if value is None:
-            raise ValidationError(key, "is required: an agent needs an LLM and a TTS voice")
+            raise ValidationError(key, _("is required: an agent needs an LLM and a TTS voice"))
     return request_bodies.register_agent_body(
         agent_id, name=name or None, llm=llm, tts=tts, asr=asr
     )
@@ -266,7 +277,10 @@ def build_create_body(
     function ``client.create_agent_instance`` sends with.
     """
     if not isinstance(ids, CallIds):
-        raise ValidationError("ids", f"must be CallIds (make_call_ids()), not {type(ids).__name__}")
+        raise ValidationError(
+            "ids",
+            _("must be CallIds (make_call_ids()), not {type}").format(type=type(ids).__name__),
+        )
     return request_bodies.create_agent_instance_body(
         agent_id,
         ids.validate().user_id,
@@ -293,10 +307,12 @@ def field_for_error(specs: list[FieldSpec], error: ValidationError) -> str | Non
 # Credentials (notebook 00)
 # ---------------------------------------------------------------------------
 
-#: (label, value) pairs for the region dropdown; "" is ZEGO's unified endpoint.
-REGION_OPTIONS: list[tuple[str, str]] = [("Unified endpoint (default)", "")] + [
-    (f"{code} ({region_base_url(code)})", code) for code in REGIONS
-]
+
+def region_options() -> list[tuple[str, str]]:
+    """(label, value) pairs for the region dropdown; ``""`` is ZEGO's unified endpoint."""
+    return [(_("Unified endpoint (default)"), "")] + [
+        (f"{code} ({region_base_url(code)})", code) for code in REGIONS
+    ]
 
 
 def region_of(settings: Settings) -> str:
@@ -321,10 +337,13 @@ def credentials_env_values(
     """
     app_text = (app_id or "").strip()
     if not app_text:
-        raise ValidationError("ZEGO_APP_ID", "is empty; copy the AppID from the ZEGO console")
+        raise ValidationError("ZEGO_APP_ID", _("is empty; copy the AppID from the ZEGO console"))
     if not is_ascii_number(app_text) or not 0 < int(app_text) <= UINT32_MAX:
         raise ValidationError(
-            "ZEGO_APP_ID", f"{app_text!r} is not an AppID (a number from 1 to {UINT32_MAX})"
+            "ZEGO_APP_ID",
+            _("{value} is not an AppID (a number from 1 to {high})").format(
+                value=repr(app_text), high=UINT32_MAX
+            ),
         )
     secret_text = (server_secret or "").strip()
     values: dict[str, str | Secret | None] = {"ZEGO_APP_ID": app_text}
@@ -332,16 +351,24 @@ def credentials_env_values(
         if len(secret_text) != SERVER_SECRET_LENGTH:
             raise ValidationError(
                 "ZEGO_SERVER_SECRET",
-                f"must be {SERVER_SECRET_LENGTH} characters long, got {len(secret_text)} "
-                "(copy the ServerSecret, not the AppSign)",
+                _(
+                    "must be {length} characters long, got {count} "
+                    "(copy the ServerSecret, not the AppSign)"
+                ).format(length=SERVER_SECRET_LENGTH, count=len(secret_text)),
             )
         values["ZEGO_SERVER_SECRET"] = Secret(secret_text)
     elif not keep_saved_secret:
         raise ValidationError(
-            "ZEGO_SERVER_SECRET", "is empty; paste the 32-character ServerSecret from the console"
+            "ZEGO_SERVER_SECRET",
+            _("is empty; paste the 32-character ServerSecret from the console"),
         )
     if region and region not in REGIONS:
-        raise ValidationError("ZEGO_REGION", f"{region!r} is not one of {', '.join(REGIONS)}")
+        raise ValidationError(
+            "ZEGO_REGION",
+            _("{value} is not one of {allowed}").format(
+                value=repr(region), allowed=", ".join(REGIONS)
+            ),
+        )
     values["ZEGO_REGION"] = region or None  # None removes the line: the unified endpoint
     return values
 
@@ -350,10 +377,12 @@ def saved_message(path: Path, values: Mapping[str, Any]) -> str:
     """The confirmation shown after saving: which variables went where (never a value)."""
     written = [name for name, value in values.items() if value]
     removed = [name for name, value in values.items() if not value]
-    text = f"Saved {', '.join(written)} to {path} (readable by you only, mode 0600)."
+    text = _("Saved {names} to {path} (readable by you only, mode 0600).").format(
+        names=", ".join(written), path=path
+    )
     if removed:
-        text += f" Removed {', '.join(removed)} (unified endpoint)."
-    return text + " Restart the kernel and run the notebooks again to use them."
+        text += _(" Removed {names} (unified endpoint).").format(names=", ".join(removed))
+    return text + _(" Restart the kernel and run the notebooks again to use them.")
 
 
 def short_path(path: Path) -> str:
@@ -388,15 +417,16 @@ def endpoint_note(settings: Settings, region: str | None = None) -> str:
     differs from the settings' takes effect after Save and a kernel restart.
     """
     if settings.api_base_url not in (DEFAULT_API_BASE_URL, region_base_url(region_of(settings))):
-        return (
-            f"ZEGO_API_BASE_URL is set ({mask_url(settings.api_base_url)}); "
-            "it wins over the region choice."
+        return _("ZEGO_API_BASE_URL is set ({url}); it wins over the region choice.").format(
+            url=mask_url(settings.api_base_url)
         )
     chosen = region_of(settings) if region is None else region
     url = region_base_url(chosen) if chosen else DEFAULT_API_BASE_URL
     if url == settings.api_base_url:
-        return f"Requests go to {url}."
-    return f"With this region, requests go to {url} (after Save and a kernel restart)."
+        return _("Requests go to {url}.").format(url=url)
+    return _("With this region, requests go to {url} (after Save and a kernel restart).").format(
+        url=url
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -405,16 +435,18 @@ def endpoint_note(settings: Settings, region: str | None = None) -> str:
 
 #: What each QueryAgentInstanceStatus value means (reference §3.13).
 STATUS_MEANINGS = {
-    "IDLE": "idle: nothing to do (no turn in progress; often the user is not in the room yet)",
-    "LISTENING": "listening: the user is in the room and the agent waits for them to speak",
-    "THINKING": "thinking: the LLM is working on an answer",
-    "SPEAKING": "speaking: the agent's voice is playing in the room",
+    "IDLE": N_("idle: nothing to do (no turn in progress; often the user is not in the room yet)"),
+    "LISTENING": N_("listening: the user is in the room and the agent waits for them to speak"),
+    "THINKING": N_("thinking: the LLM is working on an answer"),
+    "SPEAKING": N_("speaking: the agent's voice is playing in the room"),
 }
 
 
 def describe_status(status: str) -> str:
-    """A short sentence for an instance status."""
-    return STATUS_MEANINGS.get(status, f"{status}: a status this kit does not know")
+    """A short sentence for an instance status, in the learner's language."""
+    if status in STATUS_MEANINGS:
+        return _(STATUS_MEANINGS[status])
+    return _("{status}: a status this kit does not know").format(status=status)
 
 
 def say_options(priority: str, same_priority_option: str, add_history: bool = True) -> dict:
@@ -438,8 +470,8 @@ def check_say_text(text: str) -> str:
 
 
 def transcript_lines(messages: list[Mapping[str, Any]]) -> list[str]:
-    """GetAgentInstanceMsgList's ``MessageList`` as lines: ``"user: ..."``, ``"agent: ..."``."""
-    names = {"user": "you", "assistant": "agent"}
+    """GetAgentInstanceMsgList's ``MessageList`` as lines: ``"you: ..."``, ``"agent: ..."``."""
+    names = {"user": _("you"), "assistant": _("agent")}
     return [
         f"{names.get(str(m.get('Role')), str(m.get('Role')))}: {m.get('Content', '')}"
         for m in messages

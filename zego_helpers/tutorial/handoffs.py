@@ -40,6 +40,7 @@ from ..atomic_file import replace_file
 from ..client import AIAgentClient
 from ..connect import signing_credentials
 from ..errors import NotFoundError, ValidationError
+from ..i18n import _
 from ..ids import CallIds, make_agent_id, make_call_ids, namespace_prefix
 from ..kit_home import ensure_kit_home
 from ..settings import Secret, Settings
@@ -141,7 +142,9 @@ class HandedOff:
 
     def describe(self) -> str:
         """``instance 739... (room zoe_room_...)``."""
-        return f"instance {self.agent_instance_id} (room {self.room_id})"
+        return _("instance {instance_id} (room {room_id})").format(
+            instance_id=self.agent_instance_id, room_id=self.room_id
+        )
 
 
 def handoff_file(settings: Settings) -> Path:
@@ -168,7 +171,12 @@ def _write(path: Path, data: dict[str, Any]) -> None:
 
 def _check_role(role: str) -> Role:
     if role not in ROLES:
-        raise ValidationError("role", f"is {role!r}; use one of {', '.join(ROLES)}")
+        raise ValidationError(
+            "role",
+            _("is {value}; use one of {allowed}").format(
+                value=repr(role), allowed=", ".join(ROLES)
+            ),
+        )
     return role
 
 
@@ -189,7 +197,8 @@ def hand_off(
     _check_role(role)
     if not isinstance(ids, CallIds):
         raise ValidationError(
-            "ids", f"must be CallIds (from make_call_ids()), not {type(ids).__name__}"
+            "ids",
+            _("must be CallIds (from make_call_ids()), not {type}").format(type=type(ids).__name__),
         )
     record = HandedOff(
         role=role,
@@ -263,11 +272,13 @@ class TutorialInstance:
         """The sentence a notebook prints about it."""
         if self.how == "handed off":
             where = self.instance.describe()
-            return f"Using the tutorial instance notebook 02 handed off: {where}."
-        return (
-            f"No live tutorial instance was handed off (notebook 02 not run, or its instance "
-            f"has ended), so a new one was created and handed off: {self.instance.describe()}."
-        )
+            return _("Using the tutorial instance notebook 02 handed off: {where}.").format(
+                where=where
+            )
+        return _(
+            "No live tutorial instance was handed off (notebook 02 not run, or its instance has "
+            "ended), so a new one was created and handed off: {where}."
+        ).format(where=self.instance.describe())
 
 
 def tutorial_instance(

@@ -47,17 +47,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..errors import ValidationError
+from ..i18n import N_, _, ngettext
 from ..secrets_mask import mask
 from ..settings import Settings
 from ..validation import private_url_problem
 
 #: The path ZEGO's guide uses for a custom LLM (any path ending in it is answered).
 PATH = "/v1/chat/completions"
-#: How the server can break ZEGO's format on purpose, and what each one does.
+#: How the server can break ZEGO's format on purpose, and what each one does (English,
+#: marked with ``N_()``; pass a description through ``_()`` to show it).
 MISBEHAVIOURS = {
-    "early_finish": 'the first chunk already carries "finish_reason": "stop"',
-    "no_done": "the stream ends without the final 'data: [DONE]'",
-    "unauthorized": "every request is answered HTTP 401, as for a wrong API key",
+    "early_finish": N_('the first chunk already carries "finish_reason": "stop"'),
+    "no_done": N_("the stream ends without the final 'data: [DONE]'"),
+    "unauthorized": N_("every request is answered HTTP 401, as for a wrong API key"),
 }
 #: A reply function: the chat messages (OpenAI format) -> the answer's text.
 Reply = Callable[[list[dict[str, Any]]], str]
@@ -91,12 +93,17 @@ class RecordedCall:
         lines = [f"POST {self.path}"]
         lines += [f"{name}: {value}" for name, value in self.headers.items()]
         lines += ["", json.dumps(self.body, indent=2, ensure_ascii=False), ""]
-        lines.append(f"--- answered HTTP {self.status}, {len(self.answer_lines)} line(s) ---")
+        count = len(self.answer_lines)
+        answered = ngettext(
+            "answered HTTP {status}, {count} line", "answered HTTP {status}, {count} lines", count
+        ).format(status=self.status, count=count)
+        lines.append(f"--- {answered} ---")
         answer = self.answer_lines
         if len(answer) > max_answer_lines:
             head, tail = max_answer_lines // 2, max_answer_lines - max_answer_lines // 2
             skipped = len(answer) - max_answer_lines
-            answer = [*answer[:head], f"... ({skipped} more)", *answer[-tail:]]
+            more = _("... ({count} more)").format(count=skipped)
+            answer = [*answer[:head], more, *answer[-tail:]]
         lines += answer
         return "\n".join(lines)
 
@@ -106,7 +113,7 @@ _SHOWN_HEADERS = ("Authorization", "Content-Type", "Accept", "User-Agent")
 
 
 def _mask_authorization(value: str) -> str:
-    scheme, _, token = value.partition(" ")
+    scheme, _sep, token = value.partition(" ")
     return f"{scheme} {mask(token)}" if token else mask(value)
 
 
@@ -177,16 +184,26 @@ class LocalLLM:
         self.stop()
 
     def __repr__(self) -> str:
-        state = "running" if self.running else "stopped"
-        how = self.misbehaviour or "follows ZEGO's format"
-        return f"LocalLLM({self.url}, {state}, {len(self.calls)} request(s), {how})"
+        state = _("running") if self.running else _("stopped")
+        how = (
+            _(MISBEHAVIOURS[self.misbehaviour]) if self.misbehaviour else _("follows ZEGO's format")
+        )
+        requests = ngettext("{count} request", "{count} requests", len(self.calls)).format(
+            count=len(self.calls)
+        )
+        return f"LocalLLM({self.url}, {state}, {requests}, {how})"
 
     # --- behaviour -------------------------------------------------------------------------
 
     def misbehave(self, how: str) -> None:
         """Break ZEGO's format on purpose from now on: one of :data:`MISBEHAVIOURS`."""
         if how not in MISBEHAVIOURS:
-            raise ValidationError("how", f"is {how!r}; use one of {', '.join(MISBEHAVIOURS)}")
+            raise ValidationError(
+                "how",
+                _("is {value}; use one of {allowed}").format(
+                    value=repr(how), allowed=", ".join(MISBEHAVIOURS)
+                ),
+            )
         self.misbehaviour = how
 
     def behave(self) -> None:
@@ -203,7 +220,7 @@ class LocalLLM:
     def show(self, call: RecordedCall | None = None) -> None:
         """Print one request and its answer (default: the last one)."""
         call = call or self.last
-        print(call.describe() if call else "No request yet.")
+        print(call.describe() if call else _("No request yet."))
 
     # --- the HTTP side ---------------------------------------------------------------------
 
@@ -316,16 +333,21 @@ def reachable_by_zego(settings: Settings, url: str) -> tuple[bool, str]:
     (:func:`zego_helpers.validation.private_url_problem`).
     """
     if settings.is_sandbox:
-        return True, (
-            f"Sandbox mode: the sandbox runs in this kernel and calls {url} itself, so a "
-            "local address works here."
-        )
+        return True, _(
+            "Sandbox mode: the sandbox runs in this kernel and calls {url} itself, so a local "
+            "address works here."
+        ).format(url=url)
     problem = private_url_problem(url)
     if problem is None:
-        return True, f"Real mode: ZEGO's cloud will call {url}; it must answer from the internet."
-    return False, (
-        f"Real mode: ZEGO's cloud calls LLM.Url itself, over the internet, and {problem}. "
-        "Expose this server on a public https URL (e.g. `cloudflared tunnel --url "
-        "http://127.0.0.1:<port>` or `ngrok http <port>`) and set public_url to it, or "
-        "run this notebook in sandbox mode."
+        return True, _(
+            "Real mode: ZEGO's cloud will call {url}; it must answer from the internet."
+        ).format(url=url)
+    return False, _(
+        "Real mode: ZEGO's cloud calls LLM.Url itself, over the internet, and {problem}. "
+        "Expose this server on a public https URL (e.g. {cloudflared} or {ngrok}) and set "
+        "public_url to it, or run this notebook in sandbox mode."
+    ).format(
+        problem=problem,
+        cloudflared="`cloudflared tunnel --url http://127.0.0.1:<port>`",
+        ngrok="`ngrok http <port>`",
     )

@@ -16,6 +16,8 @@ from __future__ import annotations
 import html
 from typing import Literal
 
+from ..i18n import _
+
 Tone = Literal["good", "bad", "todo", "warn"]
 
 #: (background, text colour, border) per tone: white on green / red / amber, grey outline.
@@ -44,12 +46,13 @@ def badge_html(word: str, tone: Tone) -> str:
 
 def done_mark_html(done: bool) -> str:
     """``done`` (green) or ``to do`` (grey outline), for a checklist line."""
-    return badge_html("done", "good") if done else badge_html("to do", "todo")
+    # TRANSLATORS: the badges of the progress checklist (a step done / still to do).
+    return badge_html(_("done"), "good") if done else badge_html(_("to do"), "todo")
 
 
 def ok_mark_html(ok: bool) -> str:
     """``ok`` (green) or ``FAIL`` (red), for a check."""
-    return badge_html("ok", "good") if ok else badge_html("FAIL", "bad")
+    return badge_html(_("ok"), "good") if ok else badge_html(_("FAIL"), "bad")
 
 
 def done_mark_text(done: bool) -> str:

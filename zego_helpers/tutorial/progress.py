@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic_file import replace_file
+from ..i18n import N_, _
 from ..ids import namespace_prefix
 from ..kit_home import ensure_kit_home
 from ..settings import Settings, load_settings
@@ -51,15 +52,16 @@ STEPS = (
     "agent spoke",
     "instance deleted",
 )
-#: What each step means, as the checklist shows it.
+#: What each step means, as the checklist shows it (in English; :attr:`StepState.label`
+#: gives it in the learner's language).
 STEP_LABELS = {
-    "setup": "Settings loaded and the kit connected",
-    "signature": "A signed request succeeded",
-    "agent registered": "Your agent is registered",
-    "instance created": "An agent instance was created",
-    "user joined": "A user joined the agent's room",
-    "agent spoke": "The agent spoke",
-    "instance deleted": "An instance was deleted",
+    "setup": N_("Settings loaded and the kit connected"),
+    "signature": N_("A signed request succeeded"),
+    "agent registered": N_("Your agent is registered"),
+    "instance created": N_("An agent instance was created"),
+    "user joined": N_("A user joined the agent's room"),
+    "agent spoke": N_("The agent spoke"),
+    "instance deleted": N_("An instance was deleted"),
 }
 #: How many request facts the file keeps (oldest dropped first).
 MAX_FACTS = 50
@@ -78,7 +80,7 @@ class StepState:
 
     @property
     def label(self) -> str:
-        return STEP_LABELS[self.step]
+        return _(STEP_LABELS[self.step])
 
 
 def progress_file(kit_home: str | Path, attendee: str | None) -> Path:
@@ -133,7 +135,11 @@ class ProgressTracker:
     def record(self, step: str, detail: str = "") -> bool:
         """Tick ``step`` off (the first time counts); True when it was not done before."""
         if step not in STEPS:
-            raise ValueError(f"unknown step {step!r}; the steps are: {', '.join(STEPS)}")
+            raise ValueError(
+                _("unknown step {step}; the steps are: {steps}").format(
+                    step=repr(step), steps=", ".join(STEPS)
+                )
+            )
         with self._lock:
             if step in self._known_done:
                 return False
@@ -207,8 +213,8 @@ class ProgressTracker:
                 fn = ref() if isinstance(ref, weakref.WeakMethod) else ref
                 if fn is not None:
                     alive.append((ref, fn))
-            self._listeners = [ref for ref, _ in alive]
-        for _, fn in alive:
+            self._listeners = [ref for ref, _fn in alive]
+        for _ref, fn in alive:
             try:
                 fn()
             except Exception:  # a broken display must not break the attendee's call
@@ -218,7 +224,8 @@ class ProgressTracker:
 
     def observe(self, action: str, body: Mapping[str, Any], data: Mapping[str, Any]) -> None:
         """Turn one successful request (its ``action``, ``body`` and answer ``data``) into steps."""
-        self.record("signature", f"{action} succeeded")
+        # Details are names and numbers, the same in every language (the file is shared).
+        self.record("signature", action)
         instance_id = str(body.get("AgentInstanceId") or data.get("AgentInstanceId") or "")
         if action in ("RegisterAgent", "UpdateAgent"):
             self.record("agent registered", str(body.get("AgentId", "")))
@@ -240,7 +247,7 @@ class ProgressTracker:
             )
             self.record("instance created", instance_id)
         elif action == "SandboxSetUserPresence" and body.get("InRoom") is True:
-            self.record("user joined", f"{body.get('UserId')} in {body.get('RoomId')}")
+            self.record("user joined", f"{body.get('UserId')} @ {body.get('RoomId')}")
         elif action == "QueryAgentInstanceStatus":
             self._observe_status(instance_id, str(data.get("Status", "")))
         elif action == "SendAgentInstanceTTS":
@@ -255,7 +262,7 @@ class ProgressTracker:
                     "Round": data.get("Round"),
                 },
             )
-            self.record("agent spoke", f"said a line (round {data.get('Round')})")
+            self.record("agent spoke", f"{action}, Round {data.get('Round')}")
         elif action == "SendAgentInstanceLLM":
             self.remember(
                 action,
@@ -267,18 +274,18 @@ class ProgressTracker:
                 return  # polled often while waiting for an answer: skip the file
             answered = any(m.get("Role") == "assistant" for m in data.get("MessageList") or [])
             if answered and self.facts("SendAgentInstanceLLM", instance_id):
-                self.record("agent spoke", "answered a question")
+                self.record("agent spoke", f"{action}: assistant")
         elif action == "DeleteAgentInstance":
             self.record("instance deleted", instance_id)
 
     def _observe_status(self, instance_id: str, status: str) -> None:
         if status == "SPEAKING":
-            self.record("agent spoke", "status SPEAKING")
+            self.record("agent spoke", "Status SPEAKING")
         elif status == "LISTENING":
             created = self.facts("CreateAgentInstance", instance_id)
             walkie_talkie = bool(created) and created[-1].get("CommunicationMode") == 2
             if not walkie_talkie:  # walkie-talkie LISTENING means the talk button, not presence
-                self.record("user joined", "status LISTENING")
+                self.record("user joined", "Status LISTENING")
 
 
 # --- one tracker per attendee and process, and the client hook -----------------------------
@@ -308,7 +315,7 @@ def track(client: AIAgentClient, tracker: ProgressTracker | None = None) -> AIAg
     """
     tracker = tracker or tracker_for()
     client.add_observer(tracker.observe)
-    tracker.record("setup", f"connected to {getattr(client, 'base_url', '?')}")
+    tracker.record("setup", str(getattr(client, "base_url", "?")))
     return client
 
 

@@ -48,6 +48,7 @@ from ..errors import (
     ZegoAPIError,
     ZegoError,
 )
+from ..i18n import N_, _
 from ..transport import ShiftedClock
 
 if TYPE_CHECKING:
@@ -56,40 +57,41 @@ if TYPE_CHECKING:
     from ..service import Service
     from ..settings import Settings
 
-#: What each common failure means, in the words you would use to explain it to a colleague.
+#: What each common failure means, in the words you would use to explain it to a colleague
+#: (English, marked with ``N_()``; :func:`diagnose` gives it in the learner's language).
 #: The fix comes from the code tables in :mod:`zego_helpers.codes`.
 EXPLANATIONS: dict[int, str] = {
-    100000005: (
+    100000005: N_(
         "ZEGO recomputed the request's signature with the ServerSecret it holds for this AppID "
         "and got a different value: the secret you signed with is not this AppID's (a typo, "
         "another project's secret, or the AppSign pasted instead)."
     ),
-    100000004: (
+    100000004: N_(
         "The request's Timestamp was more than 10 minutes away from ZEGO's clock, so its "
         "signature counts as expired. Every request is signed with this machine's clock, so a "
         "wrong clock breaks every call, whatever the secret."
     ),
-    410001008: (
+    410001008: N_(
         "An agent with this AgentId is already registered. RegisterAgent never overwrites, so a "
         "cell that registers fails the second time it runs."
     ),
-    410000011: (
+    410000011: N_(
         "The account already runs as many instances as it may at once (10 by default). An "
         "instance that was never deleted keeps its slot until it is deleted or destroyed."
     ),
-    410001002: (
+    410001002: N_(
         "The instance no longer exists: it was deleted, or ZEGO destroyed it (an Exception "
         "callback such as 1202 and an AgentInstanceDeleted callback say when and why)."
     ),
-    410001047: (
+    410001047: N_(
         "ApiKey 'zego_test' works only with ZEGO's trial LLM URLs and models; with any other "
         "URL ZEGO refuses the request."
     ),
-    1202: (
+    1202: N_(
         "Nobody joined the room (or the user left) for MaxIdleTime seconds, so ZEGO destroyed "
         "the instance. Your create call succeeded; only this callback says why the agent is gone."
     ),
-    2203: (
+    2203: N_(
         "The agent called your LLM and the LLM refused its key (HTTP 401/403). The create and "
         "send calls still succeeded: the agent just stays silent, and this callback is the only "
         "clue."
@@ -108,11 +110,14 @@ class Diagnosis:
     fix: str
 
     def __str__(self) -> str:
-        lines = [f"Diagnosis: {self.title}"]
-        for label, text in (("What happened", self.explanation), ("Fix", self.fix)):
+        lines = [_("Diagnosis: {title}").format(title=self.title)]
+        for label, text in (
+            (_("What happened: {text}"), self.explanation),
+            (_("Fix: {text}"), self.fix),
+        ):
             if text:
                 lines += textwrap.wrap(
-                    f"{label}: {text}",
+                    label.format(text=text),
                     _WIDTH,
                     initial_indent="  ",
                     subsequent_indent="    ",
@@ -131,40 +136,56 @@ def diagnose(problem: BaseException | CallbackEvent | None) -> Diagnosis:
     """
     if problem is None:
         return Diagnosis(
-            "no callback arrived",
-            "The event you waited for did not reach the receiver in time.",
-            "Check receiver.stats()['last_rejections'] (a wrong secret shows there as 401), "
-            "that the callback URL registered with ZEGO (or set in the sandbox) is the "
-            "receiver's, and that a tunnel forwards to it.",
+            _("no callback arrived"),
+            _("The event you waited for did not reach the receiver in time."),
+            _(
+                "Check {call} (a wrong secret shows there as 401), that the callback URL "
+                "registered with ZEGO (or set in the sandbox) is the receiver's, and that a "
+                "tunnel forwards to it."
+            ).format(call="receiver.stats()['last_rejections']"),
         )
     if isinstance(problem, CallbackEvent):
         code = problem.code if problem.code is not None else -1
         info = describe_exception_code(code)
-        where = f", round {problem.round}" if problem.round is not None else ""
+        where = (
+            _(", round {round}").format(round=problem.round) if problem.round is not None else ""
+        )
         return Diagnosis(
             f"{info.meaning} [{problem.event} {code}{where}]",
-            EXPLANATIONS.get(code, "Read the event's Message in the event view."),
+            _(EXPLANATIONS[code])
+            if code in EXPLANATIONS
+            else _("Read the event's Message in the event view."),
             info.hint,
         )
     if isinstance(problem, ZegoAPIError):
         return Diagnosis(
-            f"{problem.meaning} [code {problem.code} from {problem.action}]",
-            EXPLANATIONS.get(problem.code, "Read the error's message."),
+            _("{meaning} [code {code} from {action}]").format(
+                meaning=problem.meaning, code=problem.code, action=problem.action
+            ),
+            _(EXPLANATIONS[problem.code])
+            if problem.code in EXPLANATIONS
+            else _("Read the error's message."),
             problem.hint,
         )
     if isinstance(problem, ValidationError):
         return Diagnosis(
-            f"refused by the kit before sending [{problem.field}]",
-            f"{problem.field}: {problem.problem}.",
-            f"Correct {problem.field}. Nothing was sent, so there is nothing to undo.",
+            _("refused by the kit before sending [{field}]").format(field=problem.field),
+            _("{field}: {problem}.").format(field=problem.field, problem=problem.problem),
+            _("Correct {field}. Nothing was sent, so there is nothing to undo.").format(
+                field=problem.field
+            ),
         )
     if isinstance(problem, TransportError):
         return Diagnosis(
-            f"no answer from the service [{problem.action}]", problem.problem, problem.hint
+            _("no answer from the service [{action}]").format(action=problem.action),
+            problem.problem,
+            problem.hint,
         )
     if isinstance(problem, HTTPStatusError):
         return Diagnosis(
-            f"an answer that is not ZEGO's [HTTP {problem.status} from {problem.action}]",
+            _("an answer that is not ZEGO's [HTTP {status} from {action}]").format(
+                status=problem.status, action=problem.action
+            ),
             problem.problem,
             problem.hint,
         )
@@ -180,9 +201,7 @@ def outline(events: Iterable[CallbackEvent]) -> str:
     """
     lines = []
     for event in sorted(events, key=lambda e: e.sequence or 0):
-        meaning = short_meaning(event)
-        if event.event == "AgentInstanceDeleted":
-            meaning = meaning.split(";")[0]  # drop "average response N ms"
+        meaning = short_meaning(event, with_latency=False)
         lines.append(f"{event.event:<22} {meaning}")
     return "\n".join(lines)
 
@@ -200,8 +219,11 @@ def drills_run_here(service: Service, what: str) -> bool:
     if service.is_any_sandbox:
         return True
     print(
-        f"Skipped in real mode: {what} runs only against the sandbox, because on ZEGO it would "
-        "change or use your real account. Run the notebook without credentials to try it."
+        _(
+            "Skipped in real mode: {what} runs only against the sandbox, because on ZEGO it "
+            "would change or use your real account. Run the notebook without credentials to "
+            "try it."
+        ).format(what=what)
     )
     return False
 
@@ -303,8 +325,10 @@ def reproduce_clock_skew(client: AIAgentClient, offset_seconds: float = 660) -> 
     except SignatureError as error:
         return error
     raise ZegoError(
-        f"A request signed {offset_seconds:.0f} s off was accepted: the server's clock is "
-        "probably off by as much as ours pretended to be."
+        _(
+            "A request signed {seconds} s off was accepted: the server's clock is probably off "
+            "by as much as ours pretended to be."
+        ).format(seconds=f"{offset_seconds:.0f}")
     )
 
 

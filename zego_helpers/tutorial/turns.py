@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..client import AIAgentClient
 from ..codes import describe_exception_code
 from ..errors import ZegoError
+from ..i18n import _
 from ..sandbox_control import SandboxControl
 
 
@@ -40,12 +41,20 @@ class TurnOutcome:
     def describe(self) -> str:
         """A few lines for a notebook: the answer, or the silence, its code and the notes."""
         if self.answered:
-            lines = [f"Round {self.round}: the agent answered: {self.answer}"]
+            lines = [
+                _("Round {round}: the agent answered: {answer}").format(
+                    round=self.round, answer=self.answer
+                )
+            ]
         else:
-            lines = [f"Round {self.round}: no answer, the agent stayed silent."]
+            lines = [
+                _("Round {round}: no answer, the agent stayed silent.").format(round=self.round)
+            ]
         if self.exception_code is not None:
             meaning = describe_exception_code(self.exception_code).meaning
-            lines.append(f"Exception {self.exception_code} ({meaning})")
+            lines.append(
+                _("Exception {code} ({meaning})").format(code=self.exception_code, meaning=meaning)
+            )
         lines += [f"SandboxNote: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -72,6 +81,8 @@ def wait_for_turn(
             return outcome
         if time.monotonic() > deadline:
             raise ZegoError(
-                f"Round {round_} of instance {instance_id} had no outcome within {timeout} s"
+                _(
+                    "Round {round} of instance {instance_id} had no outcome within {seconds} s"
+                ).format(round=round_, instance_id=instance_id, seconds=timeout)
             )
         time.sleep(0.05)

@@ -30,6 +30,7 @@ from pathlib import Path
 from ..capacity import CapacityPlan, capacity_plan  # noqa: F401
 from ..constants import DEFAULT_INSTANCE_LIMIT, DEFAULT_REQUESTS_PER_SECOND  # noqa: F401
 from ..errors import ValidationError
+from ..i18n import _
 from ..ids import belongs_to, id_owner, instance_owner, make_agent_id, namespace_prefix  # noqa: F401
 from ..sandbox_control import SandboxControl  # noqa: F401
 from ..settings import load_settings, save_env_file
@@ -46,26 +47,41 @@ def set_attendee(name: str, env_path: str | Path | None = None) -> str:
     """
     prefix = namespace_prefix(name)
     if not prefix:
-        raise ValidationError("ZEGO_ATTENDEE", "is empty: type your name")
+        raise ValidationError("ZEGO_ATTENDEE", _("is empty: type your name"))
     if env_path is None:
         env_path = default_env_path(load_settings())
     path = save_env_file(env_path, {"ZEGO_ATTENDEE": name.strip()})
-    text = (
-        f"Saved ZEGO_ATTENDEE={name.strip()!r} in {path}. Your agent is "
-        f"{make_agent_id(name)!r} and your ids start with '{prefix}_'."
+    text = _(
+        "Saved {assignment} in {path}. Your agent is {agent_id} and your ids start with "
+        "'{prefix}_'."
+    ).format(
+        assignment=f"ZEGO_ATTENDEE={name.strip()!r}",
+        path=path,
+        agent_id=repr(make_agent_id(name)),
+        prefix=prefix,
     )
+    return text + "".join(env_file_cautions("ZEGO_ATTENDEE", name.strip()))
+
+
+def env_file_cautions(variable: str, value: str) -> list[str]:
+    """Why a value just saved in ``.env`` might not take effect in this kernel."""
+    cautions = []
     if os.environ.get("ZEGO_ENV_FILE", "").strip().lower() == "none":
-        text += (
-            " Careful: ZEGO_ENV_FILE=none turns .env files off; set ZEGO_ATTENDEE in the "
-            "environment instead."
+        cautions.append(
+            _(
+                " Careful: ZEGO_ENV_FILE=none turns .env files off; set {variable} in the "
+                "environment instead."
+            ).format(variable=variable)
         )
-    elsewhere = os.environ.get("ZEGO_ATTENDEE", "").strip()
-    if elsewhere and elsewhere != name.strip():
-        text += (
-            f" Careful: this kernel's environment sets ZEGO_ATTENDEE={elsewhere!r}, which wins "
-            "over the file; unset it and restart the kernel."
+    elsewhere = os.environ.get(variable, "").strip()
+    if elsewhere and elsewhere != value:
+        cautions.append(
+            _(
+                " Careful: this kernel's environment sets {assignment}, which wins over the "
+                "file; unset it and restart the kernel."
+            ).format(assignment=f"{variable}={elsewhere!r}")
         )
-    return text
+    return cautions
 
 
 def namespace_clashes(names: list[str]) -> dict[str, list[str]]:

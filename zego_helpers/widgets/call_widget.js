@@ -1310,7 +1310,7 @@ const STYLE = `
 
 const TEMPLATE = `
 <div class="zego-call-head">
-  <strong>ZEGO call</strong><span class="zego-call-mode"></span>
+  <strong class="zego-call-title">ZEGO call</strong><span class="zego-call-mode"></span>
 </div>
 <div class="zego-call-ids"></div>
 <div class="zego-call-note" hidden></div>
@@ -1318,7 +1318,7 @@ const TEMPLATE = `
   <button class="zego-call-join">Join</button>
   <button class="zego-call-mute">Mute</button>
   <button class="zego-call-leave">Leave</button>
-  <span>State: <b class="zego-call-state"></b></span>
+  <span><span class="zego-call-state-label">State:</span> <b class="zego-call-state"></b></span>
 </div>
 <div class="zego-call-sdk zego-call-mode"></div>
 <div class="zego-call-error" role="alert"></div>
@@ -1356,6 +1356,53 @@ export const SIMULATION_NOTE =
   "room; type a turn (or speak it, where the browser offers speech recognition) and " +
   "the agent's reply is read aloud by the browser.";
 
+/**
+ * The panel's words in English. The kernel sends them in the learner's language in the
+ * `texts` trait (call_widget.py, `call_widget_texts`, same keys); a key it lacks falls
+ * back to this English. `{name}` is filled in by `tx`.
+ */
+export const TEXTS = {
+  title: "ZEGO call",
+  join: "Join",
+  mute: "Mute",
+  unmute: "Unmute",
+  leave: "Leave",
+  state: "State:",
+  interrupt: "Interrupt",
+  control_text: "Text for the agent",
+  say_this: "Say this",
+  ask_this: "Ask this",
+  typed: "Type what you would say, then Enter",
+  send: "Send",
+  speak: "Speak",
+  listening: "Listening…",
+  simulation_note: SIMULATION_NOTE,
+  mode_sandbox: "simulated call (sandbox)",
+  mode_real: "real RTC room",
+  ids: "room {room} · you: {user} (stream {stream})",
+  you: "You: ",
+  agent: "Agent: ",
+  server_api: "server API: {action}",
+  same_from_python: "The same from Python: {call}",
+  no_recognition: "no speech recognition in this browser: type your turns",
+  no_synthesis: "no speech synthesis: replies are shown, not spoken",
+  separator: "; ",
+};
+
+/** The text for `key` in the learner's language, with each `{name}` replaced by `values[name]`. */
+export function tx(model, key, values = {}) {
+  const texts = model.get("texts") || {};
+  const text = typeof texts[key] === "string" ? texts[key] : TEXTS[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+/** The state line in the learner's language; `widget.state` itself stays the English value. */
+function stateText(model, state) {
+  const texts = model.get("texts") || {};
+  const shown = texts[`state_${String(state).replace(/ /g, "_")}`];
+  return typeof shown === "string" ? shown : state;
+}
+
 function addStyle(doc) {
   if (doc.getElementById("zego-call-style")) return;
   const style = doc.createElement("style");
@@ -1370,6 +1417,16 @@ function buildView(el, model) {
   el.classList.add("zego-call");
   el.innerHTML = TEMPLATE; // static markup; everything dynamic goes in via textContent
   const $ = (name) => el.querySelector(`.zego-call-${name}`);
+  // The static words, in the learner's language (textContent: never parsed as HTML).
+  for (const [name, key] of [
+    ["title", "title"], ["join", "join"], ["mute", "mute"], ["leave", "leave"],
+    ["state-label", "state"], ["interrupt", "interrupt"], ["say", "say_this"],
+    ["ask", "ask_this"], ["send", "send"], ["mic", "speak"],
+  ]) {
+    $(name).textContent = tx(model, key);
+  }
+  $("control-text").placeholder = tx(model, "control_text");
+  $("input").placeholder = tx(model, "typed");
   const view = {
     join: $("join"),
     mute: $("mute"),
@@ -1395,29 +1452,31 @@ function buildView(el, model) {
   // Beside each button: the server API call that does the same.
   for (const api of el.querySelectorAll(".zego-call-api")) {
     const action = api.dataset.action;
-    api.textContent = `server API: ${action}`;
-    api.title = `The same from Python: ${SERVER_EQUIVALENT[action]}`;
+    api.textContent = tx(model, "server_api", { action });
+    api.title = tx(model, "same_from_python", { call: SERVER_EQUIVALENT[action] });
   }
   const sandbox = model.get("mode") === "sandbox";
-  $("mode").textContent = sandbox ? "simulated call (sandbox)" : "real RTC room";
-  $("ids").textContent =
-    `room ${model.get("room_id")} · you: ${model.get("user_id")} ` +
-    `(stream ${model.get("user_stream_id")})`;
+  $("mode").textContent = tx(model, sandbox ? "mode_sandbox" : "mode_real");
+  $("ids").textContent = tx(model, "ids", {
+    room: model.get("room_id"),
+    user: model.get("user_id"),
+    stream: model.get("user_stream_id"),
+  });
   if (sandbox) {
     view.note.hidden = false;
-    view.note.textContent = SIMULATION_NOTE;
+    view.note.textContent = tx(model, "simulation_note");
     view.typed.hidden = false;
     view.mute.hidden = true;
   }
   return view;
 }
 
-function showTranscript(view, lines) {
+function showTranscript(view, lines, model) {
   view.transcript.replaceChildren(
     ...lines.map((line) => {
       const row = make("div", `zego-call-line${line.final ? "" : " partial"}`);
       row.append(
-        make("span", "zego-call-who", line.speaker === "user" ? "You: " : "Agent: "),
+        make("span", "zego-call-who", tx(model, line.speaker === "user" ? "you" : "agent")),
         line.text,
       );
       return row;
@@ -1462,16 +1521,16 @@ function render({ model, el: root }, { win = window, importModule } = {}) {
     const call = liveCalls.get(model);
     const inCall = Boolean(call?.inCall) && !BUSY_STATES.has(state);
     const joining = Boolean(call) && BUSY_STATES.has(state);
-    view.state.textContent = state;
+    view.state.textContent = stateText(model, state);
     view.error.textContent = model.get("error");
     view.join.disabled = !IDLE_STATES.has(state) || Boolean(call?.inCall);
     view.leave.disabled = !(inCall || joining); // Leave also cancels a join in progress
     view.mute.disabled = !inCall;
-    view.mute.textContent = model.get("muted") ? "Unmute" : "Mute";
+    view.mute.textContent = tx(model, model.get("muted") ? "unmute" : "mute");
     view.send.disabled = view.input.disabled = !inCall;
     const listening = Boolean(call?.recognition);
     view.mic.disabled = !inCall || listening;
-    view.mic.textContent = listening ? "Listening…" : "Speak";
+    view.mic.textContent = tx(model, listening ? "listening" : "speak");
     const canControl = inCall && Boolean(call?.canControl);
     view.controls.hidden = !canControl;
     view.sdk.textContent = sandbox ? "" : model.get("sdk_info") ? `SDK: ${model.get("sdk_info")}` : "";
@@ -1482,9 +1541,9 @@ function render({ model, el: root }, { win = window, importModule } = {}) {
     const { canListen, canSpeak } = speechSupport(win);
     view.mic.hidden = !canListen;
     const notes = [];
-    if (!canListen) notes.push("no speech recognition in this browser: type your turns");
-    if (!canSpeak) notes.push("no speech synthesis: replies are shown, not spoken");
-    view.speechNote.textContent = notes.join("; ");
+    if (!canListen) notes.push(tx(model, "no_recognition"));
+    if (!canSpeak) notes.push(tx(model, "no_synthesis"));
+    view.speechNote.textContent = notes.join(tx(model, "separator"));
   }
 
   async function join() {
@@ -1544,7 +1603,7 @@ function render({ model, el: root }, { win = window, importModule } = {}) {
     liveCalls.get(model)?.setMuted?.(model.get("muted"));
     refresh();
   };
-  const onSubtitles = () => showTranscript(view, model.get("subtitles"));
+  const onSubtitles = () => showTranscript(view, model.get("subtitles"), model);
   model.on("change:state", refresh);
   model.on("change:error", refresh);
   model.on("change:sdk_info", refresh);

@@ -67,6 +67,7 @@ import anywidget
 import traitlets
 
 from ..errors import ValidationError, ZegoError
+from ..i18n import _
 from ..validation import check_room_or_stream_id, check_user_id
 from ..web_sdk import installed_sdk, kit_home_from_env, read_installed_sdk
 
@@ -147,6 +148,60 @@ def token_provider_for(
     return provide
 
 
+def call_widget_texts() -> dict[str, str]:
+    """The words the browser half shows, in the learner's language (the ``texts`` trait).
+
+    ``call_widget.js`` has the English of each as its fallback; the keys are
+    the same there. Codes, Actions and ids are filled in by the browser as
+    they are. The SDK's own error texts stay as the browser reports them.
+    """
+    return {
+        "title": _("ZEGO call"),
+        "join": _("Join"),
+        "mute": _("Mute"),
+        "unmute": _("Unmute"),
+        "leave": _("Leave"),
+        "state": _("State:"),
+        "interrupt": _("Interrupt"),
+        "control_text": _("Text for the agent"),
+        "say_this": _("Say this"),
+        "ask_this": _("Ask this"),
+        "typed": _("Type what you would say, then Enter"),
+        "send": _("Send"),
+        "speak": _("Speak"),
+        "listening": _("Listening…"),
+        "simulation_note": _(
+            "Simulated call: the sandbox has no RTC room, so nothing goes to ZEGO and no audio "
+            "leaves this browser. Join and Leave tell the sandbox that you entered or left the "
+            "room; type a turn (or speak it, where the browser offers speech recognition) and "
+            "the agent's reply is read aloud by the browser."
+        ),
+        "mode_sandbox": _("simulated call (sandbox)"),
+        "mode_real": _("real RTC room"),
+        "ids": _("room {room} · you: {user} (stream {stream})"),
+        "you": _("You: "),
+        "agent": _("Agent: "),
+        "server_api": _("server API: {action}"),
+        "same_from_python": _("The same from Python: {call}"),
+        "no_recognition": _("no speech recognition in this browser: type your turns"),
+        "no_synthesis": _("no speech synthesis: replies are shown, not spoken"),
+        "separator": _("; "),
+        # The state line: the browser keeps the English value in ``widget.state``.
+        "state_ready": _("ready"),
+        "state_loading_SDK": _("loading SDK"),
+        "state_joining": _("joining"),
+        "state_in_the_room": _("in the room"),
+        "state_agent_joined": _("agent joined"),
+        "state_agent_listening": _("agent listening"),
+        "state_agent_thinking": _("agent thinking"),
+        "state_agent_speaking": _("agent speaking"),
+        "state_reconnecting": _("reconnecting"),
+        "state_in_the_simulated_call": _("in the simulated call"),
+        "state_left": _("left"),
+        "state_failed": _("failed"),
+    }
+
+
 class CallWidgetError(ZegoError):
     """Something went wrong in the call, reported by the browser or by the kernel side.
 
@@ -222,6 +277,8 @@ class CallWidget(anywidget.AnyWidget):
     control_status = traitlets.Unicode("").tag(sync=True)  # the last control's outcome
     # Either side may change it.
     muted = traitlets.Bool(False).tag(sync=True)
+    # The words on the panel, in the learner's language (see :func:`call_widget_texts`).
+    texts = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -247,15 +304,18 @@ class CallWidget(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         if isinstance(app_id, bool) or not isinstance(app_id, int) or app_id <= 0:
-            raise ValidationError("app_id", "must be your numeric AppID from the ZEGO console")
+            raise ValidationError("app_id", _("must be your numeric AppID from the ZEGO console"))
         if mode not in MODES:
-            raise ValidationError("mode", f"is {mode!r}; use 'real' or 'sandbox'")
+            raise ValidationError(
+                "mode", _("is {value}; use 'real' or 'sandbox'").format(value=repr(mode))
+            )
         if token_provider is None and mode == "real":
             raise ValidationError(
-                "token_provider", "is required in real mode: a function that returns a Token04"
+                "token_provider",
+                _("is required in real mode: a function that returns a Token04"),
             )
         if token_provider is not None and not callable(token_provider):
-            raise ValidationError("token_provider", "must be a function that returns a Token04")
+            raise ValidationError("token_provider", _("must be a function that returns a Token04"))
         check_room_or_stream_id("room_id", room_id)
         check_user_id("user_id", user_id)
         check_room_or_stream_id("user_stream_id", user_stream_id)
@@ -268,9 +328,12 @@ class CallWidget(anywidget.AnyWidget):
             or not isinstance(join_timeout, (int, float))
             or not 1 <= join_timeout <= 600
         ):
-            raise ValidationError("join_timeout", f"is {join_timeout!r}; use 1 to 600 seconds")
+            raise ValidationError(
+                "join_timeout",
+                _("is {value}; use 1 to 600 seconds").format(value=repr(join_timeout)),
+            )
         if not isinstance(user_name, str) or not user_name.strip():
-            raise ValidationError("user_name", "must be a non-empty display name")
+            raise ValidationError("user_name", _("must be a non-empty display name"))
 
         super().__init__(
             app_id=app_id,
@@ -285,6 +348,7 @@ class CallWidget(anywidget.AnyWidget):
             sdk_debug=sdk_debug_default() if sdk_debug is None else bool(sdk_debug),
             join_timeout=float(join_timeout),
             mode=mode,
+            texts=call_widget_texts(),
             **kwargs,
         )
         self._token_provider = token_provider
@@ -356,7 +420,7 @@ class CallWidget(anywidget.AnyWidget):
             self._record(
                 CallWidgetError(
                     str(content.get("kind") or "browser"),
-                    str(content.get("message") or "unknown error"),
+                    str(content.get("message") or _("unknown error")),
                     code if isinstance(code, int) else None,
                 )
             )
@@ -369,14 +433,22 @@ class CallWidget(anywidget.AnyWidget):
 
     def _send_token(self, request_id: Any, purpose: str) -> None:
         if self._token_provider is None:
-            self._fail(request_id, "token", "no token_provider was given to CallWidget")
+            self._fail(request_id, "token", _("no token_provider was given to CallWidget"))
             return
         try:
             token = self._token_provider()
             if not isinstance(token, str) or not token:
-                raise TypeError(f"it returned {type(token).__name__}, not a token string")
+                raise TypeError(
+                    _("it returned {type}, not a token string").format(type=type(token).__name__)
+                )
         except Exception as exc:  # the user's provider: report it, never crash the comm
-            self._fail(request_id, "token", f"token_provider failed ({purpose}): {_describe(exc)}")
+            self._fail(
+                request_id,
+                "token",
+                _("token_provider failed ({purpose}): {error}").format(
+                    purpose=purpose, error=_describe(exc)
+                ),
+            )
             return
         self.send({"type": "token", "id": request_id, "token": token})
 
@@ -387,16 +459,26 @@ class CallWidget(anywidget.AnyWidget):
         try:
             self._presence_callback(in_room)
         except Exception as exc:
-            self._fail(None, "presence", f"presence_callback({in_room}) failed: {_describe(exc)}")
+            self._fail(
+                None,
+                "presence",
+                _("presence_callback({in_room}) failed: {error}").format(
+                    in_room=in_room, error=_describe(exc)
+                ),
+            )
 
     def _answer_turn(self, request_id: Any, text: str) -> None:
         if self._turn_handler is None:
-            self._fail(request_id, "turn", "no turn_handler was given to CallWidget")
+            self._fail(request_id, "turn", _("no turn_handler was given to CallWidget"))
             return
         try:
             reply = self._turn_handler(text)
         except Exception as exc:
-            self._fail(request_id, "turn", f"turn_handler failed: {_describe(exc)}")
+            self._fail(
+                request_id,
+                "turn",
+                _("turn_handler failed: {error}").format(error=_describe(exc)),
+            )
             return
         self.send({"type": "agent-reply", "id": request_id, "text": str(reply)})
 
@@ -419,15 +501,23 @@ class CallWidget(anywidget.AnyWidget):
 
     def _answer_control(self, request_id: Any, action: str, text: str) -> None:
         if action not in CONTROL_ACTIONS:
-            self._fail(request_id, "control", f"unknown control action {action!r}")
+            self._fail(
+                request_id,
+                "control",
+                _("unknown control action {action}").format(action=repr(action)),
+            )
             return
         if self._control_handler is None:
-            self._fail(request_id, "control", "no control_handler was given to CallWidget")
+            self._fail(request_id, "control", _("no control_handler was given to CallWidget"))
             return
         try:
             said = self._control_handler(action, text)
         except Exception as exc:
-            self._fail(request_id, "control", f"{action} failed: {_describe(exc)}")
+            self._fail(
+                request_id,
+                "control",
+                _("{action} failed: {error}").format(action=action, error=_describe(exc)),
+            )
             return
         self.send({"type": "control-answer", "id": request_id, "say": said or ""})
 

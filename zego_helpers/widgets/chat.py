@@ -24,6 +24,7 @@ import ipywidgets as widgets
 
 from ..client import AIAgentClient
 from ..errors import ValidationError, ZegoError
+from ..i18n import _
 from ..tutorial import form_logic
 from ..validation import PRIORITIES, SAME_PRIORITY_OPTIONS
 from ..workflows import Reply, ask
@@ -35,7 +36,8 @@ _WIDE = widgets.Layout(width="520px")
 def transcript_html(messages: list[dict[str, Any]]) -> str:
     """The conversation as HTML (every message escaped)."""
     if not messages:
-        return "<i>No messages yet.</i>"
+        nothing = _("No messages yet.")
+        return f"<i>{html.escape(nothing)}</i>"
     lines = (html.escape(line) for line in form_logic.transcript_lines(messages))
     return "<div style='font-family:monospace'>" + "<br>".join(lines) + "</div>"
 
@@ -57,28 +59,36 @@ class ChatPanel(widgets.VBox):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zego-chat")
 
         self.transcript = widgets.HTML(transcript_html([]))
-        self.input = widgets.Text(placeholder="Type a message for the agent", layout=_WIDE)
+        self.input = widgets.Text(placeholder=_("Type a message for the agent"), layout=_WIDE)
         self.input.add_class("zego-chat-input")
-        self.send_button = widgets.Button(description="Send", icon="paper-plane")
+        self.send_button = widgets.Button(description=_("Send"), icon="paper-plane")
         self.say_input = widgets.Text(
-            placeholder="Text the agent should say (at most 300 characters)", layout=_WIDE
+            placeholder=_("Text the agent should say (at most 300 characters)"), layout=_WIDE
         )
         whole_label = {"description_width": "initial"}  # "Same priority", not "Same prio..."
         self.priority = widgets.Dropdown(
-            options=PRIORITIES, value="Medium", description="Priority", style=whole_label
+            options=PRIORITIES, value="Medium", description=_("Priority"), style=whole_label
         )
         self.same_priority = widgets.Dropdown(
             options=SAME_PRIORITY_OPTIONS,
             value="ClearAndInterrupt",
-            description="Same priority",
+            description=_("Same priority"),
             style=whole_label,
         )
-        self.say_button = widgets.Button(description="Say it", icon="volume-up")
-        self.interrupt_button = widgets.Button(description="Interrupt", icon="stop")
+        self.say_button = widgets.Button(description=_("Say it"), icon="volume-up")
+        self.interrupt_button = widgets.Button(description=_("Interrupt"), icon="stop")
         self.message = widgets.HTML("")
 
-        self.send_button.on_click(lambda _b: self._press(self.input, "message", self.send))
-        self.say_button.on_click(lambda _b: self._press(self.say_input, "text to say", self.say))
+        self.send_button.on_click(
+            lambda _b: self._press(
+                self.input, self.send, _("Nothing to send: type a message in the box first.")
+            )
+        )
+        self.say_button.on_click(
+            lambda _b: self._press(
+                self.say_input, self.say, _("Nothing to send: type a text to say in the box first.")
+            )
+        )
         self.interrupt_button.on_click(lambda _b: self._in_background(self.interrupt))
         super().__init__(
             [
@@ -97,11 +107,13 @@ class ChatPanel(widgets.VBox):
         """Send a user turn (``text`` or the input box) and wait for the agent's answer."""
         text = (self.input.value if text is None else text).strip()
         if not text:
-            raise ValidationError("Text", "is empty; type a message first")
+            raise ValidationError("Text", _("is empty; type a message first"))
         reply = ask(self.client, self.instance_id, text, timeout=self.timeout)
         self.input.value = ""
         self.refresh_transcript()
-        self.message.value = ok_html(f"Round {reply.round}: the agent answered.")
+        self.message.value = ok_html(
+            _("Round {round}: the agent answered.").format(round=reply.round)
+        )
         return reply
 
     def say(
@@ -118,14 +130,18 @@ class ChatPanel(widgets.VBox):
         )
         data = self.client.send_agent_instance_tts(self.instance_id, text, **options)
         self.say_input.value = ""
-        self.message.value = ok_html(f"Round {data.get('Round')}: the agent is saying it.")
+        self.message.value = ok_html(
+            _("Round {round}: the agent is saying it.").format(round=data.get("Round"))
+        )
         self.refresh_transcript()
         return int(data.get("Round", 0))
 
     def interrupt(self) -> int:
         """Stop what the agent is saying or thinking; returns the ``Round`` interrupted."""
         data = self.client.interrupt_agent_instance(self.instance_id)
-        self.message.value = ok_html(f"Interrupted round {data.get('Round')}.")
+        self.message.value = ok_html(
+            _("Interrupted round {round}.").format(round=data.get("Round"))
+        )
         return int(data.get("Round", 0))
 
     def messages(self) -> list[dict[str, Any]]:
@@ -140,22 +156,25 @@ class ChatPanel(widgets.VBox):
 
     # --- plumbing -------------------------------------------------------------
 
-    def _press(self, box: widgets.Text, what: str, action: Callable[[], Any]) -> None:
-        """A button press: an empty box is said at once, in red; otherwise the action runs."""
+    def _press(self, box: widgets.Text, action: Callable[[], Any], empty: str) -> None:
+        """A button press: an empty box is said at once, in red (``empty``); else ``action``."""
         if not box.value.strip():
-            self.message.value = error_html(f"Nothing to send: type a {what} in the box first.")
+            self.message.value = error_html(empty)
             return
         self._in_background(action)
 
     def __repr__(self) -> str:
-        return f"ChatPanel: text chat with instance {self.instance_id} (run the notebook to use it)"
+        return _(
+            "ChatPanel: text chat with instance {instance_id} (run the notebook to use it)"
+        ).format(instance_id=self.instance_id)
 
     def _in_background(self, action: Callable[[], Any]) -> None:
         """Run a button's action off the kernel's main thread; show any failure in words."""
         if self.pending is not None and not self.pending.done():
-            self.message.value = error_html("Still waiting for the previous request.")
+            self.message.value = error_html(_("Still waiting for the previous request."))
             return
-        self.message.value = "<i>Working...</i>"
+        working = _("Working...")
+        self.message.value = f"<i>{html.escape(working)}</i>"
         self.pending = self._worker.submit(self._guarded, action)
 
     def _guarded(self, action: Callable[[], Any]) -> None:

@@ -34,6 +34,7 @@ from typing import Any
 from ..callbacks.event_log import EventLog
 from ..callbacks.events import CallbackEvent, Latency, latency_of, short_meaning
 from ..codes import describe_exception_code
+from ..i18n import _, ngettext
 
 _CELL = "padding:2px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #ddd"
 _EXCEPTION_ROW = "background:#fdecea"
@@ -69,14 +70,16 @@ def render_timeline_html(
     """The timeline table: the newest ``max_rows`` events, the older ones behind *Show N more*."""
     ordered = distinct_events(events)
     if not ordered:
-        return "<p><i>No callbacks received yet.</i></p>"
+        nothing = _("No callbacks received yet.")
+        return f"<p><i>{escape(nothing)}</i></p>"
     if newest_first:
         ordered.reverse()
         shown, more = ordered[:max_rows], ordered[max_rows:]
     else:
         shown, more = ordered[-max_rows:], ordered[:-max_rows]
     header = "".join(
-        f'<th style="{_CELL}">{name}</th>' for name in ("Time", "Event", "Round", "Meaning")
+        f'<th style="{_CELL}">{name}</th>'
+        for name in (_("Time"), _("Event"), _("Round"), _("Meaning"))
     )
     table = (
         f"{_TABLE}<thead><tr>{header}</tr></thead>"
@@ -85,10 +88,14 @@ def render_timeline_html(
     if not more:
         return table
     rest = f"{_TABLE}<tbody>{''.join(render_event_row(e) for e in more)}</tbody></table>"
-    which = "older" if newest_first else "earlier"
+    summary = (
+        _("Show {count} more (older events)")
+        if newest_first
+        else _("Show {count} more (earlier events)")
+    ).format(count=len(more))
     return (
-        f"{table}<details><summary style=\"cursor:pointer\">Show {len(more)} more ({which} "
-        f"events)</summary>{rest}</details>"
+        f'{table}<details><summary style="cursor:pointer">{escape(summary)}</summary>'
+        f"{rest}</details>"
     )
 
 
@@ -128,9 +135,9 @@ def latency_line(latency: Latency) -> str:
     parts = [
         (label, value, unit)
         for label, value, unit in (
-            ("LLM first token", latency.llm_ttft_ms, "ms"),
-            ("TTS first audio", latency.tts_first_frame_ms, "ms"),
-            ("total", latency.total_ms, "ms"),
+            (_("LLM first token"), latency.llm_ttft_ms, "ms"),
+            (_("TTS first audio"), latency.tts_first_frame_ms, "ms"),
+            (_("total"), latency.total_ms, "ms"),
             ("", latency.llm_tokens_per_s, "tokens/s"),
         )
         if value
@@ -139,7 +146,7 @@ def latency_line(latency: Latency) -> str:
         f"{label} {value:.0f} ms".strip() if unit == "ms" else f"{value:.1f} tokens/s"
         for label, value, unit in parts
     ]
-    return "Latency: " + ", ".join(shown)
+    return _("Latency: {parts}").format(parts=_(", ").join(shown))
 
 
 def render_exception_detail_html(event: CallbackEvent) -> str:
@@ -151,24 +158,28 @@ def render_exception_detail_html(event: CallbackEvent) -> str:
     info = describe_exception_code(code if code is not None else -1)
     message = str(event.data.get("Message") or "")
     full = f"<br>Message: {escape(message)}" if len(message) > _MEANING_WIDTH else ""
-    return f'<div style="margin-top:2px"><b>Fix:</b> {escape(info.hint)}{full}</div>'
+    fix = escape(_("Fix:"))
+    return f'<div style="margin-top:2px"><b>{fix}</b> {escape(info.hint)}{full}</div>'
 
 
 def render_latency_chart_html(latency: Latency) -> str:
     """A small bar chart of LatencyData: the three times share one scale; the tokens/s bar
     is full at 100 tokens/s."""
     timings = [
-        ("LLM time to first token", latency.llm_ttft_ms),
-        ("TTS first audio frame", latency.tts_first_frame_ms),
-        ("Total", latency.total_ms),
+        (_("LLM time to first token"), latency.llm_ttft_ms),
+        (_("TTS first audio frame"), latency.tts_first_frame_ms),
+        (_("Total"), latency.total_ms),
     ]
-    longest = max((v for _, v in timings if v is not None), default=0.0)
+    longest = max((v for _label, v in timings if v is not None), default=0.0)
     rows = [_bar(label, value, "ms", longest) for label, value in timings]
     speed = latency.llm_tokens_per_s
-    rows.append(_bar("LLM speed", speed, "tokens/s", max(speed or 0.0, _TOKENS_PER_S_FULL_BAR)))
+    rows.append(
+        _bar(_("LLM speed"), speed, "tokens/s", max(speed or 0.0, _TOKENS_PER_S_FULL_BAR))
+    )
+    caption = escape(_("Latency (session averages)"))
     return (
         '<table class="zego-latency" style="margin-top:4px;font-size:12px">'
-        f'<caption style="text-align:left">Latency (session averages)</caption>'
+        f'<caption style="text-align:left">{caption}</caption>'
         f"{''.join(rows)}</table>"
     )
 
@@ -224,11 +235,20 @@ class EventView:
         """The current HTML: a one-line summary, then the timeline."""
         events = distinct_events(self.log.events(self.instance_id))
         failures = sum(1 for e in events if _is_failure(e))
-        summary = (
-            f"{len(events)} events"
-            + (f", <b style='color:#c0392b'>{failures} failure(s)</b>" if failures else "")
-            + (f", {self.log.duplicates} retries ignored" if self.log.duplicates else "")
+        summary = escape(
+            ngettext("{count} event", "{count} events", len(events)).format(count=len(events))
         )
+        if failures:
+            shown = escape(
+                ngettext("{count} failure", "{count} failures", failures).format(count=failures)
+            )
+            summary += escape(_(", ")) + f"<b style='color:#c0392b'>{shown}</b>"
+        if self.log.duplicates:
+            summary += escape(_(", ")) + escape(
+                ngettext(
+                    "{count} retry ignored", "{count} retries ignored", self.log.duplicates
+                ).format(count=self.log.duplicates)
+            )
         table = render_timeline_html(events, max_rows=self.max_rows)
         return f'<div style="font-size:12px;margin-bottom:4px">{summary}</div>{table}'
 
@@ -262,7 +282,11 @@ class EventView:
 
     def __repr__(self) -> str:
         count = len(distinct_events(self.log.events(self.instance_id)))
-        return f"EventView: {count} callback event(s) (run the notebook to watch them live)"
+        return ngettext(
+            "EventView: {count} callback event (run the notebook to watch it live)",
+            "EventView: {count} callback events (run the notebook to watch them live)",
+            count,
+        ).format(count=count)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = self.widget._repr_mimebundle_(**kwargs)

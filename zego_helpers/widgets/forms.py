@@ -28,7 +28,8 @@ import ipywidgets as widgets
 
 from ..client import AIAgentClient
 from ..errors import ValidationError, ZegoError
-from ..form_specs import LLM_FIELDS, LLM_PRESETS, TTS_VENDOR_FIELDS, FieldSpec
+from ..form_specs import LLM_FIELDS, LLM_PRESETS, TTS_VENDOR_FIELDS, FieldSpec, preset_label
+from ..i18n import N_, _
 from ..ids import CallIds
 from ..models import (
     ASR,
@@ -54,19 +55,21 @@ TTS_VENDOR_LABELS = {
     "MiniMax": "MiniMax",
     "CosyVoice": "CosyVoice (Aliyun)",
     "Aliyun": "Aliyun",
-    "ByteDance": "ByteDance (legacy)",
+    "ByteDance": N_("ByteDance (legacy)"),
 }
 
 
 def error_html(text: str) -> str:
     """A red message (escaped), as the forms show problems: a ``problem`` badge, then the text."""
     shown = html.escape(text)
-    return f'{badge_html("problem", "bad")}<span style="color:{ERROR_COLOR}">{shown}</span>'
+    badge = badge_html(_("problem"), "bad")
+    return f'{badge}<span style="color:{ERROR_COLOR}">{shown}</span>'
 
 
 def ok_html(text: str) -> str:
     """A green confirmation (escaped): an ``ok`` badge, then the text."""
-    return f'{badge_html("ok", "good")}<span style="color:{OK_COLOR}">{html.escape(text)}</span>'
+    badge = badge_html(_("ok"), "good")
+    return f'{badge}<span style="color:{OK_COLOR}">{html.escape(text)}</span>'
 
 
 class ShortRepr:
@@ -77,10 +80,12 @@ class ShortRepr:
     the file (on GitHub, say) sees instead of the form.
     """
 
-    summary = "a form"
+    summary = N_("a form")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}: {self.summary} (run the notebook to use it)"
+        return _("{form}: {summary} (run the notebook to use it)").format(
+            form=type(self).__name__, summary=_(self.summary)
+        )
 
 
 def _describe(error: Exception) -> str:
@@ -143,20 +148,27 @@ class FieldSet:
             source = kept.get(name, ("", None))[0]
             if source == form_logic.TYPED_SECRET_SOURCE:
                 box = self.inputs[name]
-                box.placeholder = f"from {source}; type a new one to replace it"
+                box.placeholder = _("from {source}; type a new one to replace it").format(
+                    source=_(source)
+                )
                 box.value = ""
 
 
 def _input_for(spec: FieldSpec, value: Any, secret_source: str | None) -> widgets.ValueWidget:
     text = "" if value is None else str(value)
-    label = spec.label + (" *" if spec.required else "")
-    placeholder = spec.help or ("" if spec.default is None else f"default: {spec.default}")
+    label = _(spec.label) + (" *" if spec.required else "")
+    help_text = _(spec.help) if spec.help else ""  # _("") would be the catalogue's header
+    placeholder = help_text or (
+        "" if spec.default is None else _("default: {value}").format(value=spec.default)
+    )
     options: dict[str, Any] = dict(
-        description=label, layout=_WIDE, style=_STYLE, tooltip=spec.help or spec.api_path
+        description=label, layout=_WIDE, style=_STYLE, tooltip=help_text or spec.api_path
     )
     if spec.secret:
         if secret_source:
-            placeholder = f"from {secret_source} in your settings (leave empty to use it)"
+            placeholder = _("from {variable} in your settings (leave empty to use it)").format(
+                variable=secret_source
+            )
         return widgets.Password(value=text, placeholder=placeholder, **options)
     if spec.kind == "multiline":
         return widgets.Textarea(value=text, placeholder=placeholder, rows=3, **options)
@@ -190,7 +202,7 @@ class _Form(ShortRepr, widgets.VBox):
 class CredentialsForm(_Form):
     """AppID, ServerSecret (a password box) and region; "Save to .env" writes them (mode 0600)."""
 
-    summary = "AppID, ServerSecret and region, saved to .env"
+    summary = N_("AppID, ServerSecret and region, saved to .env")
     #: True while Save empties the secret box (that edit keeps Save's message).
     _saving = False
 
@@ -200,18 +212,19 @@ class CredentialsForm(_Form):
         has_secret = self.settings.server_secret is not None
         self.app_id = widgets.Text(
             value=str(self.settings.app_id or ""), description="AppID", style=_STYLE,
-            placeholder="e.g. 1234567890 (console > project > basic information)", layout=_WIDE,
+            placeholder=_("e.g. 1234567890 (console > project > basic information)"),
+            layout=_WIDE,
         )  # fmt: skip
         self.server_secret = widgets.Password(
             value="", description="ServerSecret", style=_STYLE, layout=_WIDE,
-            placeholder="already set: leave empty to keep it" if has_secret
-            else "32 characters (the ServerSecret, not the AppSign)",
+            placeholder=_("already set: leave empty to keep it") if has_secret
+            else _("32 characters (the ServerSecret, not the AppSign)"),
         )  # fmt: skip
         self.region = widgets.Dropdown(
-            options=form_logic.REGION_OPTIONS, value=form_logic.region_of(self.settings),
-            description="Region", style=_STYLE, layout=_WIDE,
+            options=form_logic.region_options(), value=form_logic.region_of(self.settings),
+            description=_("Region"), style=_STYLE, layout=_WIDE,
         )  # fmt: skip
-        self.save_button = widgets.Button(description="Save to .env", icon="save")
+        self.save_button = widgets.Button(description=_("Save to .env"), icon="save")
         self.save_button.on_click(lambda _b: self._guarded(self.save))
         self.note = widgets.HTML("")
         self._show_note()
@@ -225,10 +238,8 @@ class CredentialsForm(_Form):
     def _show_note(self) -> None:
         """Where requests go with the region chosen *now* (not the one the settings had)."""
         where = form_logic.endpoint_note(self.settings, self.region.value)
-        self.note.value = (
-            f"<small>Saves to {html.escape(form_logic.short_path(self.env_path))}. "
-            f"{html.escape(where)}</small>"
-        )
+        saves = _("Saves to {path}.").format(path=form_logic.short_path(self.env_path))
+        self.note.value = f"<small>{html.escape(saves)} {html.escape(where)}</small>"
 
     def _clear_message(self) -> None:
         """An edit makes the last Save's message stale (its error may be fixed): clear it.
@@ -270,22 +281,24 @@ class CredentialsForm(_Form):
 class LLMForm(_Form):
     """The LLM: a preset (the trial pairs, OpenAI, local Ollama, custom) and every field."""
 
-    summary = "the LLM (preset, URL, key, model, system prompt, ...)"
+    summary = N_("the LLM (preset, URL, key, model, system prompt, ...)")
 
     def __init__(self, settings: Settings | None = None) -> None:
         settings = settings or load_settings()
         defaults = form_logic.llm_form_defaults(settings)
         self.secrets = defaults.secrets
         self.preset = widgets.Dropdown(
-            options=list(LLM_PRESETS), value=defaults.choice, description="Preset",
-            style=_STYLE, layout=_WIDE,
+            options=[(preset_label(name), name) for name in LLM_PRESETS], value=defaults.choice,
+            description=_("Preset"), style=_STYLE, layout=_WIDE,
         )  # fmt: skip
         self.fields = FieldSet(
             LLM_FIELDS, defaults.values, {k: var for k, (var, _s) in self.secrets.items()}
         )
         self.params = widgets.Textarea(
-            value="", rows=2, description="Extra params (JSON)", style=_STYLE, layout=_WIDE,
-            placeholder='passed to the LLM as is, e.g. {"max_tokens": 256}',
+            value="", rows=2, description=_("Extra params (JSON)"), style=_STYLE, layout=_WIDE,
+            placeholder=_("passed to the LLM as is, e.g. {example}").format(
+                example='{"max_tokens": 256}'
+            ),
         )  # fmt: skip
         self.params_error = widgets.HTML("")
         self.preset.observe(self._on_preset, names="value")
@@ -325,14 +338,14 @@ class LLMForm(_Form):
 class TTSForm(_Form):
     """The voice: a vendor dropdown that shows exactly that vendor's fields."""
 
-    summary = "the voice (TTS vendor and its fields)"
+    summary = N_("the voice (TTS vendor and its fields)")
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
         defaults = form_logic.tts_form_defaults(self.settings)
         self.vendor = widgets.Dropdown(
-            options=[(TTS_VENDOR_LABELS.get(v, v), v) for v in TTS_VENDOR_FIELDS],
-            value=defaults.choice, description="Vendor", style=_STYLE, layout=_WIDE,
+            options=[(_(TTS_VENDOR_LABELS.get(v, v)), v) for v in TTS_VENDOR_FIELDS],
+            value=defaults.choice, description=_("Vendor"), style=_STYLE, layout=_WIDE,
         )  # fmt: skip
         self.fields_box = widgets.VBox([])
         self._handlers: list[Callable[[Any], None]] = []
@@ -388,27 +401,30 @@ class ASRForm(_Form):
     says it); a box the vendor cannot use is disabled.
     """
 
-    summary = "speech recognition (optional)"
+    summary = N_("speech recognition (optional)")
 
     def __init__(self) -> None:
-        self.enabled = widgets.Checkbox(value=False, description="Set ASR options", style=_STYLE)
+        self.enabled = widgets.Checkbox(value=False, description=_("Set ASR options"), style=_STYLE)
         self.vendor = widgets.Dropdown(
-            options=list(ASR_VENDORS), value="Tencent", description="Vendor", style=_STYLE,
+            options=list(ASR_VENDORS), value="Tencent", description=_("Vendor"), style=_STYLE,
             layout=_WIDE,
         )  # fmt: skip
         self.note = widgets.HTML("")
-        self.language = widgets.Text(description="Language", style=_STYLE, layout=_WIDE)
-        self.hot_words = widgets.Text(description="Hot words", style=_STYLE, layout=_WIDE)
+        self.language = widgets.Text(description=_("Language"), style=_STYLE, layout=_WIDE)
+        self.hot_words = widgets.Text(description=_("Hot words"), style=_STYLE, layout=_WIDE)
         self.vendor.observe(lambda _c: self._update_hint(), names="value")
         self._update_hint()
         super().__init__([self.enabled, self.vendor, self.note, self.language, self.hot_words])
 
     def _update_hint(self) -> None:
         hints = form_logic.ASR_FORM_HINTS[self.vendor.value]
-        self.note.value = f"<small>{html.escape(hints.note)}</small>"
+        note = _(hints.note)
+        self.note.value = f"<small>{html.escape(note)}</small>"
         for box, hint in ((self.language, hints.language), (self.hot_words, hints.hot_words)):
             box.disabled = hint is None
-            box.placeholder = hint or f"not settable for {self.vendor.value}"
+            box.placeholder = (
+                _(hint) if hint else _("not settable for {vendor}").format(vendor=self.vendor.value)
+            )
             if hint is None:
                 box.value = ""
 
@@ -444,7 +460,7 @@ class RegisterPanel(_Form):
     objects: register, update or nothing, so it can be pressed any number of times.
     """
 
-    summary = "the RegisterAgent body (secrets masked) and a Register button"
+    summary = N_("the RegisterAgent body (secrets masked) and a Register button")
 
     def __init__(
         self,
@@ -464,7 +480,7 @@ class RegisterPanel(_Form):
         self.preview_box = widgets.HTML("")
         self._last_good_preview = ""
         self._registering = False
-        self.register_button = widgets.Button(description="Register", icon="check")
+        self.register_button = widgets.Button(description=_("Register"), icon="check")
         self.register_button.on_click(lambda _b: self._guarded(self.register))
         for form in (llm_form, tts_form, asr_form):
             if form is not None:
@@ -515,18 +531,21 @@ class RegisterPanel(_Form):
         try:
             text = self.preview()
         except ValidationError as error:
-            self.status_line.value = error_html(f"Not ready: {_describe(error)}")
+            self.status_line.value = error_html(
+                _("Not ready: {problem}").format(problem=_describe(error))
+            )
             if self._last_good_preview:
+                title = html.escape(_("The last complete RegisterAgent body"))
+                note = html.escape(_("(before your latest change; secrets masked)"))
                 self.preview_box.value = (
-                    "<b>The last complete RegisterAgent body</b> (before your latest change; "
-                    f'secrets masked)<pre style="opacity:0.6">{self._last_good_preview}</pre>'
+                    f'<b>{title}</b> {note}<pre style="opacity:0.6">{self._last_good_preview}</pre>'
                 )
             return
         self.status_line.value = ""
         self._last_good_preview = html.escape(text, quote=False)
-        self.preview_box.value = (
-            f"<b>RegisterAgent body</b> (secrets masked)<pre>{self._last_good_preview}</pre>"
-        )
+        title = html.escape(_("RegisterAgent body"))
+        note = html.escape(_("(secrets masked)"))
+        self.preview_box.value = f"<b>{title}</b> {note}<pre>{self._last_good_preview}</pre>"
 
     def _on_edit(self) -> None:
         if not self._registering:
@@ -556,7 +575,7 @@ class RegisterPanel(_Form):
             tts=body["TTS"],
             asr=body.get("ASR"),
         )
-        self._show_ok(f"Agent {self.agent_id}: {result}")
+        self._show_ok(_("Agent {agent_id}: {result}").format(agent_id=self.agent_id, result=result))
         return result
 
     def _guarded(self, action: Callable[[], Any]) -> None:
@@ -574,25 +593,25 @@ class RegisterPanel(_Form):
 class InstanceForm(_Form):
     """Advanced settings of CreateAgentInstance: interrupt mode, max idle time, history window."""
 
-    summary = "the instance settings (interrupt mode, max idle time, history window)"
+    summary = N_("the instance settings (interrupt mode, max idle time, history window)")
 
     def __init__(self) -> None:
         self.interrupt_mode = widgets.Dropdown(
-            options=[("0: your voice interrupts the agent at once", 0),
-                     ("1: the agent finishes its sentence first", 1)],
-            value=0, description="Interrupt mode", style=_STYLE, layout=_WIDE,
+            options=[(_("0: your voice interrupts the agent at once"), 0),
+                     (_("1: the agent finishes its sentence first"), 1)],
+            value=0, description=_("Interrupt mode"), style=_STYLE, layout=_WIDE,
         )  # fmt: skip
         self.max_idle_time = widgets.IntText(
-            value=form_logic.TUTORIAL_MAX_IDLE_TIME, description="Max idle time (s)",
-            style=_STYLE, tooltip="10..1800; ZEGO's default is 120",
+            value=form_logic.TUTORIAL_MAX_IDLE_TIME, description=_("Max idle time (s)"),
+            style=_STYLE, tooltip=_("10..1800; ZEGO's default is 120"),
         )  # fmt: skip
         self.window_size = widgets.IntText(
-            value=form_logic.TUTORIAL_WINDOW_SIZE, description="History window",
-            style=_STYLE, tooltip="how many recent messages the LLM sees (0..500)",
+            value=form_logic.TUTORIAL_WINDOW_SIZE, description=_("History window"),
+            style=_STYLE, tooltip=_("how many recent messages the LLM sees (0..500)"),
         )  # fmt: skip
         self.greeting = widgets.Text(
-            description="First agent line", style=_STYLE, layout=_WIDE,
-            placeholder="optional: history starts with this assistant message",
+            description=_("First agent line"), style=_STYLE, layout=_WIDE,
+            placeholder=_("optional: history starts with this assistant message"),
         )  # fmt: skip
         super().__init__([self.interrupt_mode, self.max_idle_time, self.window_size, self.greeting])
 

@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from ..errors import ZegoError
+from ..i18n import _
 
 _RED = "\x1b[31m"
 _RESET = "\x1b[0m"
@@ -40,9 +41,10 @@ def traceback_details_html(
 ) -> str:
     """The full traceback in a closed ``<details>`` box (escaped; no local variables shown)."""
     text = "".join(traceback.format_exception(etype, value, tb))
+    summary = html.escape(_("Traceback (click to show)"))
     return (
         '<details class="zego-traceback" style="margin:2px 0 4px 0">'
-        '<summary style="cursor:pointer;color:#555">Traceback (click to show)</summary>'
+        f'<summary style="cursor:pointer;color:#555">{summary}</summary>'
         f'<pre style="font-size:12px;white-space:pre-wrap">{html.escape(text)}</pre></details>'
     )
 

@@ -19,8 +19,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..errors import ConfigError
+from ..i18n import _
 from ..tutorial.marks import done_mark_html, done_mark_text
 from ..tutorial.progress import ProgressTracker, StepState, tracker_for
+
+
+def _progress_title(who: str, done: int, total: int) -> str:
+    """``Your progress · 张伟: 2/7`` (``who`` is ready to show: escaped, or plain text)."""
+    return _("Your progress{who}: {done}/{total}").format(who=who, done=done, total=total)
 
 
 def progress_html(steps: list[StepState], attendee: str | None = None) -> str:
@@ -40,7 +46,7 @@ def progress_html(steps: list[StepState], attendee: str | None = None) -> str:
     return (
         '<div class="zego-progress" style="border:1px solid #ccc;border-radius:6px;'
         'padding:6px 12px;display:inline-block;text-align:left">'
-        f"<b>Your progress{who}: {done}/{len(steps)}</b>"
+        f"<b>{_progress_title(who, done, len(steps))}</b>"
         '<ul style="list-style:none;margin:4px 0;padding:0">' + "".join(rows) + "</ul></div>"
     )
 
@@ -49,7 +55,7 @@ def progress_text(steps: list[StepState], attendee: str | None = None) -> str:
     """The checklist as plain text: ``Your progress: 2/7`` and one ``[x]``/``[ ]`` line per step."""
     done = sum(s.done for s in steps)
     who = f" ({attendee})" if attendee else ""
-    lines = [f"Your progress{who}: {done}/{len(steps)}"]
+    lines = [_progress_title(who, done, len(steps))]
     lines += [f"{done_mark_text(s.done)} {s.label}" for s in steps]
     return "\n".join(lines)
 
@@ -86,6 +92,8 @@ def show_progress(tracker: ProgressTracker | None = None) -> widgets.HTML:
     try:
         tracker = tracker or tracker_for()
     except ConfigError as error:
-        text = html.escape(f"Progress appears once your settings load: {error}")
+        text = html.escape(
+            _("Progress appears once your settings load: {error}").format(error=error)
+        )
         return widgets.HTML(f'<div class="zego-progress">{text}</div>')
     return ProgressWidget(tracker)

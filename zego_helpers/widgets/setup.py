@@ -6,6 +6,8 @@ Every numbered notebook starts with one visible line::
     banner
 
 :func:`start_notebook` does what each notebook needs first, in the open: it
+speaks your language (``ZEGO_LANG``, else the notebook's folder:
+``notebooks/zh/`` is Chinese; see :mod:`zego_helpers.tutorial.language`),
 loads your settings (:func:`~zego_helpers.load_settings`), connects
 (:func:`~zego_helpers.connect`), lets your progress checklist watch the
 client (:func:`~zego_helpers.tutorial.progress.track`), names your agent
@@ -32,45 +34,66 @@ from IPython.display import HTML
 from ..client import AIAgentClient
 from ..connect import connect
 from ..diagnostics import Check
+from ..i18n import N_, _, ngettext
 from ..ids import namespace_prefix
 from ..service import Service, which_service
 from ..settings import Settings, load_settings
 from ..tutorial.handoffs import tutorial_agent_id
+from ..tutorial.language import use_notebook_language
 from ..tutorial.marks import ok_mark_html
 from ..tutorial.progress import track, tracker_for
 from .kit_errors import show_kit_errors_briefly
 from .progress import ProgressWidget, progress_html
 
-_SANDBOX_WHY = (
+_SANDBOX_WHY = N_(
     "Everything runs on this machine: a local emulator answers exactly like ZEGO's API "
     "(same signatures, bodies and error codes). No account, no network, no cost; voice is "
     "simulated. Set ZEGO_APP_ID and ZEGO_SERVER_SECRET (notebook 00) to use the real service."
 )
-_REAL_WHY = (
+_REAL_WHY = N_(
     "Requests go to ZEGO with your AppID: instances you create use your account's slots "
     "(10 at once by default) and its LLM/TTS quota. Notebook 04 deletes what you create."
 )
-#: Title and colour of the banner, per kind of service.
+#: Title and colour of the banner, per kind of service (the title through ``_()`` when shown).
 _LOOK = {
-    "sandbox": ("SANDBOX MODE", "#1565c0"),
-    "room": ("ROOM SANDBOX", "#6a1b9a"),
-    "zego": ("REAL MODE", "#e65100"),
+    "sandbox": (N_("SANDBOX MODE"), "#1565c0"),
+    "room": (N_("ROOM SANDBOX"), "#6a1b9a"),
+    "zego": (N_("REAL MODE"), "#e65100"),
 }
 
 
 def _room_why(settings: Settings, service: Service) -> str:
-    limits = f" Its limits: {service.sandbox.limits_text()}." if service.sandbox else ""
+    parts = [
+        _(
+            "This is the room sandbox at {where}, run by your trainer: not ZEGO, but an "
+            "emulator everybody in the room shares."
+        ).format(where=service.where)
+    ]
+    if service.sandbox:
+        parts.append(_("Its limits: {limits}.").format(limits=service.sandbox.limits_text()))
     prefix = namespace_prefix(settings.attendee)
-    whose = (
-        f" Your ids start with '{prefix}_', so your instances stay apart from the others'."
+    parts.append(
+        _("Your ids start with '{prefix}_', so your instances stay apart from the others'.").format(
+            prefix=prefix
+        )
         if prefix
-        else " Set your name (notebook 00) so that your instances stay apart from the others'."
+        else _("Set your name (notebook 00) so that your instances stay apart from the others'.")
     )
-    return (
-        f"This is the room sandbox at {service.where}, run by your trainer: not ZEGO, but an "
-        f"emulator everybody in the room shares.{limits}{whose} It has no RTC room, so the "
-        "call widget simulates the call; the drills of notebook 06 run on a sandbox of your own."
+    parts.append(
+        _(
+            "It has no RTC room, so the call widget simulates the call; the drills of notebook "
+            "06 run on a sandbox of your own."
+        )
     )
+    return _sentences(parts)
+
+
+def _sentences(parts: list[str]) -> str:
+    """Sentences in a row: a space between English ones, none after a Chinese full stop."""
+    text = ""
+    for part in parts:
+        text += part if not text or text.endswith("。") else " " + part
+    return text
 
 
 def banner_text(settings: Settings, service: Service | None = None) -> str:
@@ -82,15 +105,18 @@ def banner_text(settings: Settings, service: Service | None = None) -> str:
     if kind == "room" and service is not None:
         why = _room_why(settings, service)
     else:
-        why = _SANDBOX_WHY if kind == "sandbox" else _REAL_WHY
-    note = f" ({service.note})" if service and service.note else ""
-    return f"{settings.summary()}{note}. {why}"
+        why = _(_SANDBOX_WHY if kind == "sandbox" else _REAL_WHY)
+    if service and service.note:
+        return _("{summary} ({note}). {why}").format(
+            summary=settings.summary(), note=service.note, why=why
+        )
+    return _("{summary}. {why}").format(summary=settings.summary(), why=why)
 
 
 def banner_html(settings: Settings, service: Service | None = None) -> str:
     """The coloured box: SANDBOX MODE (blue), ROOM SANDBOX (purple) or REAL MODE (orange)."""
     kind = service.kind if service else ("sandbox" if settings.is_sandbox else "zego")
-    title, colour = _LOOK[kind]
+    title, colour = _(_LOOK[kind][0]), _LOOK[kind][1]
     return (
         f'<div class="zego-banner zego-banner-{kind}" '
         f'style="border-left:6px solid {colour};padding:6px 12px;margin:4px 0;text-align:left">'
@@ -120,8 +146,10 @@ class Banner(widgets.VBox):
         self.add_class("zego-banner-box")
 
     def __repr__(self) -> str:
-        title = _LOOK[self.service.kind][0]
-        return f"{title}: {banner_text(self.settings, self.service)}"
+        title = _(_LOOK[self.service.kind][0])
+        return _("{title}: {text}").format(
+            title=title, text=banner_text(self.settings, self.service)
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -149,6 +177,7 @@ def start_notebook(settings: Settings | None = None) -> NotebookStart:
     service answers (``"sandbox"``, ``"room"`` or ``"zego"``).
     """
     show_kit_errors_briefly()
+    use_notebook_language(settings)  # before anything can fail: errors in the right language
     settings = settings or load_settings()
     client = connect(settings)
     service = which_service(settings, client)  # asked before tracking: it proves no step
@@ -160,10 +189,14 @@ def checks_summary(checks: list[Check]) -> str:
     """One line: every check passed, or the first failure and its fix."""
     failed = [c for c in checks if not c.ok]
     if not failed:
-        return f"All {len(checks)} checks passed."
+        return ngettext(
+            "All {count} check passed.", "All {count} checks passed.", len(checks)
+        ).format(count=len(checks))
     first = failed[0]
-    fix = f" Fix: {first.fix}" if first.fix else ""
-    return f"{first.name} failed: {first.detail}.{fix}"
+    text = _("{name} failed: {detail}.").format(name=first.name, detail=first.detail)
+    if first.fix:
+        text += _(" Fix: {fix}").format(fix=first.fix)
+    return text
 
 
 _CELL = "text-align:left;vertical-align:top;padding:2px 8px"
@@ -180,7 +213,7 @@ def doctor_checklist(checks: list[Check]) -> HTML:
         "</tr>"
         for c in checks
     )
-    names = ("", "Step", "What we saw", "Fix")
+    names = ("", _("Step"), _("What we saw"), _("Fix"))
     head = "".join(f'<th style="{_CELL}">{name}</th>' for name in names)
     return HTML(
         f'<table class="zego-doctor" style="border-collapse:collapse">'

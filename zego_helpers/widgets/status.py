@@ -17,6 +17,7 @@ import ipywidgets as widgets
 
 from ..client import AIAgentClient
 from ..errors import NotFoundError, ZegoError
+from ..i18n import _
 from ..tutorial import form_logic
 
 COLOURS = {"IDLE": "#757575", "LISTENING": "#2e7d32", "THINKING": "#f9a825", "SPEAKING": "#1565c0"}
@@ -26,7 +27,7 @@ GONE = "GONE"
 def status_html(status: str) -> str:
     """A coloured dot, the status and what it means."""
     if status == GONE:
-        meaning = "the instance no longer exists (deleted, or destroyed by the idle rule)"
+        meaning = _("the instance no longer exists (deleted, or destroyed by the idle rule)")
         colour = "#b00020"
     else:
         meaning, colour = form_logic.describe_status(status), COLOURS.get(status, "#000")
@@ -53,8 +54,8 @@ class StatusIndicator(widgets.HBox):
         self.max_seconds = max_seconds
         self.status = ""
         self.label = widgets.HTML("")
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self.auto = widgets.Checkbox(value=False, description="Auto-refresh")
+        self.refresh_button = widgets.Button(description=_("Refresh"), icon="refresh")
+        self.auto = widgets.Checkbox(value=False, description=_("Auto-refresh"))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.refresh_button.on_click(lambda _b: self._refresh_quietly())
@@ -62,8 +63,10 @@ class StatusIndicator(widgets.HBox):
         super().__init__([self.label, self.refresh_button, self.auto])
 
     def __repr__(self) -> str:
-        shown = self.status or "not asked yet"
-        return f"StatusIndicator: instance {self.instance_id} is {shown} (live when you run it)"
+        shown = self.status or _("not asked yet")
+        return _(
+            "StatusIndicator: instance {instance_id} is {status} (live when you run it)"
+        ).format(instance_id=self.instance_id, status=shown)
 
     def refresh(self) -> str:
         """Ask ZEGO now; returns the status (``"GONE"`` when the instance no longer exists)."""

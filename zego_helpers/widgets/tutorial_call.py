@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..client import AIAgentClient
+from ..i18n import _
 from ..ledger import LedgerEntry
 from ..sandbox_control import SandboxControl
 from ..service import Service
@@ -84,7 +85,7 @@ def call_widget_for(
 
         def tick_progress(in_room: bool) -> None:
             if in_room:
-                detail = f"{ids.user_id} in {ids.room_id} (call widget)"
+                detail = f"{ids.user_id} @ {ids.room_id} (CallWidget)"
                 record_progress("user joined", detail, settings)
 
         callbacks = {"token_provider": mint_token, "presence_callback": tick_progress}
@@ -121,6 +122,8 @@ def control_on_sandbox(client: AIAgentClient, agent_instance_id: str) -> Any:
             return text
         if action == "SendAgentInstanceLLM":
             return ask(client, agent_instance_id, text).text
-        raise ValueError(f"unknown control action {action!r}")
+        raise ValueError(
+            _("unknown control action {action}").format(action=repr(action))
+        )
 
     return control
