@@ -223,8 +223,10 @@ def test_a_create_that_cannot_be_ended_is_named_until_the_idle_rule_ends_it(sand
         assert [r for r in running_rows(admin) if r["RoomId"] == room]  # honest: it still runs
         assert len(Ledger.in_home(tmp_path).pending_creates()) == 1
 
-        # --wait: bring the deadline 2 s near (as if the create were older), wait, drop it.
-        age(tmp_path, entry.idle_deadline - time.time() - 2)
+        # --wait: bring the deadline 6 s near (as if the create were older), wait, drop it.
+        # (6 s, not less: a loaded machine takes seconds to start the cleanup process, and a
+        # deadline that passed meanwhile is dropped without waiting, as it should be.)
+        age(tmp_path, entry.idle_deadline - time.time() - 6)
         started = time.monotonic()
         waited = run_cleanup(real_env(sandbox, tmp_path, proxy.url), "--wait")
     assert waited.returncode == 0, waited.stdout + waited.stderr

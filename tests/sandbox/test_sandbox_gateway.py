@@ -104,7 +104,11 @@ def test_timestamp_nine_minutes_off_is_accepted(api: Api) -> None:
     assert api.call("ListAgents", {}, timestamp=int(time.time()) - 9 * 60)["Code"] == 0
 
 
-@pytest.mark.parametrize("value", [str(int(time.time() * 1000)), "12.5", "-5", "soon"])
+@pytest.mark.parametrize(
+    "value",
+    [str(int(time.time() * 1000)), "12.5", "-5", "soon"],
+    ids=["milliseconds", "fraction", "negative", "word"],  # stable ids: the first value is now
+)
 def test_malformed_timestamp_gives_100000003(api: Api, value: str) -> None:
     query = api.query("ListAgents")
     query["Timestamp"] = value
