@@ -165,6 +165,11 @@ def test_the_harness_finds_every_process_carrying_the_marker(tmp_path):
         ["sleep", "300"], env=env, start_new_session=True, stdin=subprocess.DEVNULL
     )
     try:
+        # Until the child has exec'd `sleep`, /proc shows the environment it forked with
+        # (no marker yet): give a loaded machine a moment, as the hub's own processes get.
+        deadline = time.monotonic() + 10
+        while not processes_of_run(run_id) and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert list(processes_of_run(run_id)) == [child.pid]
         assert list(kill_leftovers(run_id, grace=0.2)) == [child.pid]
         assert child.wait(10) != 0
