@@ -315,9 +315,10 @@ async def run_notebook(
     body = {"path": path, "name": path, "type": "notebook", "kernel": {"name": "python3"}}
     session = await loop.run_in_executor(None, lambda: call("POST", f"{api}/sessions", json=body))
     socket_url = api.replace("http://", "ws://") + f"/kernels/{session['kernel']['id']}/channels"
-    connection = await websocket_connect(
-        HTTPRequest(socket_url, headers=headers), max_message_size=64 << 20
-    )
+    # Tornado's default 20 s is too short when five kernels start at once on a busy machine
+    # (it timed out once there): the same patience as the REST calls above.
+    request = HTTPRequest(socket_url, headers=headers, connect_timeout=120, request_timeout=120)
+    connection = await websocket_connect(request, max_message_size=64 << 20)
     outputs: list[str] = []
     client_session = uuid.uuid4().hex
     try:
