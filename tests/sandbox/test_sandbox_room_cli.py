@@ -6,6 +6,7 @@ trainer stops it; ``zego-kit room`` runs in-process against it, reading the same
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ import pytest
 
 from tests.child_process import kit_command
 from zego_helpers.cli import main
+from zego_helpers.cli.sandbox import SERVER_GC_THRESHOLDS, tune_garbage_collector
 from zego_helpers.ids import make_agent_id, make_call_ids, namespace_prefix
 
 from .helpers import Api, trial_llm, trial_tts
@@ -326,3 +328,17 @@ def test_a_second_sandbox_on_the_same_room_says_the_address_is_taken(isolated_ki
         assert f"127.0.0.1:{port}" in result.stderr and "choose another port" in result.stderr
         assert "Traceback" not in result.stderr
         assert room_file(isolated_kit).read_text() == saved
+
+
+def test_the_room_sandbox_process_sets_its_garbage_collector_up_for_a_server():
+    """What keeps a full room's requests as cheap as an empty one's (see the benchmark
+    ``python -m tests.benchmarks sandbox_room``): start-up objects frozen out of the
+    collector's sight, and the youngest generation collected rarely."""
+    thresholds = gc.get_threshold()
+    try:
+        tune_garbage_collector()
+        assert gc.get_threshold() == SERVER_GC_THRESHOLDS
+        assert gc.get_freeze_count() > 1000  # the modules and the kit loaded so far
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
