@@ -1,8 +1,9 @@
 """Replacing a file all at once: a reader sees the old content or the new, never half.
 
 Every file the kit writes for itself (the ledger, the hand-off record, the
-progress checklist, the installed Web SDK, the sandbox's shared state) is
-written the same way::
+progress checklist, the installed Web SDK, the sandbox's shared state, the
+room file and the attendees' settings a room sandbox writes) is written the
+same way::
 
     .ledger.jsonl.k2x9a1.tmp   <- 1. the new content goes to a temporary file beside it
     ledger.jsonl               <- 2. which is renamed over the old file in one step

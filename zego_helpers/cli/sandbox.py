@@ -26,11 +26,11 @@ import argparse
 import gc
 import os
 import socket
-import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
 
+from ..atomic_file import replace_file
 from ..errors import ConfigError
 from ..i18n import _
 from ..sandbox.config import SandboxConfig, random_app_id, random_secret
@@ -250,10 +250,7 @@ def write_attendee_env(path: Path, url: str, room: Room) -> None:
     text += "\n"
     text += "".join(f"{key}={value}\n" for key, value in attendee_settings(url, room).items())
     try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp made it 0600
-            handle.write(text)
-        os.replace(temporary, path)
+        replace_file(path, text.encode())  # 0600, as the temporary file it renames
     except OSError as error:
         raise ConfigError(
             "--write-env",

@@ -29,11 +29,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..atomic_file import replace_file
 from ..constants import MAX_APP_ID, SERVER_SECRET_LENGTH
 from ..errors import ConfigError
 
@@ -113,18 +113,7 @@ def load_room(path: Path) -> Room | None:
 def save_room(path: Path, room: Room) -> None:
     """Write ``room`` to ``path`` (mode 0600), atomically."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    text = json.dumps(room.to_json(), indent=2) + "\n"
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp made it 0600
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    replace_file(path, (json.dumps(room.to_json(), indent=2) + "\n").encode())
 
 
 def _keep_private(path: Path) -> None:
