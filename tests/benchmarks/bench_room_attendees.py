@@ -72,6 +72,7 @@ def start_without_room() -> Server:
 
 def serve_without_room() -> None:
     """That server's process: prints ``port app_id secret``, serves until stdin closes."""
+    from zego_helpers.cli.sandbox import tune_garbage_collector
     from zego_helpers.sandbox import SandboxConfig
     from zego_helpers.sandbox import start_sandbox as start
 
@@ -79,6 +80,7 @@ def serve_without_room() -> None:
         instance_limit=INSTANCE_LIMIT, rate_limit_per_action=None
     )
     sandbox = start(config)
+    tune_garbage_collector()  # as zego-kit sandbox does: only the room tracker differs
     print(sandbox.port, config.app_id, config.server_secret, flush=True)
     sys.stdin.read()
     sandbox.stop()
