@@ -146,7 +146,7 @@ def test_importing_the_whole_core_loads_no_jupyter_tornado_or_layer_package():
 
 def test_the_front_door_loads_neither_requests_nor_cryptography():
     code = "import sys, zego_helpers; print(sorted(m for m in sys.modules if m.split('.')[0] in " \
-        "('requests', 'urllib3', 'cryptography', 'dotenv')))"
+        "('requests', 'urllib3', 'cryptography', 'dotenv', 'psutil')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

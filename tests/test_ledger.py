@@ -121,6 +121,12 @@ def test_a_zombie_is_not_running():
     child.wait()
 
 
+def test_a_process_of_another_user_or_the_system_counts_as_running():
+    assert process_is_running(1)  # init: always there, not ours to signal when not root
+    assert process_is_running(os.getpid())
+    assert not process_is_running(0) and not process_is_running(-5)
+
+
 def test_a_temp_file_of_a_killed_writer_is_merged_and_removed(tmp_path):
     ledger = Ledger.in_home(tmp_path)
     key = ledger.record_pending(entry("", room_id="r1", agent_user_id="a1"))
