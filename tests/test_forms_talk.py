@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fake_zego import FakeZego, Reply, envelope
+from tests.file_sandbox import client_for, file_sandbox
 from zego_helpers import tutorial
 from zego_helpers.client import AIAgentClient
 from zego_helpers.diagnostics import Check
-from zego_helpers.ledger import Ledger
-from zego_helpers.sandbox import SandboxConfig, ensure_embedded_sandbox, start_sandbox
+from zego_helpers.sandbox import ensure_embedded_sandbox
 from zego_helpers.sandbox_control import SandboxControl
 from zego_helpers.settings import load_settings
 from zego_helpers.widgets.chat import ChatPanel
@@ -31,21 +31,8 @@ FAST = {"think_ms": 5, "speech_ms_per_char": 20.0, "rate_limit_per_action": None
 
 @pytest.fixture
 def sandbox(tmp_path):
-    running = start_sandbox(
-        SandboxConfig.with_random_credentials(state_path=tmp_path / "state.json", **FAST)
-    )
-    yield running
-    running.stop()
-
-
-def client_for(sandbox, home) -> AIAgentClient:
-    return AIAgentClient(
-        sandbox.app_id,
-        sandbox.server_secret,
-        sandbox.base_url,
-        requests_per_second=None,
-        ledger=Ledger.in_home(home),
-    )
+    with file_sandbox(tmp_path / "state.json", **FAST) as running:
+        yield running
 
 
 @pytest.fixture

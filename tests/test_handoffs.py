@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.file_sandbox import client_for, file_sandbox
 from zego_helpers import tutorial
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import ValidationError
 from zego_helpers.ids import make_call_ids
-from zego_helpers.ledger import Ledger
 from zego_helpers.models import AdvancedConfig, MessageHistory
 from zego_helpers.sandbox import SandboxConfig, start_sandbox
 from zego_helpers.sandbox_control import SandboxControl
@@ -27,21 +27,8 @@ FAST = {"think_ms": 5, "speech_ms_per_char": 5.0, "rate_limit_per_action": None}
 
 @pytest.fixture
 def sandbox(tmp_path):
-    running = start_sandbox(
-        SandboxConfig.with_random_credentials(state_path=tmp_path / "state.json", **FAST)
-    )
-    yield running
-    running.stop()
-
-
-def client_for(sandbox, home) -> AIAgentClient:
-    return AIAgentClient(
-        sandbox.app_id,
-        sandbox.server_secret,
-        sandbox.base_url,
-        requests_per_second=None,
-        ledger=Ledger.in_home(home),
-    )
+    with file_sandbox(tmp_path / "state.json", **FAST) as running:
+        yield running
 
 
 @pytest.fixture
