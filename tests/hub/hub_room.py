@@ -42,7 +42,7 @@ import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from tests.child_process import kit_command, module_command
+from tests.child_process import lines_until_ready, module_command, printed_settings, start_kit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HUB_DIR = Path(__file__).resolve().parent
@@ -131,28 +131,16 @@ class RoomSandbox:
     def __init__(self, folder: Path, env: dict[str, str]) -> None:
         self.room_file = folder / "room.json"
         self.attendee_env = folder / "zego-room.env"
-        self.process = subprocess.Popen(
-            kit_command(
-                "sandbox",
-                *("--host", "127.0.0.1", "--instance-limit", "100", "--rate-limit", "0"),
-                *("--room-file", str(self.room_file), "--write-env", str(self.attendee_env)),
-            ),
+        self.process = start_kit(
+            "sandbox",
+            *("--host", "127.0.0.1", "--instance-limit", "100", "--rate-limit", "0"),
+            *("--room-file", str(self.room_file), "--write-env", str(self.attendee_env)),
             cwd=folder,
             env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
         )
-        lines: list[str] = []
-        assert self.process.stdout is not None
-        while not lines or not lines[-1].startswith("Press Ctrl-C"):
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("the room sandbox ended early:\n" + "\n".join(lines))
-            lines.append(line.strip())
-        self.settings = dict(line.split("=", 1) for line in lines if line.startswith("ZEGO_"))
+        lines = lines_until_ready(self.process)
+        self.settings = printed_settings(lines)
         self.url = self.settings["ZEGO_API_BASE_URL"]
         self.token = next(line for line in lines if "#token=" in line).partition("#token=")[2]
 

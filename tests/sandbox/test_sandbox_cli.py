@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import threading
 from pathlib import Path
 
-from tests.child_process import kit_command, sigint_ignored_as_in_a_background_job
+from tests.child_process import (
+    lines_until_ready,
+    printed_settings,
+    sigint_ignored_as_in_a_background_job,
+    start_kit,
+    watchdog,
+)
 
 from .helpers import Api
 
@@ -18,15 +23,8 @@ WORKSHOP_SECRET = "workshop-secret-0123456789abcdef"  # 32 characters, as every 
 
 def run_cli(*args: str) -> subprocess.Popen:
     """``python -m zego_helpers sandbox *args``, in its own session, reading nothing."""
-    return subprocess.Popen(
-        kit_command("sandbox", *args),
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # only the test's own SIGINT reaches it, not a terminal's
+    return start_kit(
+        "sandbox", *args, cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     )
 
 
@@ -34,16 +32,8 @@ def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> N
     # Started as in `make test &`, where the child inherits SIGINT ignored: it must still stop.
     with sigint_ignored_as_in_a_background_job():
         process = run_cli("--app-id", "1234567", "--secret", WORKSHOP_SECRET, "--rate-limit", "0")
-    watchdog = threading.Timer(30, process.kill)  # a hung command ends the test, not the suite
-    watchdog.start()
-    try:
-        lines: list[str] = []
-        assert process.stdout is not None
-        while not lines or not lines[-1].startswith("Press Ctrl-C"):
-            line = process.stdout.readline()
-            assert line, f"the command ended early: {process.stderr.read()}"  # type: ignore[union-attr]
-            lines.append(line.strip())
-        settings = dict(line.split("=", 1) for line in lines if line.startswith("ZEGO_"))
+    with watchdog(process, 30):
+        settings = printed_settings(lines_until_ready(process))
         assert settings["ZEGO_APP_ID"] == "1234567"
         assert settings["ZEGO_SERVER_SECRET"] == WORKSHOP_SECRET
         api = Api(settings["ZEGO_API_BASE_URL"], 1234567, WORKSHOP_SECRET)
@@ -52,11 +42,6 @@ def test_the_command_prints_the_settings_to_paste_and_serves_until_ctrl_c() -> N
         assert info["Room"] is True  # attendees' kits recognise their room's sandbox by this
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_app_id_and_secret_go_together() -> None:

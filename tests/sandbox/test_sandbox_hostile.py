@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.child_process import kit_command, sigint_ignored_as_in_a_background_job
+from tests.child_process import (
+    lines_until_ready,
+    printed_settings,
+    sigint_ignored_as_in_a_background_job,
+    start_kit,
+    watchdog,
+)
 from zego_helpers.sandbox.server import DRAIN_BYTES, MAX_BODY_BYTES
 from zego_helpers.sandbox.strict_json import MAX_JSON_DEPTH
 
@@ -258,25 +263,16 @@ def test_twenty_unsigned_99_mb_bodies_at_once_leave_memory_bounded() -> None:
     # Started as in `make test &` (SIGINT inherited ignored): the Ctrl-C at the end must still
     # stop it, so the child gets SIGINT's default handler back, as in a terminal.
     with sigint_ignored_as_in_a_background_job():
-        process = subprocess.Popen(
-            kit_command("sandbox", "--rate-limit", "0"),
+        process = start_kit(
+            "sandbox",
+            "--rate-limit",
+            "0",
             cwd=REPO_ROOT,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            new_session=False,
         )
-    watchdog = threading.Timer(120, process.kill)
-    watchdog.start()
-    try:
-        assert process.stdout is not None
-        settings: dict[str, str] = {}
-        while "Press Ctrl-C" not in (line := process.stdout.readline()):
-            assert line, "the sandbox ended early"
-            if line.startswith("ZEGO_"):
-                key, value = line.strip().split("=", 1)
-                settings[key] = value
+    with watchdog(process, 120):
+        settings = printed_settings(lines_until_ready(process))
         api = Api(
             settings["ZEGO_API_BASE_URL"],
             int(settings["ZEGO_APP_ID"]),
@@ -313,8 +309,3 @@ def test_twenty_unsigned_99_mb_bodies_at_once_leave_memory_bounded() -> None:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
         assert "Traceback" not in process.stderr.read()  # type: ignore[union-attr]
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            process.kill()
-            process.wait()

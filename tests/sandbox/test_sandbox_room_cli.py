@@ -12,7 +12,6 @@ import os
 import signal
 import stat
 import subprocess
-import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.child_process import kit_command
+from tests.child_process import (
+    kit_command,
+    lines_until_ready,
+    printed_settings,
+    start_kit,
+    watchdog,
+)
 from zego_helpers.cli import main
 from zego_helpers.cli.sandbox import SERVER_GC_THRESHOLDS, tune_garbage_collector
 from zego_helpers.ids import make_agent_id, make_call_ids, namespace_prefix
@@ -36,7 +41,7 @@ class Served:
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
-        self.settings = dict(line.split("=", 1) for line in lines if line.startswith("ZEGO_"))
+        self.settings = printed_settings(lines)
         self.url = self.settings["ZEGO_API_BASE_URL"]
         link = next(line for line in lines if line.startswith("Trainer dashboard"))
         self.dashboard = link.rpartition(" ")[2]
@@ -49,32 +54,11 @@ class Served:
 @contextmanager
 def sandbox(*args: str) -> Iterator[Served]:
     """``zego-kit sandbox *args`` until the block ends, then Ctrl-C (it must exit 0)."""
-    process = subprocess.Popen(
-        kit_command("sandbox", *args),
-        cwd=REPO_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.start()
-    try:
-        lines: list[str] = []
-        assert process.stdout is not None
-        while not lines or not lines[-1].startswith("Press Ctrl-C"):
-            line = process.stdout.readline()
-            assert line, f"the sandbox ended early: {process.stderr.read()}"  # type: ignore[union-attr]
-            lines.append(line.strip())
-        yield Served(lines)
+    process = start_kit("sandbox", *args, cwd=REPO_ROOT)
+    with watchdog(process, 60):
+        yield Served(lines_until_ready(process))
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def run_kit(*args: str) -> subprocess.CompletedProcess:
@@ -297,20 +281,9 @@ def test_a_trainer_token_from_the_environment_is_the_dashboards(monkeypatch):
 
 def test_a_killed_sandbox_comes_back_as_the_same_room(isolated_kit):
     """SIGKILL (a laptop that died): the room file was whole, the room restarts as it was."""
-    process = subprocess.Popen(
-        kit_command("sandbox", "--rate-limit", "0"),
-        cwd=REPO_ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_kit("sandbox", "--rate-limit", "0", cwd=REPO_ROOT, stderr=None)
     try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline().strip()]
-        while not lines[-1].startswith("Press Ctrl-C"):
-            lines.append(process.stdout.readline().strip())
-        before = Served(lines)
+        before = Served(lines_until_ready(process))
     finally:
         process.kill()
         process.wait()
