@@ -35,9 +35,9 @@ from typing import Any
 
 import requests
 
-from tests.sandbox.helpers import sign
+from tests.sandbox.helpers import create_voice_instance, sign
 from zego_helpers.sandbox.config import SandboxConfig, random_app_id, random_secret
-from zego_helpers.sandbox.state import VOICE, Agent, SandboxState
+from zego_helpers.sandbox.state import Agent, SandboxState
 from zego_helpers.sandbox.store import StateStore
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -68,19 +68,11 @@ def build_state(path: Path, app_id: int, secret: str, size: int, events: int) ->
         for n in range(size):
             state.register_agent(Agent(f"agent_{n}", f"Agent {n}", dict(LLM), dict(TTS)))
             tag = f"bg_{n}"
-            state.create_instance(
-                kind=VOICE,
+            create_voice_instance(
+                state,
                 agent_id=f"agent_{n}",
                 user_id=f"user_{tag}",
                 rtc={"RoomId": f"room_{tag}", "AgentStreamId": f"s_{tag}", "AgentUserId": tag},
-                llm=None,
-                tts=None,
-                asr=None,
-                messages=[],
-                window_size=10,
-                callback_config={},
-                advanced={},
-                notes=[],
                 limit=config.instance_limit,
                 now=now,
             )

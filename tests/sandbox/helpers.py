@@ -23,6 +23,7 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application
 
 from zego_helpers.sandbox import RunningSandbox
+from zego_helpers.sandbox.state import VOICE, Instance, SandboxState
 
 TRIAL_URL = "https://ark.cn-beijing.volces.com/api/v3/chat/completions"
 TRIAL_MODEL = "doubao-1-5-lite-32k-250115"
@@ -53,6 +54,39 @@ def rtc(tag: str) -> dict[str, str]:
         "AgentUserId": f"agent_{tag}",
         "UserStreamId": f"user_stream_{tag}",
     }
+
+
+def create_voice_instance(
+    state: SandboxState,
+    *,
+    agent_id: str,
+    user_id: str,
+    rtc: dict[str, str],
+    limit: int,
+    now: float,
+    advanced: dict[str, Any] | None = None,
+) -> Instance:
+    """A voice call created straight in ``state`` (no HTTP), as plain as CreateAgentInstance
+    allows: the agent's own LLM, TTS and ASR, no messages (window 10), no callbacks, no notes.
+
+    ``limit``: the instance limit to check against; ``advanced``: its AdvancedConfig.
+    """
+    return state.create_instance(
+        kind=VOICE,
+        agent_id=agent_id,
+        user_id=user_id,
+        rtc=rtc,
+        llm=None,
+        tts=None,
+        asr=None,
+        messages=[],
+        window_size=10,
+        callback_config={},
+        advanced={} if advanced is None else advanced,
+        notes=[],
+        limit=limit,
+        now=now,
+    )
 
 
 def sign(app_id: int, nonce: str, secret: str, timestamp: int) -> str:

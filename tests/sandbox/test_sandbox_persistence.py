@@ -17,7 +17,7 @@ from zego_helpers.errors import ConfigError
 from zego_helpers.sandbox import ensure_embedded_sandbox
 from zego_helpers.sandbox.config import random_app_id, random_secret
 
-from .helpers import api_for, wait_until
+from .helpers import api_for, create_voice_instance, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -220,19 +220,11 @@ def test_the_events_file_is_compacted_and_every_process_follows(tmp_path, monkey
     one, two = StateStore(path, new_state), StateStore(path, new_state)  # two "processes"
     with one.transaction() as state:
         state.register_agent(state_module.Agent("a", "A", {"Model": "m"}, {"Vendor": "v"}))
-        state.create_instance(
-            kind="voice",
+        create_voice_instance(
+            state,
             agent_id="a",
             user_id="u",
             rtc={"RoomId": "r", "AgentStreamId": "s", "AgentUserId": "au"},
-            llm=None,
-            tts=None,
-            asr=None,
-            messages=[],
-            window_size=10,
-            callback_config={},
-            advanced={},
-            notes=[],
             limit=10,
             now=1.0,
         )

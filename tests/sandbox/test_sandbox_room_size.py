@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 
 from zego_helpers.sandbox import RunningSandbox
-from zego_helpers.sandbox.state import MAX_EVENTS, VOICE, Agent, Instance, SandboxState
+from zego_helpers.sandbox.state import MAX_EVENTS, Agent, Instance, SandboxState
 
-from .helpers import Api, api_for, rtc, trial_llm, trial_tts, wait_until
+from .helpers import Api, api_for, create_voice_instance, rtc, trial_llm, trial_tts, wait_until
 
 #: Reads of watched objects, by instance id (or agent id).
 READS: Counter[str] = Counter()
@@ -82,19 +82,12 @@ def fill_room(state: SandboxState, size: int, now: float, due_soon: int = 0) -> 
     for n in range(size):
         agent_id = f"bg_agent_{n:04d}"
         state.register_agent(Agent(agent_id, "Background", trial_llm(), trial_tts()))
-        instance = state.create_instance(
-            kind=VOICE,
+        instance = create_voice_instance(
+            state,
             agent_id=agent_id,
             user_id=f"bg_user_{n}",
             rtc=rtc(f"bg_{n}"),
-            llm=None,
-            tts=None,
-            asr=None,
-            messages=[],
-            window_size=10,
-            callback_config={},
             advanced={"MaxIdleTime": 1800},  # the idle rule is on: due in 30 minutes
-            notes=[],
             limit=size + 10,
             now=now,
         )

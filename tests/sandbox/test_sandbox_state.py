@@ -10,7 +10,6 @@ import pytest
 from zego_helpers.sandbox.config import SandboxConfig
 from zego_helpers.sandbox.envelope import SandboxError
 from zego_helpers.sandbox.state import (
-    VOICE,
     Agent,
     SandboxState,
     build_llm_context,
@@ -18,6 +17,8 @@ from zego_helpers.sandbox.state import (
     encode_cursor,
     split_sentences,
 )
+
+from .helpers import create_voice_instance
 
 T0 = 1_800_000_000.0
 
@@ -30,19 +31,12 @@ def new_state(**settings) -> SandboxState:
 
 
 def new_instance(state: SandboxState, tag: str = "1", now: float = T0, **advanced) -> str:
-    instance = state.create_instance(
-        kind=VOICE,
+    instance = create_voice_instance(
+        state,
         agent_id="a",
         user_id=f"u{tag}",
         rtc={"RoomId": "r", "AgentStreamId": f"s{tag}", "AgentUserId": f"au{tag}"},
-        llm=None,
-        tts=None,
-        asr=None,
-        messages=[],
-        window_size=10,
-        callback_config={},
         advanced=advanced,
-        notes=[],
         limit=10,
         now=now,
     )
