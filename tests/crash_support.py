@@ -10,10 +10,15 @@
 * :func:`leftover_temp_files` lists temporary files in the kit home.
 * :func:`writers_on_one_home` runs several ``tests.ledger_writer`` processes on
   one kit home and counts the entries they lost.
+* :func:`start_crash_sandbox` is the sandbox they all run against (with :data:`AGENT`
+  registered), :func:`direct_client` a client of it that no proxy stands in front of,
+  and :func:`loop_env` / :func:`real_env` the environments of a create/delete loop and
+  of ``zego-kit cleanup`` in real mode.
 
 They use only what every version of the kit has (``Ledger.entries``, the
-client, ``python -m zego_helpers cleanup``), so the benchmark can measure an
-older checkout too (copied into it, see ``tests/benchmarks/bench_crash_ledger.py``).
+client, ``ensure_agent``, the embedded sandbox, ``python -m zego_helpers cleanup``), so
+the benchmark can measure an older checkout too (copied into it, see
+``tests/benchmarks/bench_crash_ledger.py``).
 """
 
 from __future__ import annotations
@@ -30,10 +35,48 @@ from pathlib import Path
 from tests.child_process import module_command
 from zego_helpers.client import AIAgentClient
 from zego_helpers.ledger import Ledger
+from zego_helpers.models import LLM, TTS
+from zego_helpers.sandbox import RunningSandbox, SandboxConfig, start_sandbox
+from zego_helpers.workflows import ensure_agent
 
 REPO = Path(__file__).resolve().parents[1]
 #: How long a child may take to start its loop, or to end after a signal.
 CHILD_TIMEOUT = 60.0
+#: The agent the create/delete loops create instances of.
+AGENT = "crash_agent"
+#: The sandbox's settings: room for every instance the kills leave, no rate limit, a
+#: quick simulation and sweep.
+SANDBOX_SETTINGS = {
+    "instance_limit": 1000,
+    "rate_limit_per_action": None,
+    "think_ms": 5,
+    "sweep_interval": 0.05,
+}
+
+
+def start_crash_sandbox() -> RunningSandbox:
+    """A sandbox in this process (stop it when done) with :data:`AGENT` registered."""
+    sandbox = start_sandbox(SandboxConfig.with_random_credentials(**SANDBOX_SETTINGS))
+    try:
+        ensure_agent(direct_client(sandbox), AGENT, llm=LLM.trial(), tts=TTS.trial())
+    except BaseException:
+        sandbox.stop()
+        raise
+    return sandbox
+
+
+def direct_client(sandbox: RunningSandbox, home: Path | None = None, **options) -> AIAgentClient:
+    """A client of the sandbox itself (no proxy in between), unpaced: what the tests use to
+    look. With ``home``, it keeps that kit home's ledger; ``options``: other client options
+    (``max_retries=0``: every failure counts)."""
+    return AIAgentClient(
+        sandbox.app_id,
+        sandbox.server_secret,
+        sandbox.base_url,
+        requests_per_second=None,
+        ledger=Ledger.in_home(home) if home is not None else None,
+        **options,
+    )
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -43,6 +86,28 @@ def base_env(home: Path) -> dict[str, str]:
         "HOME": str(home),
         "ZEGO_KIT_HOME": str(home),
         "ZEGO_ENV_FILE": "none",
+    }
+
+
+def loop_env(sandbox: RunningSandbox, home: Path, url: str, agent: str = AGENT) -> dict[str, str]:
+    """The environment of a ``tests.crash_loop`` kernel creating instances of ``agent`` on
+    ``sandbox``'s account, its requests going to ``url`` (the sandbox, or a proxy of it)."""
+    return {
+        **base_env(home),
+        "CRASH_LOOP_URL": url,
+        "CRASH_LOOP_APP_ID": str(sandbox.app_id),
+        "CRASH_LOOP_SECRET": sandbox.server_secret,
+        "CRASH_LOOP_AGENT": agent,
+    }
+
+
+def real_env(sandbox: RunningSandbox, home: Path, url: str) -> dict[str, str]:
+    """Settings of real mode (AppID, secret, base URL) pointing at ``url``."""
+    return {
+        **base_env(home),
+        "ZEGO_APP_ID": str(sandbox.app_id),
+        "ZEGO_SERVER_SECRET": sandbox.server_secret,
+        "ZEGO_API_BASE_URL": url,
     }
 
 

@@ -22,65 +22,35 @@ import pytest
 
 from tests.child_process import module_command
 from tests.crash_support import (
+    AGENT,
     REPO,
-    base_env,
+    direct_client,
     kill_loop,
     leftover_temp_files,
+    loop_env,
     lost_instances,
+    real_env,
     run_cleanup,
     running_rows,
+    start_crash_sandbox,
     writers_on_one_home,
 )
 from tests.hold_back_proxy import HoldBackProxy
-from zego_helpers.client import AIAgentClient
 from zego_helpers.constants import CREATE_TRANSIT_SECONDS
 from zego_helpers.ledger import LEDGER_FILE_NAME, Ledger, LedgerEntry
 from zego_helpers.models import LLM, TTS
-from zego_helpers.sandbox import RunningSandbox, SandboxConfig, start_sandbox
+from zego_helpers.sandbox import RunningSandbox
 from zego_helpers.workflows import ensure_agent
 
-AGENT = "crash_agent"
 KILLS = 10
 CREATE_DOC = "https://www.zegocloud.com/docs/aiagent-server/api-reference/agent-instance-management/create-agent-instance"
 
 
 @pytest.fixture(scope="module")
 def sandbox():
-    running = start_sandbox(
-        SandboxConfig.with_random_credentials(
-            instance_limit=1000, rate_limit_per_action=None, think_ms=5, sweep_interval=0.05
-        )
-    )
-    ensure_agent(admin_of(running), AGENT, llm=LLM.trial(), tts=TTS.trial())
+    running = start_crash_sandbox()
     yield running
     running.stop()
-
-
-def admin_of(sandbox: RunningSandbox) -> AIAgentClient:
-    """A client of the sandbox itself, with no ledger: what the test uses to look."""
-    return AIAgentClient(
-        sandbox.app_id, sandbox.server_secret, sandbox.base_url, requests_per_second=None
-    )
-
-
-def loop_env(sandbox: RunningSandbox, home: Path, url: str, agent: str = AGENT) -> dict:
-    return {
-        **base_env(home),
-        "CRASH_LOOP_URL": url,
-        "CRASH_LOOP_APP_ID": str(sandbox.app_id),
-        "CRASH_LOOP_SECRET": sandbox.server_secret,
-        "CRASH_LOOP_AGENT": agent,
-    }
-
-
-def real_env(sandbox: RunningSandbox, home: Path, url: str) -> dict:
-    """Settings of real mode (AppID, secret, base URL) pointing at ``url``."""
-    return {
-        **base_env(home),
-        "ZEGO_APP_ID": str(sandbox.app_id),
-        "ZEGO_SERVER_SECRET": sandbox.server_secret,
-        "ZEGO_API_BASE_URL": url,
-    }
 
 
 def started_here(rows: list[dict], home: Path) -> list[dict]:
@@ -95,7 +65,7 @@ def started_here(rows: list[dict], home: Path) -> list[dict]:
 def test_kills_of_a_create_loop_lose_no_entry_and_cleanup_ends_every_instance(
     sandbox, tmp_path, signum
 ):
-    admin = admin_of(sandbox)
+    admin = direct_client(sandbox)
     before = {r["AgentInstanceId"] for r in running_rows(admin)}
     (tmp_path / "logs").mkdir()
     with HoldBackProxy(sandbox.base_url, max_hold=0.4, real_service=True, seed=signum) as proxy:
@@ -129,7 +99,7 @@ def test_kills_of_a_create_loop_lose_no_entry_and_cleanup_ends_every_instance(
 
 
 def test_in_a_sandbox_cleanup_finds_each_unanswered_create_by_its_ids(sandbox, tmp_path):
-    admin = admin_of(sandbox)
+    admin = direct_client(sandbox)
     before = {r["AgentInstanceId"] for r in running_rows(admin)}
     (tmp_path / "logs").mkdir()
     with HoldBackProxy(sandbox.base_url, max_hold=0.4, real_service=False, seed=7) as proxy:
@@ -189,7 +159,7 @@ def _timed_out_kernel(sandbox: RunningSandbox, home: Path, url: str, agent: str)
 
 def test_a_create_that_cannot_be_ended_is_named_until_the_idle_rule_ends_it(sandbox, tmp_path):
     """Timed out (2/2 were lost before): the entry stays; cleanup names it and exits 1."""
-    admin = admin_of(sandbox)
+    admin = direct_client(sandbox)
     ensure_agent(admin, "doomed_agent", llm=LLM.trial(), tts=TTS.trial())
     with HoldBackProxy(sandbox.base_url, min_hold=1.0, max_hold=1.0, real_service=True) as proxy:
         room, agent_user = _timed_out_kernel(sandbox, tmp_path, proxy.url, "doomed_agent")

@@ -30,77 +30,45 @@ import tempfile
 from pathlib import Path
 
 from tests.crash_support import (
-    base_env,
+    AGENT,
+    direct_client,
     kill_loop,
     ledger_knowledge,
     leftover_temp_files,
+    loop_env,
     lost_instances,
+    real_env,
     run_cleanup,
     running_rows,
+    start_crash_sandbox,
     writers_on_one_home,
 )
 from tests.hold_back_proxy import HoldBackProxy
 from tests.ledger_damage import CORPUS
-from zego_helpers.client import AIAgentClient
 from zego_helpers.ids import make_call_ids
-from zego_helpers.ledger import Ledger
-from zego_helpers.models import LLM, TTS
-from zego_helpers.sandbox import RunningSandbox, SandboxConfig, start_sandbox
-from zego_helpers.workflows import ensure_agent
+from zego_helpers.sandbox import RunningSandbox
 
-AGENT = "crash_agent"
-SANDBOX = {
-    "instance_limit": 1000,
-    "rate_limit_per_action": None,
-    "think_ms": 5,
-    "sweep_interval": 0.05,
-}
-
-
-def direct_client(sandbox: RunningSandbox, home: Path | None = None) -> AIAgentClient:
-    ledger = Ledger.in_home(home) if home is not None else None
-    return AIAgentClient(
-        sandbox.app_id,
-        sandbox.server_secret,
-        sandbox.base_url,
-        requests_per_second=None,
-        max_retries=0,
-        ledger=ledger,
-    )
-
-
-def cleanup_env(sandbox: RunningSandbox, home: Path, url: str) -> dict[str, str]:
-    return {
-        **base_env(home),
-        "ZEGO_APP_ID": str(sandbox.app_id),
-        "ZEGO_SERVER_SECRET": sandbox.server_secret,
-        "ZEGO_API_BASE_URL": url,
-    }
+#: Clients with retries off: every failure counts.
+NO_RETRIES = {"max_retries": 0}
 
 
 def measure_kills(sandbox: RunningSandbox, signum: int, kills: int, seed: int) -> dict:
     """Kill the loop ``kills`` times on one fresh home, then clean up; count what is left."""
-    admin = direct_client(sandbox)
+    admin = direct_client(sandbox, **NO_RETRIES)
     before = {r["AgentInstanceId"] for r in running_rows(admin)}
     with (
         tempfile.TemporaryDirectory() as tmp,
         HoldBackProxy(sandbox.base_url, max_hold=0.5, real_service=True, seed=seed) as proxy,
     ):
         home = Path(tmp)
-        env = {
-            **base_env(home),
-            "CRASH_LOOP_URL": proxy.url,
-            "CRASH_LOOP_APP_ID": str(sandbox.app_id),
-            "CRASH_LOOP_SECRET": sandbox.server_secret,
-            "CRASH_LOOP_AGENT": AGENT,
-        }
+        env = loop_env(sandbox, home, proxy.url)
         logs = home / "logs"
         logs.mkdir()
         kill_loop(env, kills=kills, signum=signum, rng=random.Random(seed), log_dir=logs)
         lost = len([r for r in lost_instances(admin, home) if r["AgentInstanceId"] not in before])
         unanswered = len(ledger_knowledge(home)[1])
         proxy.max_hold = 0.05
-        result = run_cleanup(cleanup_env(sandbox, home, proxy.url))
+        result = run_cleanup(real_env(sandbox, home, proxy.url))
         temps = leftover_temp_files(home)
         left = [r for r in running_rows(admin) if r["AgentInstanceId"] not in before]
         named = [r for r in left if r["RoomId"] in result.stdout]
@@ -120,11 +88,11 @@ def measure_kills(sandbox: RunningSandbox, signum: int, kills: int, seed: int) -
 def measure_damage(sandbox: RunningSandbox) -> dict:
     """Every kind of damage on a ledger of 3 live instances; how many does cleanup delete?"""
     cleaned, tracebacks, per_kind = 0, 0, []
-    admin = direct_client(sandbox)
+    admin = direct_client(sandbox, **NO_RETRIES)
     for damage in CORPUS:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp)
-            client = direct_client(sandbox, home)
+            client = direct_client(sandbox, home, **NO_RETRIES)
             ids = []
             for _ in range(3):
                 call = make_call_ids()
@@ -134,7 +102,7 @@ def measure_damage(sandbox: RunningSandbox) -> dict:
                     ]
                 )
             damage.apply(ledger_file(home), ids)
-            result = run_cleanup(cleanup_env(sandbox, home, sandbox.base_url))
+            result = run_cleanup(real_env(sandbox, home, sandbox.base_url))
             running = {r["AgentInstanceId"] for r in running_rows(admin)}
             gone = sum(i not in running for i in ids)
             cleaned += gone
@@ -165,9 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--skip", nargs="*", default=[], choices=["kills", "writers", "damage"])
     args = parser.parse_args(argv)
-    sandbox = start_sandbox(SandboxConfig.with_random_credentials(**SANDBOX))
+    sandbox = start_crash_sandbox()
     try:
-        ensure_agent(direct_client(sandbox), AGENT, llm=LLM.trial(), tts=TTS.trial())
         if "kills" not in args.skip:
             for name, signum in (("SIGKILL", signal.SIGKILL), ("SIGINT", signal.SIGINT)):
                 found = measure_kills(sandbox, signum, args.kills, args.seed)
