@@ -44,9 +44,9 @@ from tests.benchmarks.bench_sandbox_room import (
     GENERATORS,
     INSTANCE_LIMIT,
     MIN_REQUESTS,
-    REPO_ROOT,
     Server,
     measure,
+    serving_process,
     start_bare,
     start_sandbox,
 )
@@ -58,15 +58,8 @@ TRIALS = 3
 
 def start_without_room() -> Server:
     """The same sandbox with no room tracker and no dashboard, in a process of its own."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.benchmarks.bench_room_attendees", "--without-room"],
-        cwd=REPO_ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    port, app_id, secret = process.stdout.readline().split()
+    process, line = serving_process("tests.benchmarks.bench_room_attendees", "--without-room")
+    port, app_id, secret = line.split()
     return Server("no room", process, int(port), int(app_id), secret)
 
 

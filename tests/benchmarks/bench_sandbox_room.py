@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.room_load import REQUESTS_PER_FLOW, Connection
+from tests.child_process import lines_until_ready, printed_settings, start_kit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROOM_SIZES = (25, 100, 400, 1000)
@@ -106,39 +107,42 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_bare() -> Server:
+def serving_process(module: str, flag: str) -> tuple[subprocess.Popen, str]:
+    """``python -m module flag``: a server of these benchmarks in a process of its own, which
+    serves until its stdin closes. Returns it and the first line it printed (where it listens).
+    """
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.benchmarks.bench_sandbox_room", "--bare"],
+        [sys.executable, "-m", module, flag],
         cwd=REPO_ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert process.stdout is not None
-    return Server("bare", process, int(process.stdout.readline()), 1, "x")
+    return process, process.stdout.readline()
+
+
+def start_bare() -> Server:
+    process, port = serving_process("tests.benchmarks.bench_sandbox_room", "--bare")
+    return Server("bare", process, int(port), 1, "x")
 
 
 def start_sandbox(home: str) -> Server:
     """``zego-kit sandbox`` in its own process; its URL and credentials read from its output."""
-    command = [sys.executable, "-m", "zego_helpers", "sandbox"]
-    command += ["--instance-limit", str(INSTANCE_LIMIT), "--rate-limit", "0"]
-    env = {**os.environ, "HOME": home, "ZEGO_KIT_HOME": home}
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    printed: dict[str, str] = {}
-    token = ""
-    for line in process.stdout:
-        name, _, value = line.strip().partition("=")
-        printed[name] = value
-        if "#token=" in line:
-            token = line.strip().partition("#token=")[2]
-        if line.startswith("Press Ctrl-C"):
-            break
+    process = start_kit(
+        *("sandbox", "--instance-limit", str(INSTANCE_LIMIT), "--rate-limit", "0"),
+        cwd=REPO_ROOT,
+        env={**os.environ, "HOME": home, "ZEGO_KIT_HOME": home},
+        stderr=None,
+        new_session=False,  # a Ctrl-C that stops the benchmark stops it too
+    )
+    lines = lines_until_ready(process)
+    printed = printed_settings(lines)
     port = int(printed["ZEGO_API_BASE_URL"].rpartition(":")[2])
     server = Server(
         "sandbox", process, port, int(printed["ZEGO_APP_ID"]), printed["ZEGO_SERVER_SECRET"]
     )
-    server.token = token
+    server.token = next(line for line in lines if "#token=" in line).partition("#token=")[2]
     return server
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 import requests
 from tornado.web import RequestHandler
 
+from tests.benchmarks.room_load import TRIAL_LLM, TRIAL_TTS
 from tests.sandbox.helpers import LocalServer, sign
 from zego_helpers.client import AIAgentClient
 from zego_helpers.sandbox import SandboxConfig, start_sandbox
@@ -53,13 +54,6 @@ ROUNDS = 3
 LLM_TURNS = 5
 SERIAL_RUNS = 25
 TIME_LIMIT_S = 50.0
-TRIAL_LLM = {
-    "Url": "https://ark.cn-beijing.volces.com/api/v3/chat/completions",
-    "ApiKey": "zego_test",
-    "Model": "doubao-1-5-lite-32k-250115",
-    "SystemPrompt": "You are Nova, a workshop assistant.",
-}
-TRIAL_TTS = {"Vendor": "ByteDanceV3", "Params": {"app": {"appid": "zego_test", "token": "x"}}}
 
 #: One attendee's run: (attendee index, round index, record(latency_s)) -> None, raising on error.
 Attendee = Callable[[int, int, Callable[[float], None]], None]

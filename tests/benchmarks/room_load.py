@@ -32,17 +32,23 @@ import json
 import secrets
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from zego_helpers.models import TTS
+
 LLM_TURNS = 5
+#: What every attendee of the benchmarks registers (here and in bench_sandbox_workshop):
+#: the LLM of ZEGO's trial with a workshop's system prompt, and the kit's trial voice (what
+#: ``TTS.trial()`` registers: the kit's client accepts nothing less).
 TRIAL_LLM = {
     "Url": "https://ark.cn-beijing.volces.com/api/v3/chat/completions",
     "ApiKey": "zego_test",
     "Model": "doubao-1-5-lite-32k-250115",
     "SystemPrompt": "You are Nova, a workshop assistant.",
 }
-TRIAL_TTS = {"Vendor": "ByteDanceV3", "Params": {"app": {"appid": "zego_test", "token": "x"}}}
+TRIAL_TTS = TTS.trial().to_api()
 #: Requests of one attendee's flow.
 REQUESTS_PER_FLOW = 2 + LLM_TURNS + 3
 
@@ -99,8 +105,12 @@ class Connection:
         return answer
 
 
-async def attendee_flow(connection: Connection, tag: str, check: bool, record: list[float]) -> None:
-    """One attendee's 10 requests; ``check``: every answer must have Code 0."""
+def timed_sender(
+    connection: Connection, check: bool, record: list[float]
+) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
+    """``send(action, body)`` for one attendee's flow: POSTs it on ``connection``, appends
+    its latency (s) to ``record`` and returns the answer's ``Data``; with ``check``, an
+    answer whose Code is not 0 raises."""
 
     async def send(action: str, body: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
@@ -110,6 +120,12 @@ async def attendee_flow(connection: Connection, tag: str, check: bool, record: l
             raise RuntimeError(f"{action}: {answer.get('Code')} {answer.get('Message')}")
         return answer.get("Data") or {}
 
+    return send
+
+
+async def attendee_flow(connection: Connection, tag: str, check: bool, record: list[float]) -> None:
+    """One attendee's 10 requests; ``check``: every answer must have Code 0."""
+    send = timed_sender(connection, check, record)
     agent_id, user_id = f"agent_{tag}", f"user_{tag}"  # UserIds: at most 32 bytes
     rtc = {
         "RoomId": f"room_{tag}",
@@ -140,14 +156,7 @@ async def kit_attendee_flow(
     GetAgentInstanceMsgList -> DeleteAgentInstance -> UnregisterAgent."""
     from zego_helpers.ids import make_agent_id, make_call_ids
 
-    async def send(action: str, body: dict[str, Any]) -> dict[str, Any]:
-        started = time.perf_counter()
-        answer = await connection.post(action, body)
-        record.append(time.perf_counter() - started)
-        if check and answer.get("Code") != 0:
-            raise RuntimeError(f"{action}: {answer.get('Code')} {answer.get('Message')}")
-        return answer.get("Data") or {}
-
+    send = timed_sender(connection, check, record)
     agent_id, ids = make_agent_id(name), make_call_ids(name)
     rtc = {
         "RoomId": ids.room_id,
