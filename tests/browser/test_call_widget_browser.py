@@ -15,12 +15,13 @@ import json
 from typing import Any
 
 import pytest
-from browser_support import INSECURE_HOST, file_route, local_server, text_route
+from browser_support import INSECURE_HOST, file_route, text_route
 from widget_page import (
     AGENT_STREAM,
     AGENT_USER,
     APP_ID,
     ASSETS,
+    JS,
     ROOM,
     SECRET,
     SERVER,
@@ -29,7 +30,7 @@ from widget_page import (
     USER_STREAM,
     WidgetPage,
     assert_failed,
-    harness_routes,
+    harness_server,
     save_screenshot,
     widget_opener,
 )
@@ -80,13 +81,11 @@ def classic_script_stub() -> str:
 
 @pytest.fixture(scope="module")
 def server_url():
-    js = "text/javascript; charset=utf-8"
     routes = {
-        **harness_routes(),
-        "/sdk/zego.js": file_route(ASSETS / "zego_sdk_stub.js", js),
-        "/sdk/zego-classic.js": text_route(classic_script_stub(), js),
+        "/sdk/zego.js": file_route(ASSETS / "zego_sdk_stub.js", JS),
+        "/sdk/zego-classic.js": text_route(classic_script_stub(), JS),
     }
-    with local_server(routes) as url:
+    with harness_server(routes) as url:
         yield url
 
 

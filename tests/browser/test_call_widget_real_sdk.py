@@ -33,11 +33,12 @@ from real_sdk import (
 )
 from widget_page import (
     ASSETS,
+    JS,
     USER_STREAM,
     WIDGET_JS,
     WidgetPage,
     assert_failed,
-    harness_routes,
+    harness_server,
     save_screenshot,
     widget_opener,
 )
@@ -48,7 +49,6 @@ pytestmark = pytest.mark.browser
 
 VERSIONS = list(PACKAGES)
 KIT = REPO_ROOT / ".venv" / "bin" / "zego-kit"
-JS = "text/javascript; charset=utf-8"
 #: The real SDK with only loginRoom replaced: a stand-in that reports success, since no
 #: ZEGO server can be reached here. Everything after the login is the SDK's own.
 LOGIN_STAND_IN = """
@@ -90,7 +90,6 @@ def kit_homes(bundles, tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def server_url(bundles):
     routes = {
-        **harness_routes(),
         "/sdk/stub.mjs": file_route(ASSETS / "zego_sdk_stub.js", JS),
         "/sdk/npm-raw.js": file_route(raw_npm_file(), JS),
         "/sdk/commonjs.js": text_route("module.exports = { ZegoExpressEngine: null };\n", JS),
@@ -101,7 +100,7 @@ def server_url(bundles):
         routes[f"/sdk/login-stand-in-{version}.mjs"] = text_route(
             LOGIN_STAND_IN.format(version=version), JS
         )
-    with local_server(routes) as url:
+    with harness_server(routes) as url:
         yield url
 
 

@@ -52,15 +52,14 @@ from pathlib import Path
 import pytest
 from browser_support import REPO_ROOT, artifact_path, watch_page_errors
 
+from tests.notebook_runs import NOTEBOOK_DIR, NOTEBOOKS, SETTING_PREFIXES
+
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "03_talk.ipynb"
-NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 DOCS_SCREENSHOT = REPO_ROOT / "docs" / "images" / "jupyterlab-03-talk.png"
 UPDATE_SCREENSHOTS_ENV = "ZEGO_UPDATE_SCREENSHOTS"
-#: Settings a developer may have in their environment; JupyterLab starts without them.
-SETTING_PREFIXES = ("ZEGO_", "NEXT_PUBLIC_ZEGO_", "LLM_", "TTS_")
 #: Everything below (start, Run All, both turns) must fit in this many seconds.
 TEST_BUDGET_S = 80
 STOP_GRACE_S = 8
@@ -426,16 +425,8 @@ def test_notebook_03_runs_in_jupyterlab_and_both_widgets_talk_to_the_agent(brows
 
 # --- every notebook, after Run All: screenshots, heights, marks ----------------------------
 
-#: The numbered notebooks, in order (as a learner runs them, sharing one kit home).
-ALL_NOTEBOOKS = [
-    "00_setup",
-    "01_register_agent",
-    "02_create_instance",
-    "03_talk",
-    "04_delete_instance",
-    "05_callbacks",
-    "06_troubleshooting",
-]
+#: The numbered notebooks 00-06, in order (as a learner runs them, sharing one kit home).
+ALL_NOTEBOOKS = NOTEBOOKS[: NOTEBOOKS.index("06_troubleshooting") + 1]
 #: Notebooks 05 and 06 must each fit in this many pixels after Run All (issue 13).
 MAX_HEIGHT_PX = {"05_callbacks": 8000, "06_troubleshooting": 8000}
 ALL_BUDGET_S = 300

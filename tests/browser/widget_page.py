@@ -15,7 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from browser_support import REPO_ROOT, Route, artifact_path, file_route, watch_page_errors
+from browser_support import (
+    REPO_ROOT,
+    Route,
+    artifact_path,
+    file_route,
+    local_server,
+    watch_page_errors,
+)
 
 from zego_helpers.token04 import generate_token04
 from zego_helpers.widgets.call_widget import CallWidget
@@ -23,6 +30,8 @@ from zego_helpers.widgets.call_widget import CallWidget
 ASSETS = Path(__file__).with_name("assets")
 WIDGET_JS = REPO_ROOT / "zego_helpers" / "widgets" / "call_widget.js"
 DOCS_IMAGES = REPO_ROOT / "docs" / "images"
+#: The Content-Type the pages' scripts are served with.
+JS = "text/javascript; charset=utf-8"
 
 APP_ID = 1234567890
 SECRET = "0123456789abcdef0123456789abcdef"  # a made-up 32-character ServerSecret
@@ -37,12 +46,19 @@ AGENT_USER = "room_test_1_agent_user"
 
 def harness_routes() -> dict[str, Route]:
     """The test page, its script and the widget's module."""
-    js = "text/javascript; charset=utf-8"
     return {
         "/": file_route(ASSETS / "call_widget_harness.html", "text/html; charset=utf-8"),
-        "/harness.js": file_route(ASSETS / "call_widget_harness.js", js),
-        "/widget/call_widget.js": file_route(WIDGET_JS, js),
+        "/harness.js": file_route(ASSETS / "call_widget_harness.js", JS),
+        "/widget/call_widget.js": file_route(WIDGET_JS, JS),
     }
+
+
+@contextmanager
+def harness_server(sdk_routes: Mapping[str, Route]) -> Iterator[str]:
+    """The test page (:func:`harness_routes`) and ``sdk_routes`` (the SDKs a test loads) on
+    loopback, for the block; yields its URL."""
+    with local_server({**harness_routes(), **sdk_routes}) as url:
+        yield url
 
 
 class WidgetPage:
