@@ -4,6 +4,7 @@ developer's environment, so a real .env or ledger on this machine can never leak
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,21 @@ def isolated_kit(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     yield home
     i18n.set_language(None)
     i18n.set_configured_language(None)
+
+
+@pytest.fixture
+def fresh_sandbox_info() -> Iterator[None]:
+    """No remembered answer to "is this a sandbox?" before the test, nor after it.
+
+    ``SandboxControl`` asks a service once and remembers (``forget_cached_info``); a test of
+    that, or of what depends on it, starts and ends clean. Its modules ask for it with
+    ``pytestmark = pytest.mark.usefixtures("fresh_sandbox_info")``.
+    """
+    from zego_helpers.sandbox_control import forget_cached_info
+
+    forget_cached_info()
+    yield
+    forget_cached_info()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from zego_helpers import AIAgentClient, ValidationError, ensure_agent, load_sett
 from zego_helpers.diagnostics import Check
 from zego_helpers.models import LLM, TTS
 from zego_helpers.sandbox import SandboxConfig, ensure_embedded_sandbox, start_sandbox
-from zego_helpers.sandbox_control import forget_cached_info
 from zego_helpers.service import Service, which_service
 from zego_helpers.widgets.kit_errors import kit_error_line, traceback_details_html
 from zego_helpers.widgets.setup import (
@@ -27,11 +26,8 @@ from zego_helpers.widgets.setup import (
 SECRET = "0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_cached_info()
-    yield
-    forget_cached_info()
+#: Each test starts and ends with no remembered "is this a sandbox?" answer (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("fresh_sandbox_info")
 
 
 def real_settings(home, url: str | None = None, **extra: str):

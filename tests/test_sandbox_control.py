@@ -12,18 +12,15 @@ from zego_helpers.ids import make_call_ids
 from zego_helpers.models import LLM, TTS, MessageHistory
 from zego_helpers.sandbox import SandboxConfig, start_sandbox
 from zego_helpers.sandbox.config import RUNTIME_SETTINGS
-from zego_helpers.sandbox_control import CONFIGURE_FIELDS, SandboxControl, forget_cached_info
+from zego_helpers.sandbox_control import CONFIGURE_FIELDS, SandboxControl
 from zego_helpers.transport import HTTPResponse
 from zego_helpers.workflows import ensure_agent
 
 SECRET = "0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_cached_info()
-    yield
-    forget_cached_info()
+#: Each test starts and ends with no remembered "is this a sandbox?" answer (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("fresh_sandbox_info")
 
 
 @pytest.fixture
