@@ -61,7 +61,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ROOM_SIZES = (25, 100, 400, 1000)
 GENERATORS = 2
 MIN_REQUESTS = 10_000
-TRIALS = 3
+TRIALS = 5  # best of five: this shared 2-core VM has bursts of work elsewhere
 INSTANCE_LIMIT = 5000
 TIME_LIMIT_S = 300
 
