@@ -11,9 +11,9 @@
 * :func:`writers_on_one_home` runs several ``tests.ledger_writer`` processes on
   one kit home and counts the entries they lost.
 * :func:`start_crash_sandbox` is the sandbox they all run against (with :data:`AGENT`
-  registered), :func:`direct_client` a client of it that no proxy stands in front of,
-  and :func:`loop_env` / :func:`real_env` the environments of a create/delete loop and
-  of ``zego-kit cleanup`` in real mode.
+  registered), :func:`~tests.kit_clients.sandbox_client` a client of it that no proxy
+  stands in front of, and :func:`loop_env` / :func:`real_env` the environments of a
+  create/delete loop and of ``zego-kit cleanup`` in real mode.
 
 They use only what every version of the kit has (``Ledger.entries``, the
 client, ``ensure_agent``, the embedded sandbox, ``python -m zego_helpers cleanup``), so
@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tests.child_process import module_command
+from tests.kit_clients import sandbox_client
 from zego_helpers.client import AIAgentClient
 from zego_helpers.ledger import Ledger
 from zego_helpers.models import LLM, TTS
@@ -58,25 +59,11 @@ def start_crash_sandbox() -> RunningSandbox:
     """A sandbox in this process (stop it when done) with :data:`AGENT` registered."""
     sandbox = start_sandbox(SandboxConfig.with_random_credentials(**SANDBOX_SETTINGS))
     try:
-        ensure_agent(direct_client(sandbox), AGENT, llm=LLM.trial(), tts=TTS.trial())
+        ensure_agent(sandbox_client(sandbox), AGENT, llm=LLM.trial(), tts=TTS.trial())
     except BaseException:
         sandbox.stop()
         raise
     return sandbox
-
-
-def direct_client(sandbox: RunningSandbox, home: Path | None = None, **options) -> AIAgentClient:
-    """A client of the sandbox itself (no proxy in between), unpaced: what the tests use to
-    look. With ``home``, it keeps that kit home's ledger; ``options``: other client options
-    (``max_retries=0``: every failure counts)."""
-    return AIAgentClient(
-        sandbox.app_id,
-        sandbox.server_secret,
-        sandbox.base_url,
-        requests_per_second=None,
-        ledger=Ledger.in_home(home) if home is not None else None,
-        **options,
-    )
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -154,9 +141,9 @@ def _wait_for_line(child: subprocess.Popen, out: Path, line: str) -> None:
         time.sleep(0.01)
 
 
-def running_rows(sandbox_client: AIAgentClient) -> list[dict]:
+def running_rows(client: AIAgentClient) -> list[dict]:
     """Every instance the sandbox runs (asked directly, not through the proxy)."""
-    return list(sandbox_client.call("SandboxListInstances", {}).get("Instances") or [])
+    return list(client.call("SandboxListInstances", {}).get("Instances") or [])
 
 
 def ledger_knowledge(home: Path) -> tuple[set[str], set[tuple[str, str]]]:
@@ -168,12 +155,12 @@ def ledger_knowledge(home: Path) -> tuple[set[str], set[tuple[str, str]]]:
     return live, pending
 
 
-def lost_instances(sandbox_client: AIAgentClient, home: Path) -> list[dict]:
+def lost_instances(client: AIAgentClient, home: Path) -> list[dict]:
     """Instances that run although the ledger knows nothing that could lead cleanup to them."""
     live, pending = ledger_knowledge(home)
     return [
         row
-        for row in running_rows(sandbox_client)
+        for row in running_rows(client)
         if row["AgentInstanceId"] not in live and (row["RoomId"], row["AgentUserId"]) not in pending
     ]
 

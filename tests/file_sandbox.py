@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from zego_helpers.client import AIAgentClient
-from zego_helpers.ledger import Ledger
 from zego_helpers.sandbox import RunningSandbox, SandboxConfig, start_sandbox
 
 
@@ -31,14 +29,3 @@ def file_sandbox(state_path: Path, **settings: Any) -> Iterator[RunningSandbox]:
         yield running
     finally:
         running.stop()
-
-
-def client_for(sandbox: RunningSandbox, home: Path) -> AIAgentClient:
-    """A kit client of ``sandbox`` with no pacing, whose ledger is the one in kit home ``home``."""
-    return AIAgentClient(
-        sandbox.app_id,
-        sandbox.server_secret,
-        sandbox.base_url,
-        requests_per_second=None,
-        ledger=Ledger.in_home(home),
-    )

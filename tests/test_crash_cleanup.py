@@ -24,7 +24,6 @@ from tests.child_process import module_command
 from tests.crash_support import (
     AGENT,
     REPO,
-    direct_client,
     kill_loop,
     leftover_temp_files,
     loop_env,
@@ -32,6 +31,7 @@ from tests.crash_support import (
     real_env,
     run_cleanup,
     running_rows,
+    sandbox_client,
     start_crash_sandbox,
     writers_on_one_home,
 )
@@ -65,7 +65,7 @@ def started_here(rows: list[dict], home: Path) -> list[dict]:
 def test_kills_of_a_create_loop_lose_no_entry_and_cleanup_ends_every_instance(
     sandbox, tmp_path, signum
 ):
-    admin = direct_client(sandbox)
+    admin = sandbox_client(sandbox)
     before = {r["AgentInstanceId"] for r in running_rows(admin)}
     (tmp_path / "logs").mkdir()
     with HoldBackProxy(sandbox.base_url, max_hold=0.4, real_service=True, seed=signum) as proxy:
@@ -99,7 +99,7 @@ def test_kills_of_a_create_loop_lose_no_entry_and_cleanup_ends_every_instance(
 
 
 def test_in_a_sandbox_cleanup_finds_each_unanswered_create_by_its_ids(sandbox, tmp_path):
-    admin = direct_client(sandbox)
+    admin = sandbox_client(sandbox)
     before = {r["AgentInstanceId"] for r in running_rows(admin)}
     (tmp_path / "logs").mkdir()
     with HoldBackProxy(sandbox.base_url, max_hold=0.4, real_service=False, seed=7) as proxy:
@@ -159,7 +159,7 @@ def _timed_out_kernel(sandbox: RunningSandbox, home: Path, url: str, agent: str)
 
 def test_a_create_that_cannot_be_ended_is_named_until_the_idle_rule_ends_it(sandbox, tmp_path):
     """Timed out (2/2 were lost before): the entry stays; cleanup names it and exits 1."""
-    admin = direct_client(sandbox)
+    admin = sandbox_client(sandbox)
     ensure_agent(admin, "doomed_agent", llm=LLM.trial(), tts=TTS.trial())
     with HoldBackProxy(sandbox.base_url, min_hold=1.0, max_hold=1.0, real_service=True) as proxy:
         room, agent_user = _timed_out_kernel(sandbox, tmp_path, proxy.url, "doomed_agent")

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fake_zego import FakeZego, Reply, envelope
-from tests.file_sandbox import client_for, file_sandbox
+from tests.file_sandbox import file_sandbox
+from tests.kit_clients import sandbox_client
 from zego_helpers import tutorial
 from zego_helpers.client import AIAgentClient
 from zego_helpers.diagnostics import Check
@@ -37,7 +38,7 @@ def sandbox(tmp_path):
 
 @pytest.fixture
 def client(sandbox, tmp_path) -> Iterator[AIAgentClient]:
-    client = client_for(sandbox, tmp_path)
+    client = sandbox_client(sandbox, tmp_path)
     yield client
     client.close()
 

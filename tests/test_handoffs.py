@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.file_sandbox import client_for, file_sandbox
+from tests.file_sandbox import file_sandbox
+from tests.kit_clients import sandbox_client
 from zego_helpers import tutorial
 from zego_helpers.client import AIAgentClient
 from zego_helpers.errors import ValidationError
@@ -33,7 +34,7 @@ def sandbox(tmp_path):
 
 @pytest.fixture
 def client(sandbox, isolated_kit) -> Iterator[AIAgentClient]:
-    made = client_for(sandbox, isolated_kit)
+    made = sandbox_client(sandbox, isolated_kit)
     yield made
     made.close()
 
@@ -132,7 +133,7 @@ def test_a_second_kernel_on_another_port_finds_the_hand_off(sandbox, tmp_path, c
         )
     )
     try:
-        other = client_for(second, tmp_path)
+        other = sandbox_client(second, tmp_path)
         assert other.base_url != client.base_url
         found = tutorial.tutorial_instance(other, settings)  # sandbox mode: any port
         assert found.how == "handed off" and found.instance.agent_instance_id == main_id

@@ -7,47 +7,34 @@ prints a traceback, and the damaged file is kept under a name of its own.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.crash_support import base_env, run_cleanup, running_rows
+from tests.crash_support import (
+    AGENT,
+    base_env,
+    run_cleanup,
+    running_rows,
+    sandbox_client,
+    start_crash_sandbox,
+)
 from tests.ledger_damage import CORPUS, Damage
-from zego_helpers.client import AIAgentClient
 from zego_helpers.ids import make_call_ids
 from zego_helpers.ledger import LEDGER_FILE_NAME, Ledger
-from zego_helpers.models import LLM, TTS
-from zego_helpers.sandbox import SandboxConfig, start_sandbox
-from zego_helpers.workflows import ensure_agent
-
-AGENT = "damage_agent"
 
 
 @pytest.fixture(scope="module")
 def sandbox():
-    running = start_sandbox(
-        SandboxConfig.with_random_credentials(instance_limit=1000, rate_limit_per_action=None)
-    )
-    ensure_agent(client_of(running), AGENT, llm=LLM.trial(), tts=TTS.trial())
+    """The crash tests' sandbox (:data:`AGENT` registered): damage is a crash's neighbour."""
+    running = start_crash_sandbox()
     yield running
     running.stop()
-
-
-def client_of(sandbox, home: Path | None = None) -> AIAgentClient:
-    return AIAgentClient(
-        sandbox.app_id,
-        sandbox.server_secret,
-        sandbox.base_url,
-        requests_per_second=None,
-        ledger=Ledger.in_home(home) if home is not None else None,
-    )
 
 
 @pytest.mark.parametrize("damage", CORPUS, ids=[d.name for d in CORPUS])
 def test_cleanup_deletes_every_readable_entry_of_a_damaged_ledger(
     sandbox, tmp_path, damage: Damage
 ):
-    kernel = client_of(sandbox, tmp_path)
+    kernel = sandbox_client(sandbox, tmp_path)
     ids = []
     for _ in range(3):
         call = make_call_ids()
@@ -69,7 +56,7 @@ def test_cleanup_deletes_every_readable_entry_of_a_damaged_ledger(
     output = result.stdout + result.stderr
     assert result.returncode == 0 and "Traceback" not in output, output
 
-    running = {r["AgentInstanceId"] for r in running_rows(client_of(sandbox))}
+    running = {r["AgentInstanceId"] for r in running_rows(sandbox_client(sandbox))}
     readable = {ids[i] for i in damage.readable}
     assert {i for i in ids if i not in running} == readable
     for instance_id in readable:
@@ -88,7 +75,7 @@ def test_cleanup_deletes_every_readable_entry_of_a_damaged_ledger(
     assert Ledger.in_home(tmp_path).entries() == []  # what was readable is cleaned up
     assert path.is_file() and not list(tmp_path.glob(".*.tmp"))
 
-    admin = client_of(sandbox)
+    admin = sandbox_client(sandbox)
     for instance_id in ids:  # the unreadable ones: the test knows them, the kit could not
         admin.delete_agent_instance(instance_id, missing_ok=True)
 

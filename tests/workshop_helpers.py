@@ -8,9 +8,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.kit_clients import sandbox_client
 from zego_helpers.client import AIAgentClient
 from zego_helpers.ids import make_agent_id, make_call_ids
-from zego_helpers.ledger import Ledger
 from zego_helpers.models import LLM, TTS
 from zego_helpers.sandbox import RunningSandbox, SandboxConfig, start_sandbox
 from zego_helpers.sandbox_control import SandboxControl
@@ -52,15 +52,8 @@ def attendee_settings(room: RunningSandbox, home: Path, attendee: str | None) ->
 
 
 def attendee_client(room: RunningSandbox, home: Path) -> AIAgentClient:
-    """A client of the room sandbox, keeping its ledger in ``home``."""
-    return AIAgentClient(
-        room.app_id,
-        room.server_secret,
-        room.base_url,
-        requests_per_second=None,
-        max_retries=0,
-        ledger=Ledger.in_home(home),
-    )
+    """A client of the room sandbox, keeping its ledger in ``home``; no retries."""
+    return sandbox_client(room, home, max_retries=0)
 
 
 def start_instance(client: AIAgentClient, attendee: str | None) -> str:

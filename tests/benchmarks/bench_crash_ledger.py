@@ -2,7 +2,7 @@
 
 Run: ``python -m tests.benchmarks.bench_crash_ledger [--kills 40] [--runs 3]`` (about 4 min
 with the defaults). To measure another checkout of the kit (an older one, as a baseline),
-copy this file and ``tests/{child_process,crash_support,crash_loop,ledger_writer,
+copy this file and ``tests/{child_process,crash_support,kit_clients,crash_loop,ledger_writer,
 ledger_damage,hold_back_proxy}.py`` into its ``tests/`` and run the same command in its
 folder: they use only what every version of the kit has.
 
@@ -31,7 +31,6 @@ from pathlib import Path
 
 from tests.crash_support import (
     AGENT,
-    direct_client,
     kill_loop,
     ledger_knowledge,
     leftover_temp_files,
@@ -40,6 +39,7 @@ from tests.crash_support import (
     real_env,
     run_cleanup,
     running_rows,
+    sandbox_client,
     start_crash_sandbox,
     writers_on_one_home,
 )
@@ -54,7 +54,7 @@ NO_RETRIES = {"max_retries": 0}
 
 def measure_kills(sandbox: RunningSandbox, signum: int, kills: int, seed: int) -> dict:
     """Kill the loop ``kills`` times on one fresh home, then clean up; count what is left."""
-    admin = direct_client(sandbox, **NO_RETRIES)
+    admin = sandbox_client(sandbox, **NO_RETRIES)
     before = {r["AgentInstanceId"] for r in running_rows(admin)}
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -88,11 +88,11 @@ def measure_kills(sandbox: RunningSandbox, signum: int, kills: int, seed: int) -
 def measure_damage(sandbox: RunningSandbox) -> dict:
     """Every kind of damage on a ledger of 3 live instances; how many does cleanup delete?"""
     cleaned, tracebacks, per_kind = 0, 0, []
-    admin = direct_client(sandbox, **NO_RETRIES)
+    admin = sandbox_client(sandbox, **NO_RETRIES)
     for damage in CORPUS:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp)
-            client = direct_client(sandbox, home, **NO_RETRIES)
+            client = sandbox_client(sandbox, home, **NO_RETRIES)
             ids = []
             for _ in range(3):
                 call = make_call_ids()
