@@ -314,7 +314,13 @@ def test_writers_killed_mid_write_lose_nothing_they_were_told(tmp_path, signum):
                 stdout=handle,
                 stderr=subprocess.DEVNULL,
             )
-        time.sleep(0.3 + rng.uniform(0.0, 0.3))
+        # In its loop first: a signal sent while Python still starts up may find SIGINT
+        # ignored (as it is in a background job) before the wrapper restores it.
+        deadline = time.monotonic() + 60
+        while out.stat().st_size == 0:
+            assert child.poll() is None and time.monotonic() < deadline, "writer never looped"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
         child.send_signal(signum)
         assert child.wait(timeout=30) != 0
     ledger = Ledger.in_home(tmp_path)
