@@ -7,7 +7,9 @@ tests/browser/test_call_widget_browser.py.)
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import subprocess
 import sys
 import threading
@@ -26,6 +28,7 @@ from zego_helpers.widgets.call_widget import (
     SDK_VERSION,
     CallWidget,
     CallWidgetError,
+    call_widget_texts,
     default_sdk_url,
     scrub_tokens,
     token_provider_for,
@@ -421,25 +424,84 @@ def test_sdk_debug_and_join_timeout_reach_the_browser(monkeypatch):
     assert {"sdk_debug", "join_timeout", "agent_user_id"} <= set(widget.get_state())
 
 
-def test_the_kernel_sends_every_word_the_browser_shows(monkeypatch):
-    """``call_widget_texts()`` has a key for each English word of ``call_widget.js``'s TEXTS
-    and each state of its STATE table; in Chinese every one of them is Chinese."""
-    import re
+# ----- the browser's words come from the kernel ------------------------------------
 
-    from zego_helpers.widgets.call_widget import _JS_PATH, call_widget_texts
+CJK = re.compile(r"[\u4e00-\u9fff]")
+_JS_STRING = r'"(?:[^"\\\n]|\\.)*"'
+#: ``key: "literal"`` or ``key:\n "lit" +\n "eral"``, one entry of ``export const TEXTS``.
+_JS_ENTRY = re.compile(rf"^  (\w+):\s*((?:{_JS_STRING}\s*\+\s*)*{_JS_STRING}),\s*$", re.M)
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def js_english_texts() -> dict[str, str]:
+    """``call_widget.js``'s ``TEXTS`` table, read from the source: key -> English.
+
+    Fails if the table has an entry this reader cannot take (one that is not a string
+    literal, or several literals joined by ``+``), so no entry is ever skipped."""
+    from zego_helpers.widgets.call_widget import _JS_PATH
 
     source = _JS_PATH.read_text(encoding="utf-8")
-    texts_block = source.split("export const TEXTS = {", 1)[1].split("};", 1)[0]
-    js_keys = set(re.findall(r"^\s*(\w+):", texts_block, re.M))
+    block = source.split("export const TEXTS = {\n", 1)[1].split("\n};", 1)[0] + "\n"
+    texts = {}
+    for key, literals in _JS_ENTRY.findall(block):
+        assert key not in texts, f"TEXTS has {key!r} twice"
+        texts[key] = "".join(json.loads(lit) for lit in re.findall(_JS_STRING, literals))
+    keys_in_block = re.findall(r"^  (\w+):", block, re.M)
+    assert keys_in_block == list(texts), "an entry of TEXTS that is not a string literal"
+    return texts
+
+
+def test_the_js_english_table_and_the_python_table_have_the_same_words():
+    """Every key of ``call_widget.js``'s English ``TEXTS`` has a ``_()`` entry in
+    ``call_widget_texts()`` and the other way round, with the same English: the two can
+    never drift (a JS message without a translation, or a translation the JS never shows)."""
+    from zego_helpers.i18n import set_language
+
+    set_language("en")
+    try:
+        english = call_widget_texts()
+    finally:
+        set_language(None)
+    js = js_english_texts()
+    assert len(js) > 100  # the panel's words and every error the browser composes
+    assert sorted(set(js) - set(english)) == [], "in call_widget.js but not in Python"
+    assert sorted(set(english) - set(js)) == [], "in Python but not in call_widget.js"
+    different = {key: (js[key], english[key]) for key in js if js[key] != english[key]}
+    assert different == {}
+
+
+def test_every_key_the_js_uses_is_in_its_table():
+    """``t("key", ...)``, ``tx(model, "key", ...)`` and the login code table name keys of
+    ``TEXTS``: a typo would show the bare key instead of a sentence."""
+    from zego_helpers.widgets.call_widget import _JS_PATH
+
+    source = _JS_PATH.read_text(encoding="utf-8")
+    used = set(re.findall(r'\b(?:t|tr|this\.host\.t|host\.t)\(\s*"(\w+)"', source))
+    used |= set(re.findall(r'\btx\(\s*model,\s*"(\w+)"', source))
+    login = source.split("export const LOGIN_ERRORS = {", 1)[1].split("};", 1)[0]
+    used |= set(re.findall(r':\s*"(\w+)"', login))
+    for chosen in re.findall(r"\bconst key =([^;]+);", source):  # t(key, ...)
+        used |= set(re.findall(r'[?:]\s*"(\w+)"', chosen))
+    assert len(used) > 80
+    assert sorted(used - set(js_english_texts())) == []
+
+
+def test_the_kernel_sends_every_word_the_browser_shows(monkeypatch):
+    """``call_widget_texts()`` has each state of the JS STATE table; in Chinese every
+    message is Chinese and keeps every ``{field}`` of its English."""
+    from zego_helpers.widgets.call_widget import _JS_PATH
+
+    source = _JS_PATH.read_text(encoding="utf-8")
     state_block = source.split("export const STATE = {", 1)[1].split("};", 1)[0]
     states = re.findall(r':\s*"([^"]+)"', state_block)
     english = call_widget_texts()
-    assert js_keys <= set(english)
     assert {f"state_{s.replace(' ', '_')}" for s in states} <= set(english)
     assert all(english[f"state_{s.replace(' ', '_')}"] == s for s in states)
     monkeypatch.setenv("ZEGO_LANG", "zh")
     chinese = call_widget_texts()
     assert chinese.keys() == english.keys()
-    plain = {"separator", "you", "agent"}  # punctuation and names
-    assert all(re.search(r"[\u4e00-\u9fff]", v) for k, v in chinese.items() if k not in plain)
-    assert "{room}" in chinese["ids"] and "{action}" in chinese["server_api"]
+    # Punctuation and names, and texts made only of fields and names ("SDK: {info}").
+    plain = {"separator", "you", "agent", "sdk_line", "sdk_info", "sdk_code_and_text", "request_id"}
+    assert [k for k, v in chinese.items() if k not in plain and not CJK.search(v)] == []
+    for key, text in english.items():
+        assert sorted(_FIELD.findall(chinese[key])) == sorted(_FIELD.findall(text)), key

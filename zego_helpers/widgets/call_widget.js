@@ -110,54 +110,59 @@ export const SERVER_EQUIVALENT = {
 /** SendAgentInstanceTTS takes at most 300 characters (the page above). */
 const MAX_TTS_TEXT = 300;
 
-const JOIN_AGAIN = "and join again";
 /**
- * loginRoom's error codes, in words: what happened and what to do. Codes and meanings from
- * ZEGO's Web SDK error code page (see the top of this file); 1002077 and 1002078 are not on
- * that page, they are the SDK's own (TOKEN_USERID_ERROR, NATIVE_TOKEN_EXPIRED in its bundle).
+ * loginRoom's error codes, in words (the key of each one's text in TEXTS): what happened
+ * and what to do. Codes and meanings from ZEGO's Web SDK error code page (see the top of
+ * this file); 1002077 and 1002078 are not on that page, they are the SDK's own
+ * (TOKEN_USERID_ERROR, NATIVE_TOKEN_EXPIRED in its bundle).
  */
 export const LOGIN_ERRORS = {
-  1002078: `the token has expired: make a fresh one (re-run the token cell) ${JOIN_AGAIN}`,
-  1102018: `the token has expired: make a fresh one (re-run the token cell) ${JOIN_AGAIN}`,
-  1102016:
-    "the token's format is wrong: it must be a Token04 made with the ServerSecret of this " +
-    `AppID, for this user id (zego-kit token --user-id ...); fix it ${JOIN_AGAIN}`,
-  1002077: `the token was made for another user id: make it for this widget's user id ${JOIN_AGAIN}`,
-  1102020:
-    "ZEGO rejected the AppID and token (authentication failed): check ZEGO_APP_ID and " +
-    `ZEGO_SERVER_SECRET belong to the same project ${JOIN_AGAIN}`,
-  1102017:
-    "ZEGO found no service for this AppID (dispatch failed): check ZEGO_APP_ID (and " +
-    `ZEGO_WEB_SERVER, if you set one) ${JOIN_AGAIN}`,
-  1100001:
-    "the SDK refused loginRoom's arguments (an empty token, or an AppID that is not a " +
-    `number): check the token cell ran and ZEGO_APP_ID ${JOIN_AGAIN}`,
-  1002005: `the user id is empty: give the widget a user id ${JOIN_AGAIN}`,
-  1002006:
-    "the user id contains characters ZEGO does not allow (use letters, digits and " +
-    `_ - ~ ! @ # $ ^ & * ( ) + = ; , .): change it ${JOIN_AGAIN}`,
-  1002011: `the room id is empty: give the widget a room id ${JOIN_AGAIN}`,
-  1002012:
-    "the room id contains characters ZEGO does not allow (use letters, digits and " +
-    `_ - and the like, no spaces): change it ${JOIN_AGAIN}`,
-  1002013: `the room id is too long (ZEGO allows fewer than 128 bytes): shorten it ${JOIN_AGAIN}`,
-  1002031: `login timed out (a firewall or proxy may block ZEGO's servers): check the network ${JOIN_AGAIN}`,
-  1002053: `the network is down and the SDK gave up retrying: check the connection ${JOIN_AGAIN}`,
-  1002034: "the room is full (a test project allows 50 users per room): use another room",
-  1002056:
-    `this page is already logged in to the room (a repeated login): press Leave, then Join`,
-  1002086:
-    "this user id is already logged in elsewhere (another tab or device): leave the call " +
-    `there, or use another user id, ${JOIN_AGAIN}`,
+  1002078: "login_token_expired",
+  1102018: "login_token_expired",
+  1102016: "login_token_format",
+  1002077: "login_token_user",
+  1102020: "login_authentication",
+  1102017: "login_dispatch",
+  1100001: "login_arguments",
+  1002005: "login_user_id_empty",
+  1002006: "login_user_id_characters",
+  1002011: "login_room_id_empty",
+  1002012: "login_room_id_characters",
+  1002013: "login_room_id_too_long",
+  1002031: "login_timed_out",
+  1002053: "login_network_down",
+  1002034: "login_room_full",
+  1002056: "login_repeated",
+  1002086: "login_elsewhere",
 };
-
-/** What the user should do after an SDK loading error. */
-const SDK_FIX =
-  "Run `zego-kit web-sdk bundle` in a terminal (the kernel then serves the SDK itself), or " +
-  "set ZEGO_WEB_SDK_URL to a copy that is one ES module; then restart the kernel.";
+/** ZEGO's Web SDK error code page, for a login code the table above does not know. */
+const ERROR_CODE_PAGE = "https://www.zegocloud.com/docs/real-time-video-web/client-sdk/error-code";
 
 // ---------------------------------------------------------------------------
 // Small helpers
+
+/** `text` with each `{name}` replaced by `values[name]` (an unknown name stays as it is). */
+export function fill(text, values = {}) {
+  return String(text).replace(/\{(\w+)\}/g, (whole, name) =>
+    name in values ? String(values[name]) : whole,
+  );
+}
+
+/**
+ * A translator `t(key, values)`: the text of `key` in `texts` (what the kernel sent, in the
+ * learner's language), else its English in TEXTS, with the `{name}`s filled in. Every word
+ * the widget shows goes through one; codes, ids, RequestIds and the SDK's own text are
+ * values, so they stay as they are in every language.
+ */
+export function translator(texts = {}) {
+  return (key, values = {}) => {
+    const text = typeof texts?.[key] === "string" ? texts[key] : TEXTS[key] ?? key;
+    return fill(text, values);
+  };
+}
+
+/** The widget's words in English: the default of every function that makes a message. */
+export const ENGLISH = translator();
 
 /** An error the widget shows in words and reports to the kernel. */
 export class CallError extends Error {
@@ -179,9 +184,9 @@ export function scrubTokens(text) {
  * {code, msg} (loginRoom), {errorCode, extendedData} (createZegoStream, startPublishingStream)
  * and {code, message, errorCode, extendedData} (startPlayingStream). Never "[object Object]".
  */
-export function errorText(err) {
-  if (err == null) return "unknown error";
-  if (typeof err !== "object") return String(err) || "unknown error";
+export function errorText(err, t = ENGLISH) {
+  if (err == null) return t("unknown_error");
+  if (typeof err !== "object") return String(err) || t("unknown_error");
   const texts = [];
   for (const value of [err.msg, err.message, err.extendedData, err.reason]) {
     const text = typeof value === "string" ? value.trim() : "";
@@ -193,14 +198,14 @@ export function errorText(err) {
   if (texts.length) return scrubTokens([name, texts.join(": ")].filter(Boolean).join(": "));
   if (name) return name;
   const code = errorCode(err);
-  if (code != null) return `code ${code}, no message`;
+  if (code != null) return t("code_without_message", { code });
   let json = "";
   try {
     json = JSON.stringify(err);
   } catch {
     json = "";
   }
-  return json && json !== "{}" ? scrubTokens(json.slice(0, 300)) : "an error without a message";
+  return json && json !== "{}" ? scrubTokens(json.slice(0, 300)) : t("error_without_message");
 }
 
 /** The SDK's error code of `err` (errorCode first: {code, errorCode} carry both), or null. */
@@ -215,11 +220,12 @@ export function errorCode(err) {
   return null;
 }
 
-/** "code 1103061" and the SDK's text, for messages. */
-function sdkSays(err) {
+/** "code 1103061: " and the SDK's text, for messages. */
+function sdkSays(err, t = ENGLISH) {
   const code = errorCode(err);
-  const text = errorText(err);
-  return code != null && !text.startsWith("code ") ? `code ${code}: ${text}` : text;
+  const text = errorText(err, t);
+  if (code == null || text === t("code_without_message", { code })) return text;
+  return t("sdk_code_and_text", { code, detail: text });
 }
 
 /** `promise`, or a rejection with `makeError()` if it takes longer than `ms`. */
@@ -253,20 +259,17 @@ export function sdkLogConfig(debug) {
 }
 
 /** `Params` of a control command, checked the way the agent would (the control page). */
-export function controlParams(action, text = "") {
+export function controlParams(action, text = "", t = ENGLISH) {
   const value = String(text ?? "").trim();
   if (action === CONTROL.INTERRUPT) return {};
   if (action !== CONTROL.SAY && action !== CONTROL.ASK) {
-    throw new CallError("control", `unknown control action "${action}"`);
+    throw new CallError("control", t("control_unknown_action", { action }));
   }
-  if (!value) throw new CallError("control", `${action}: type the text for the agent first`);
+  if (!value) throw new CallError("control", t("control_no_text", { action }));
   if (action === CONTROL.SAY) {
-    if ([...value].length > MAX_TTS_TEXT) {
-      throw new CallError(
-        "control",
-        `${action}: the text has ${[...value].length} characters; ZEGO takes at most ` +
-          `${MAX_TTS_TEXT}: shorten it`,
-      );
+    const count = [...value].length;
+    if (count > MAX_TTS_TEXT) {
+      throw new CallError("control", t("control_text_too_long", { action, count, max: MAX_TTS_TEXT }));
     }
     return { Text: value, AddHistory: true };
   }
@@ -277,20 +280,15 @@ export function controlParams(action, text = "") {
 // Step 1: the microphone needs a secure context
 
 /** Throws a CallError unless the page may use getUserMedia (https:// or localhost). */
-export function checkSecureContext(win = window) {
+export function checkSecureContext(win = window, t = ENGLISH) {
   if (win.isSecureContext) return;
-  throw new CallError(
-    "insecure-context",
-    `this page (${win.location.origin}) is not a secure context, and browsers only give the ` +
-      "microphone to https:// pages and to http://localhost or 127.0.0.1. Open JupyterLab " +
-      "over https, or at http://localhost (an SSH tunnel works), and join again.",
-  );
+  throw new CallError("insecure-context", t("insecure_context", { origin: win.location.origin }));
 }
 
 // ---------------------------------------------------------------------------
 // Step 2: load the SDK
 
-const sdkCache = new Map(); // url -> Promise of {Engine, info}
+const sdkCache = new Map(); // url -> Promise of {Engine, describe(t)}
 
 /**
  * Load ZegoExpressEngine. `url` is KERNEL_SDK (the kernel sends the kit's own copy) or a
@@ -299,82 +297,91 @@ const sdkCache = new Map(); // url -> Promise of {Engine, info}
  * build and version was loaded. A failure says why: 404, CORS, dependency imports
  * missing, not an ES module, unreachable.
  */
-export function loadSdk(url, { win = window, importModule = (u) => import(u), kernel } = {}) {
+export function loadSdk(
+  url,
+  { win = window, importModule = (u) => import(u), kernel, t = ENGLISH } = {},
+) {
   const key = url === KERNEL_SDK ? url : new URL(url, win.document.baseURI).href;
   if (!sdkCache.has(key)) {
     const loading =
       key === KERNEL_SDK
-        ? loadFromKernel(kernel, win, importModule)
-        : loadFromUrl(key, win, importModule);
+        ? loadFromKernel(kernel, win, importModule, t)
+        : loadFromUrl(key, win, importModule, t);
     loading.catch(() => sdkCache.delete(key)); // let a later Join try again
     sdkCache.set(key, loading);
   }
-  return sdkCache.get(key);
+  // The info in this widget's language (another widget on the page may speak another).
+  return sdkCache.get(key).then(({ Engine, describe }) => ({ Engine, info: describe(t) }));
 }
 
 /** The kit's copy, sent by the kernel as bytes: imported from a blob: URL of this page. */
-async function loadFromKernel(kernel, win, importModule) {
+async function loadFromKernel(kernel, win, importModule, t) {
   const answer = await kernel.request("get-sdk", {}, SDK_TIMEOUT_MS);
   const bytes = answer.buffers?.[0];
   if (!bytes) {
-    throw new CallError("sdk-load", `the kernel sent no SDK file. ${SDK_FIX}`);
+    throw new CallError("sdk-load", t("sdk_none_from_kernel", { fix: t("sdk_fix") }));
   }
   const url = win.URL.createObjectURL(new win.Blob([bytes], { type: "text/javascript" }));
   try {
     const namespace = await importModule(url);
     const Engine = namespace?.ZegoExpressEngine;
-    if (typeof Engine !== "function") throw new Error("it exports no ZegoExpressEngine");
-    let where = `${answer.build}, sha256 ${String(answer.sha256).slice(0, 12)}, from the kernel`;
-    if (answer.version !== Engine.version) where += `; installed as ${answer.version}`;
-    return { Engine, info: sdkInfo(Engine, where) };
+    if (typeof Engine !== "function") throw new Error(t("sdk_exports_no_engine"));
+    const copy = { build: answer.build, sha256: String(answer.sha256).slice(0, 12) };
+    const describe = (tr) => {
+      let where = tr("sdk_from_kernel", copy);
+      if (answer.version !== Engine.version) {
+        where += tr("sdk_installed_as", { version: answer.version });
+      }
+      return sdkInfo(Engine, where, tr);
+    };
+    return { Engine, describe };
   } catch (err) {
     throw new CallError(
       "sdk-load",
-      `the kit's SDK copy (${answer.description}) did not load: ${errorText(err)}. ${SDK_FIX}`,
+      t("sdk_kernel_copy_failed", {
+        description: answer.description,
+        detail: errorText(err, t),
+        fix: t("sdk_fix"),
+      }),
     );
   } finally {
     win.URL.revokeObjectURL(url);
   }
 }
 
-async function loadFromUrl(url, win, importModule) {
+async function loadFromUrl(url, win, importModule, t) {
   let namespace;
   try {
     namespace = await importModule(url);
   } catch (importError) {
-    const found = await diagnoseSdkUrl(url, importError, win);
-    if (!found.classicScript) throw sdkLoadError(url, found.reason);
+    const found = await diagnoseSdkUrl(url, importError, win, t);
+    if (!found.classicScript) throw sdkLoadError(url, found.reason, t);
     try {
       await loadScript(url, win.document);
     } catch {
-      throw sdkLoadError(url, `${found.reason}, and it failed as a plain <script> too`);
+      throw sdkLoadError(url, t("sdk_not_a_script_either", { reason: found.reason }), t);
     }
   }
   // An ES module exports the class; a classic script (or a UMD bundle) sets a global.
   const Engine = namespace?.ZegoExpressEngine ?? win.ZegoExpressEngine;
   if (typeof Engine !== "function") {
     const names = namespace ? Object.keys(namespace) : [];
-    throw sdkLoadError(
-      url,
-      "not an ES module that exports ZegoExpressEngine: it loaded, but " +
-        (names.length ? `exports only ${names.join(", ")}` : "exports nothing") +
-        " and defines no window.ZegoExpressEngine",
-    );
+    const reason = names.length
+      ? t("sdk_exports_only", { names: names.join(", ") })
+      : t("sdk_exports_nothing");
+    throw sdkLoadError(url, reason, t);
   }
-  return { Engine, info: sdkInfo(Engine, `from ${url}`) };
+  return { Engine, describe: (tr) => sdkInfo(Engine, tr("sdk_from_url", { url }), tr) };
 }
 
-/** "zego-express-engine-webrtc 3.11.0 (...)": the version the loaded SDK itself reports. */
-function sdkInfo(Engine, where) {
-  const version = typeof Engine.version === "string" ? Engine.version : "version unknown";
-  return `ZEGO Express Web SDK ${version} (${where})`;
+/** "ZEGO Express Web SDK 3.11.0 (...)": the version the loaded SDK itself reports. */
+function sdkInfo(Engine, where, t) {
+  const version = typeof Engine.version === "string" ? Engine.version : t("sdk_version_unknown");
+  return t("sdk_info", { version, where });
 }
 
-function sdkLoadError(url, reason) {
-  return new CallError(
-    "sdk-load",
-    `could not load the ZEGO Web SDK from ${url}: ${reason}. ${SDK_FIX}`,
-  );
+function sdkLoadError(url, reason, t) {
+  return new CallError("sdk-load", t("sdk_load_failed", { url, reason, fix: t("sdk_fix") }));
 }
 
 /**
@@ -383,16 +390,10 @@ function sdkLoadError(url, reason) {
  * so look again with fetch(). `classicScript` is true when the file may still work as a
  * plain <script> (no export, no require(), no CommonJS).
  */
-export async function diagnoseSdkUrl(url, importError, win = window) {
-  const said = errorText(importError);
+export async function diagnoseSdkUrl(url, importError, win = window, t = ENGLISH) {
+  const said = errorText(importError, t);
   const bare = /Failed to resolve module specifier ["']?([^"'\s]+?)["']?[.\s]/.exec(said + " ");
-  if (bare) {
-    return {
-      reason:
-        `dependency imports missing: it imports "${bare[1]}" by bare name, which a browser ` +
-        "cannot resolve (it is not a bundle)",
-    };
-  }
+  if (bare) return { reason: t("sdk_bare_import", { name: bare[1] }) };
   let response;
   try {
     response = await win.fetch(url, { cache: "no-store" });
@@ -401,43 +402,28 @@ export async function diagnoseSdkUrl(url, importError, win = window) {
     try {
       await win.fetch(url, { mode: "no-cors", cache: "no-store" });
     } catch {
-      return { reason: `unreachable: no answer from ${host} (offline? a firewall, proxy or blocker?)` };
+      return { reason: t("sdk_unreachable", { host }) };
     }
-    return {
-      reason:
-        `CORS blocked: ${origin} answered, but does not allow pages of ${win.location.origin} ` +
-        "to load it (no Access-Control-Allow-Origin header)",
-    };
+    return { reason: t("sdk_cors", { origin, page: win.location.origin }) };
   }
   if (!response.ok) {
     const status = `${response.status} ${response.statusText}`.trim();
-    return { reason: `HTTP ${status}: the server has no SDK file at that address` };
+    return { reason: t("sdk_http_error", { status }) };
   }
-  const type = (response.headers.get("content-type") || "no Content-Type").split(";")[0];
-  if (!/javascript|ecmascript/i.test(type)) {
-    return {
-      reason:
-        `not JavaScript: the server sent it as "${type}" (browsers run module scripts only ` +
-        "when served as JavaScript)",
-    };
-  }
+  const type = (response.headers.get("content-type") || t("sdk_no_content_type")).split(";")[0];
+  if (!/javascript|ecmascript/i.test(type)) return { reason: t("sdk_not_javascript", { type }) };
   const text = await response.text();
   const exports = /(^|[;}\s])export\s*(\{|\*|(default|class|const|let|var|function)\b)/.test(text);
   const requires = text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g);
   const required = [...new Set([...requires].map((match) => match[1]))];
   if (!exports && required.length) {
-    return {
-      reason:
-        "not an ES module: it is a UMD/CommonJS build that require()s " +
-        `${required.slice(0, 5).join(", ")} (dependency imports missing: the npm package's ` +
-        "own files are such builds)",
-    };
+    return { reason: t("sdk_umd", { names: required.slice(0, 5).join(", ") }) };
   }
   if (!exports && /\bmodule\.exports\b|\bexports\.\w+\s*=/.test(text)) {
-    return { reason: "not an ES module: it is a CommonJS file (module.exports)" };
+    return { reason: t("sdk_commonjs") };
   }
-  if (!exports) return { reason: `it is not an ES module (${said})`, classicScript: true };
-  return { reason: `it failed while loading: ${said}` };
+  if (!exports) return { reason: t("sdk_not_a_module", { detail: said }), classicScript: true };
+  return { reason: t("sdk_failed_while_loading", { detail: said }) };
 }
 
 function loadScript(url, doc) {
@@ -454,27 +440,22 @@ function loadScript(url, doc) {
 // Errors of steps 6 and 7, in words
 
 /** A loginRoom rejection ({code, msg}) as a CallError: what happened and what to do. */
-export function loginError(err) {
+export function loginError(err, t = ENGLISH) {
   const code = errorCode(err);
-  const meaning = code != null ? LOGIN_ERRORS[code] : undefined;
-  const prefix = code != null ? `login failed with code ${code}` : "login failed";
-  const fallback =
-    "look the code up in ZEGO's Web SDK error codes " +
-    "(https://www.zegocloud.com/docs/real-time-video-web/client-sdk/error-code) and join again";
+  const key = code != null ? LOGIN_ERRORS[code] : undefined;
+  const meaning = key ? t(key) : t("login_look_up_code", { url: ERROR_CODE_PAGE });
+  const detail = errorText(err, t);
   return new CallError(
     "login",
-    `${prefix}: ${meaning ?? fallback} (SDK: ${errorText(err)})`,
+    code != null
+      ? t("login_failed_with_code", { code, meaning, detail })
+      : t("login_failed", { meaning, detail }),
     { code },
   );
 }
 
-function loginTimeoutError(seconds) {
-  return new CallError(
-    "login",
-    `ZEGO's servers did not answer within ${seconds} s: is this computer online? A firewall ` +
-      "or proxy may block the SDK's secure WebSocket (wss://) connections to ZEGO. Check the " +
-      "network (or try another one) and join again.",
-  );
+function loginTimeoutError(seconds, t) {
+  return new CallError("login", t("login_no_answer", { seconds }));
 }
 
 /**
@@ -482,59 +463,31 @@ function loginTimeoutError(seconds) {
  * with {errorCode, extendedData}: 1103064 no permission, 1103065 device busy, 1103061
  * "get media fail <browser error>" (NotFoundError: no microphone at all).
  */
-export function microphoneError(err) {
+export function microphoneError(err, t = ENGLISH) {
   const code = errorCode(err);
-  const text = errorText(err);
+  const text = errorText(err, t);
+  const detail = sdkSays(err, t);
   if (code === 1103064 || /NotAllowedError|SecurityError|PermissionDenied/.test(text)) {
-    return new CallError(
-      "microphone-denied",
-      "microphone permission denied: allow the microphone for this page (the icon at the " +
-        "left of the address bar, or the browser's site settings) and join again " +
-        `(SDK: ${sdkSays(err)})`,
-      { code },
-    );
+    return new CallError("microphone-denied", t("microphone_denied", { detail }), { code });
   }
   if (/NotFoundError|DevicesNotFound|OverconstrainedError/.test(text)) {
-    return new CallError(
-      "no-microphone",
-      "no microphone found: connect one (or enable it in the system settings) and join " +
-        `again (SDK: ${sdkSays(err)})`,
-      { code },
-    );
+    return new CallError("no-microphone", t("microphone_missing", { detail }), { code });
   }
   if (code === 1103065 || /NotReadableError|AbortError/.test(text)) {
-    return new CallError(
-      "microphone",
-      "the microphone is busy or unavailable (another application may be using it): close " +
-        `that application and join again (SDK: ${sdkSays(err)})`,
-      { code },
-    );
+    return new CallError("microphone", t("microphone_busy", { detail }), { code });
   }
-  return new CallError(
-    "microphone",
-    `could not open the microphone (SDK: ${sdkSays(err)}): check the browser's microphone ` +
-      "settings and join again",
-    { code },
-  );
+  return new CallError("microphone", t("microphone_failed", { detail }), { code });
 }
 
 /**
  * startPublishingStream throws ({errorCode, extendedData}) when it refuses to start, although
  * its typing says it returns a boolean: 1000002 means "not logged in to the room".
  */
-export function publishError(streamID, err) {
+export function publishError(streamID, err, t = ENGLISH) {
   const code = errorCode(err);
-  const why =
-    code === 1000002
-      ? "the SDK is not logged in to the room (the login was lost or never finished): join again"
-      : "join again; if it happens again, check that the token allows publishing this stream " +
-        "id (a privilege token lists the stream ids it may publish)";
-  return new CallError(
-    "publish",
-    `the SDK refused to publish your microphone on stream "${streamID}": ${why} ` +
-      `(SDK: ${err == null ? "returned false" : sdkSays(err)})`,
-    { code },
-  );
+  const detail = err == null ? t("sdk_returned_false") : sdkSays(err, t);
+  const key = code === 1000002 ? "publish_not_logged_in" : "publish_refused";
+  return new CallError("publish", t(key, { stream: streamID, detail }), { code });
 }
 
 // ---------------------------------------------------------------------------
@@ -613,7 +566,10 @@ export class Transcript {
  * Requests to the kernel (a promise per request, matched by id) and notifications.
  * `onKernelError` receives kernel errors that answer no request (e.g. presence).
  */
-export function connectKernel(model, { onKernelError = () => {} } = {}) {
+export function connectKernel(
+  model,
+  { onKernelError = () => {}, t = (key, values) => tx(model, key, values) } = {},
+) {
   const prefix = Math.random().toString(36).slice(2, 8); // unique across views
   let counter = 0;
   const pending = new Map(); // id -> {resolve, reject, timer}
@@ -642,13 +598,8 @@ export function connectKernel(model, { onKernelError = () => {} } = {}) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          reject(
-            new CallError(
-              "kernel",
-              `the Python kernel did not answer "${type}" within ${timeoutMs / 1000} s: ` +
-                "is it still running, or busy with another cell?",
-            ),
-          );
+          const seconds = timeoutMs / 1000;
+          reject(new CallError("kernel", t("kernel_no_answer", { request: type, seconds })));
         }, timeoutMs);
         pending.set(id, { resolve, reject, timer });
         model.send({ type, id, ...fields });
@@ -670,6 +621,8 @@ export function connectKernel(model, { onKernelError = () => {} } = {}) {
 function makeHost(model) {
   const host = {
     model,
+    /** The widget's words in the learner's language (the `texts` the kernel sent). */
+    t: (key, values) => tx(model, key, values),
     setState(state) {
       model.set("state", state);
       model.save_changes();
@@ -680,7 +633,8 @@ function makeHost(model) {
     },
     /** Show an error in words and (unless it came from there) tell the kernel. */
     report(err, fallbackKind = "call") {
-      const error = err instanceof CallError ? err : new CallError(fallbackKind, errorText(err));
+      const error =
+        err instanceof CallError ? err : new CallError(fallbackKind, errorText(err, host.t));
       model.set("error", error.message);
       model.save_changes();
       if (!error.fromKernel) {
@@ -704,7 +658,7 @@ function makeHost(model) {
       host.kernel.notify("control-result", result);
     },
   };
-  host.kernel = connectKernel(model, { onKernelError: (error) => host.report(error) });
+  host.kernel = connectKernel(model, { onKernelError: (error) => host.report(error), t: host.t });
   return host;
 }
 
@@ -754,9 +708,9 @@ export class RealCall {
     host.clearError();
     this.joining = true;
     try {
-      checkSecureContext(this.win);
+      checkSecureContext(this.win, host.t);
       host.setState(STATE.LOADING_SDK);
-      const options = { win: this.win, kernel: host.kernel };
+      const options = { win: this.win, kernel: host.kernel, t: host.t };
       if (this.importModule) options.importModule = this.importModule;
       const { Engine, info } = await live(loadSdk(model.get("sdk_url"), options));
       host.setSdkInfo(info);
@@ -793,11 +747,8 @@ export class RealCall {
     try {
       this.zg = new Engine(appID, server, { scenario: HIGH_QUALITY_CHATROOM });
     } catch (err) {
-      throw new CallError(
-        "sdk",
-        `new ZegoExpressEngine(${appID}, "${server}") failed (${errorText(err)}): check ` +
-          "ZEGO_APP_ID (a number) and ZEGO_WEB_SERVER, and join again",
-      );
+      const detail = errorText(err, this.host.t);
+      throw new CallError("sdk", this.host.t("engine_failed", { app_id: appID, server, detail }));
     }
     this.zg.setLogConfig(logs);
     this.zg.setDebugVerbose(Boolean(this.model.get("sdk_debug"))); // no alert() pop-ups
@@ -823,11 +774,7 @@ export class RealCall {
     };
     for (const [event, handler] of Object.entries(handlers)) {
       if (this.zg.on(event, handler) === false) {
-        throw new CallError(
-          "sdk",
-          `this SDK build does not know the event "${event}": use the version the kit pins ` +
-            "(`zego-kit web-sdk bundle`) and join again",
-        );
+        throw new CallError("sdk", this.host.t("sdk_unknown_event", { event }));
       }
     }
   }
@@ -840,15 +787,15 @@ export class RealCall {
     const seconds = Number(this.model.get("join_timeout")) || DEFAULT_JOIN_TIMEOUT_S;
     try {
       const login = this.zg.loginRoom(this.model.get("room_id"), token, user, { userUpdate: true });
-      ok = await withTimeout(login, seconds * 1000, () => loginTimeoutError(seconds));
+      ok = await withTimeout(login, seconds * 1000, () => loginTimeoutError(seconds, this.host.t));
     } catch (err) {
       if (err instanceof CallError) throw err; // timed out: the SDK is still trying, log out
       this.loggedIn = false; // the SDK gave up: nothing to log out of
-      throw loginError(err);
+      throw loginError(err, this.host.t);
     }
     if (ok === false) {
       this.loggedIn = false;
-      throw loginError({ msg: "loginRoom returned false" });
+      throw loginError({ msg: "loginRoom returned false" }, this.host.t); // the SDK's words
     }
   }
 
@@ -859,7 +806,7 @@ export class RealCall {
     try {
       stream = await zg.createZegoStream({ camera: { audio: true, video: false } });
     } catch (err) {
-      throw microphoneError(err);
+      throw microphoneError(err, this.host.t);
     }
     if (this.zg !== zg) {
       zg.destroyStream(stream); // Leave was pressed while the browser asked for the microphone
@@ -872,9 +819,9 @@ export class RealCall {
     try {
       started = this.zg.startPublishingStream(streamID, this.localStream);
     } catch (err) {
-      throw publishError(streamID, err);
+      throw publishError(streamID, err, this.host.t);
     }
-    if (started === false) throw publishError(streamID, null);
+    if (started === false) throw publishError(streamID, null, this.host.t);
     this.publishing = true;
   }
 
@@ -903,14 +850,9 @@ export class RealCall {
       view.play(this.audioBox, { enableAutoplayDialog: true });
       this.playing.set(streamID, view);
     } catch (err) {
-      this.host.report(
-        new CallError(
-          "play",
-          `could not play the agent's stream "${streamID}" (SDK: ${sdkSays(err)}): check ` +
-            "that the token allows playing streams (a privilege token), then leave and join again",
-          { code: errorCode(err) },
-        ),
-      );
+      const detail = sdkSays(err, this.host.t);
+      const message = this.host.t("play_failed", { stream: streamID, detail });
+      this.host.report(new CallError("play", message, { code: errorCode(err) }));
     }
   }
 
@@ -928,14 +870,15 @@ export class RealCall {
   }
 
   async renewToken() {
+    const t = this.host.t;
     try {
       const { token } = await this.host.kernel.request("renew-token");
       if (this.zg?.renewToken(token) === false) {
-        throw new CallError("token", "the SDK refused the renewed token");
+        throw new CallError("token", t("token_refused"));
       }
     } catch (err) {
-      const error = err instanceof CallError ? err : new CallError("token", errorText(err));
-      if (!error.fromKernel) error.message = `could not renew the token: ${error.message}`;
+      const error = err instanceof CallError ? err : new CallError("token", errorText(err, t));
+      if (!error.fromKernel) error.message = t("token_not_renewed", { detail: error.message });
       this.host.report(error);
     }
   }
@@ -944,22 +887,16 @@ export class RealCall {
     if (reason === "RECONNECTING") this.host.setState(STATE.RECONNECTING);
     if (reason === "RECONNECTED") this.showRoomState();
     if (reason === "KICKOUT" || reason === "RECONNECT_FAILED") {
-      const why =
-        reason === "KICKOUT"
-          ? "ZEGO removed you from the room (the same user id joined elsewhere?)"
-          : "the connection to ZEGO was lost and could not be restored";
-      this.host.report(new CallError("room", `${why} (code ${errorCode})`, { code: errorCode }));
+      const key = reason === "KICKOUT" ? "room_kicked_out" : "room_connection_lost";
+      this.host.report(new CallError("room", this.host.t(key, { code: errorCode }), { code: errorCode }));
       await this.leave();
     }
   }
 
   onPublisherState({ state, errorCode, streamID } = {}) {
     if (state === "NO_PUBLISH" && errorCode) {
-      this.host.report(
-        new CallError("publish", `publishing "${streamID}" stopped with code ${errorCode}`, {
-          code: errorCode,
-        }),
-      );
+      const message = this.host.t("publish_stopped", { stream: streamID, code: errorCode });
+      this.host.report(new CallError("publish", message, { code: errorCode }));
     }
   }
 
@@ -991,16 +928,17 @@ export class RealCall {
    * with the same Seq. Resolves with the outcome (also shown and told to the kernel).
    */
   async control(action, text = "") {
+    const t = this.host.t;
     const agentUserID = this.model.get("agent_user_id");
     let params;
     try {
-      params = controlParams(action, text);
+      params = controlParams(action, text, t);
     } catch (err) {
       return this.finishControl({ action, code: null, text: err.message });
     }
     if (!this.canControl || !agentUserID) {
-      const why = agentUserID ? "join the call first" : "the widget has no agent_user_id";
-      return this.finishControl({ action, code: null, text: `${action}: not sent: ${why}` });
+      const key = agentUserID ? "control_join_first" : "control_no_agent_user_id";
+      return this.finishControl({ action, code: null, text: t(key, { action }) });
     }
     this.controlCounter += 1;
     // Seq: user_id:device_id:local_seq, unique in the room (as the page above recommends).
@@ -1012,9 +950,7 @@ export class RealCall {
           action,
           seq,
           code: null,
-          text:
-            `${action}: sent, but the agent did not answer within ${CONTROL_TIMEOUT_MS / 1000} s ` +
-            "(is the agent instance still in this room?)",
+          text: t("control_no_answer", { action, seconds: CONTROL_TIMEOUT_MS / 1000 }),
         });
       }, CONTROL_TIMEOUT_MS);
       this.controls.set(seq, { action, resolve, timer });
@@ -1037,7 +973,7 @@ export class RealCall {
         action,
         seq,
         code: errorCode(err),
-        text: `${action}: the SDK could not send it (${sdkSays(err)}): try again`,
+        text: t("control_not_sent", { action, detail: sdkSays(err, t) }),
       });
     }
     return this.finishControl(await answer);
@@ -1054,14 +990,18 @@ export class RealCall {
     if (!waiting) return; // not ours, or answered already (only the first answer counts)
     this.controls.delete(Seq);
     clearTimeout(waiting.timer);
-    const ok = Number(Code) === 0;
-    const said = ok ? "done" : `failed with code ${Code}: ${Message || "no message"}`;
+    const t = this.host.t;
+    const action = Action ?? waiting.action;
+    const said =
+      Number(Code) === 0
+        ? t("control_done", { action })
+        : t("control_failed", { action, code: Code, message: Message || t("no_message") });
     waiting.resolve({
-      action: Action ?? waiting.action,
+      action,
       seq: Seq,
       code: Number(Code),
       request_id: RequestId ?? "",
-      text: `${Action ?? waiting.action}: ${said}` + (RequestId ? ` (RequestId ${RequestId})` : ""),
+      text: said + (RequestId ? t("request_id", { request_id: RequestId }) : ""),
     });
   }
 
@@ -1087,7 +1027,8 @@ export class RealCall {
     this.attempt += 1; // a join still in progress stops at its next step
     for (const [seq, waiting] of this.controls) {
       clearTimeout(waiting.timer);
-      waiting.resolve({ action: waiting.action, seq, code: null, text: `${waiting.action}: no answer (you left the call)` });
+      const text = this.host.t("control_left", { action: waiting.action });
+      waiting.resolve({ action: waiting.action, seq, code: null, text });
     }
     this.controls.clear();
     const zg = this.zg;
@@ -1154,14 +1095,15 @@ export class SimulatedCall {
    * what the agent says comes back to be shown and read aloud.
    */
   async control(action, text = "") {
+    const t = this.host.t;
     let params;
     try {
-      params = controlParams(action, text);
+      params = controlParams(action, text, t);
     } catch (err) {
       return this.finishControl({ action, code: null, text: err.message });
     }
     if (!this.joined) {
-      return this.finishControl({ action, code: null, text: `${action}: not sent: join first` });
+      return this.finishControl({ action, code: null, text: t("control_join_first", { action }) });
     }
     if (action === CONTROL.INTERRUPT && this.canSpeak) this.win.speechSynthesis.cancel();
     if (action === CONTROL.ASK) {
@@ -1182,16 +1124,17 @@ export class SimulatedCall {
       } else if (this.joined) {
         this.host.setState(STATE.SIMULATED);
       }
-      const id = answer.request_id ? ` (RequestId ${answer.request_id})` : "";
+      const id = answer.request_id ? t("request_id", { request_id: answer.request_id }) : "";
       return this.finishControl({
         action,
         code: 0,
         request_id: answer.request_id ?? "",
-        text: `${action}: done by the sandbox${id}`,
+        text: t("control_done_by_sandbox", { action }) + id,
       });
     } catch (err) {
       if (this.joined) this.host.setState(STATE.SIMULATED);
-      return this.finishControl({ action, code: null, text: `${action}: failed: ${err.message}` });
+      const failed = t("control_failed_in_sandbox", { action, detail: err.message });
+      return this.finishControl({ action, code: null, text: failed });
     }
   }
 
@@ -1249,10 +1192,7 @@ export class SimulatedCall {
     recognition.onresult = (event) => this.say(event.results[0][0].transcript);
     recognition.onerror = (event) =>
       this.host.report(
-        new CallError(
-          "speech",
-          `speech recognition failed (${event.error}): type your turn instead`,
-        ),
+        new CallError("speech", this.host.t("speech_failed", { error: event.error })),
       );
     recognition.onend = () => {
       this.recognition = null;
@@ -1350,16 +1290,13 @@ const TEMPLATE = `
 <div class="zego-call-audio"></div>
 `;
 
-export const SIMULATION_NOTE =
-  "Simulated call: the sandbox has no RTC room, so nothing goes to ZEGO and no audio " +
-  "leaves this browser. Join and Leave tell the sandbox that you entered or left the " +
-  "room; type a turn (or speak it, where the browser offers speech recognition) and " +
-  "the agent's reply is read aloud by the browser.";
-
 /**
- * The panel's words in English. The kernel sends them in the learner's language in the
- * `texts` trait (call_widget.py, `call_widget_texts`, same keys); a key it lacks falls
- * back to this English. `{name}` is filled in by `tx`.
+ * Every word the widget shows, in English: the panel, its states, and each error and
+ * outcome it puts into words. The kernel sends them in the learner's language in the
+ * `texts` trait (call_widget.py, `call_widget_texts`, the same keys: a test keeps the two
+ * tables in step); a key it lacks falls back to this English, so the module also works
+ * on its own. `{name}` is filled in by `translator`: codes, ids, RequestIds and the SDK's
+ * own text go in as values and stay as they are in every language.
  */
 export const TEXTS = {
   title: "ZEGO call",
@@ -1376,7 +1313,11 @@ export const TEXTS = {
   send: "Send",
   speak: "Speak",
   listening: "Listening…",
-  simulation_note: SIMULATION_NOTE,
+  simulation_note:
+    "Simulated call: the sandbox has no RTC room, so nothing goes to ZEGO and no audio " +
+    "leaves this browser. Join and Leave tell the sandbox that you entered or left the " +
+    "room; type a turn (or speak it, where the browser offers speech recognition) and " +
+    "the agent's reply is read aloud by the browser.",
   mode_sandbox: "simulated call (sandbox)",
   mode_real: "real RTC room",
   ids: "room {room} · you: {user} (stream {stream})",
@@ -1387,20 +1328,186 @@ export const TEXTS = {
   no_recognition: "no speech recognition in this browser: type your turns",
   no_synthesis: "no speech synthesis: replies are shown, not spoken",
   separator: "; ",
+  state_ready: "ready",
+  state_loading_SDK: "loading SDK",
+  state_joining: "joining",
+  state_in_the_room: "in the room",
+  state_agent_joined: "agent joined",
+  state_agent_listening: "agent listening",
+  state_agent_thinking: "agent thinking",
+  state_agent_speaking: "agent speaking",
+  state_reconnecting: "reconnecting",
+  state_in_the_simulated_call: "in the simulated call",
+  state_left: "left",
+  state_failed: "failed",
+  sdk_line: "SDK: {info}",
+  unknown_error: "unknown error",
+  code_without_message: "code {code}, no message",
+  error_without_message: "an error without a message",
+  sdk_code_and_text: "code {code}: {detail}",
+  no_message: "no message",
+  insecure_context:
+    "this page ({origin}) is not a secure context, and browsers only give the " +
+    "microphone to https:// pages and to http://localhost or 127.0.0.1. Open " +
+    "JupyterLab over https, or at http://localhost (an SSH tunnel works), and join " +
+    "again.",
+  sdk_fix:
+    "Run `zego-kit web-sdk bundle` in a terminal (the kernel then serves the SDK " +
+    "itself), or set ZEGO_WEB_SDK_URL to a copy that is one ES module; then restart " +
+    "the kernel.",
+  sdk_none_from_kernel: "the kernel sent no SDK file. {fix}",
+  sdk_exports_no_engine: "it exports no ZegoExpressEngine",
+  sdk_kernel_copy_failed: "the kit's SDK copy ({description}) did not load: {detail}. {fix}",
+  sdk_load_failed: "could not load the ZEGO Web SDK from {url}: {reason}. {fix}",
+  sdk_not_a_script_either: "{reason}, and it failed as a plain <script> too",
+  sdk_exports_only:
+    "not an ES module that exports ZegoExpressEngine: it loaded, but exports only " +
+    "{names} and defines no window.ZegoExpressEngine",
+  sdk_exports_nothing:
+    "not an ES module that exports ZegoExpressEngine: it loaded, but exports " +
+    "nothing and defines no window.ZegoExpressEngine",
+  sdk_bare_import:
+    "dependency imports missing: it imports \"{name}\" by bare name, which a browser " +
+    "cannot resolve (it is not a bundle)",
+  sdk_unreachable: "unreachable: no answer from {host} (offline? a firewall, proxy or blocker?)",
+  sdk_cors:
+    "CORS blocked: {origin} answered, but does not allow pages of {page} to load it " +
+    "(no Access-Control-Allow-Origin header)",
+  sdk_http_error: "HTTP {status}: the server has no SDK file at that address",
+  sdk_no_content_type: "no Content-Type",
+  sdk_not_javascript:
+    "not JavaScript: the server sent it as \"{type}\" (browsers run module scripts " +
+    "only when served as JavaScript)",
+  sdk_umd:
+    "not an ES module: it is a UMD/CommonJS build that require()s {names} " +
+    "(dependency imports missing: the npm package's own files are such builds)",
+  sdk_commonjs: "not an ES module: it is a CommonJS file (module.exports)",
+  sdk_not_a_module: "it is not an ES module ({detail})",
+  sdk_failed_while_loading: "it failed while loading: {detail}",
+  sdk_info: "ZEGO Express Web SDK {version} ({where})",
+  sdk_version_unknown: "version unknown",
+  sdk_from_kernel: "{build}, sha256 {sha256}, from the kernel",
+  sdk_installed_as: "; installed as {version}",
+  sdk_from_url: "from {url}",
+  kernel_no_answer:
+    "the Python kernel did not answer \"{request}\" within {seconds} s: is it still " +
+    "running, or busy with another cell?",
+  engine_failed:
+    "new ZegoExpressEngine({app_id}, \"{server}\") failed ({detail}): check " +
+    "ZEGO_APP_ID (a number) and ZEGO_WEB_SERVER, and join again",
+  sdk_unknown_event:
+    "this SDK build does not know the event \"{event}\": use the version the kit pins " +
+    "(`zego-kit web-sdk bundle`) and join again",
+  login_failed_with_code: "login failed with code {code}: {meaning} (SDK: {detail})",
+  login_failed: "login failed: {meaning} (SDK: {detail})",
+  login_look_up_code: "look the code up in ZEGO's Web SDK error codes ({url}) and join again",
+  login_no_answer:
+    "ZEGO's servers did not answer within {seconds} s: is this computer online? A " +
+    "firewall or proxy may block the SDK's secure WebSocket (wss://) connections to " +
+    "ZEGO. Check the network (or try another one) and join again.",
+  login_token_expired:
+    "the token has expired: make a fresh one (re-run the token cell) and join again",
+  login_token_format:
+    "the token's format is wrong: it must be a Token04 made with the ServerSecret " +
+    "of this AppID, for this user id (zego-kit token --user-id ...); fix it and " +
+    "join again",
+  login_token_user:
+    "the token was made for another user id: make it for this widget's user id and " +
+    "join again",
+  login_authentication:
+    "ZEGO rejected the AppID and token (authentication failed): check ZEGO_APP_ID " +
+    "and ZEGO_SERVER_SECRET belong to the same project and join again",
+  login_dispatch:
+    "ZEGO found no service for this AppID (dispatch failed): check ZEGO_APP_ID (and " +
+    "ZEGO_WEB_SERVER, if you set one) and join again",
+  login_arguments:
+    "the SDK refused loginRoom's arguments (an empty token, or an AppID that is not " +
+    "a number): check the token cell ran and ZEGO_APP_ID and join again",
+  login_user_id_empty: "the user id is empty: give the widget a user id and join again",
+  login_user_id_characters:
+    "the user id contains characters ZEGO does not allow (use letters, digits and _ " +
+    "- ~ ! @ # $ ^ & * ( ) + = ; , .): change it and join again",
+  login_room_id_empty: "the room id is empty: give the widget a room id and join again",
+  login_room_id_characters:
+    "the room id contains characters ZEGO does not allow (use letters, digits and _ " +
+    "- and the like, no spaces): change it and join again",
+  login_room_id_too_long:
+    "the room id is too long (ZEGO allows fewer than 128 bytes): shorten it and " +
+    "join again",
+  login_timed_out:
+    "login timed out (a firewall or proxy may block ZEGO's servers): check the " +
+    "network and join again",
+  login_network_down:
+    "the network is down and the SDK gave up retrying: check the connection and " +
+    "join again",
+  login_room_full: "the room is full (a test project allows 50 users per room): use another room",
+  login_repeated:
+    "this page is already logged in to the room (a repeated login): press Leave, " +
+    "then Join",
+  login_elsewhere:
+    "this user id is already logged in elsewhere (another tab or device): leave the " +
+    "call there, or use another user id, and join again",
+  microphone_denied:
+    "microphone permission denied: allow the microphone for this page (the icon at " +
+    "the left of the address bar, or the browser's site settings) and join again " +
+    "(SDK: {detail})",
+  microphone_missing:
+    "no microphone found: connect one (or enable it in the system settings) and " +
+    "join again (SDK: {detail})",
+  microphone_busy:
+    "the microphone is busy or unavailable (another application may be using it): " +
+    "close that application and join again (SDK: {detail})",
+  microphone_failed:
+    "could not open the microphone (SDK: {detail}): check the browser's microphone " +
+    "settings and join again",
+  sdk_returned_false: "returned false",
+  publish_not_logged_in:
+    "the SDK refused to publish your microphone on stream \"{stream}\": the SDK is " +
+    "not logged in to the room (the login was lost or never finished): join again " +
+    "(SDK: {detail})",
+  publish_refused:
+    "the SDK refused to publish your microphone on stream \"{stream}\": join again; " +
+    "if it happens again, check that the token allows publishing this stream id (a " +
+    "privilege token lists the stream ids it may publish) (SDK: {detail})",
+  publish_stopped: "publishing \"{stream}\" stopped with code {code}",
+  play_failed:
+    "could not play the agent's stream \"{stream}\" (SDK: {detail}): check that the " +
+    "token allows playing streams (a privilege token), then leave and join again",
+  token_refused: "the SDK refused the renewed token",
+  token_not_renewed: "could not renew the token: {detail}",
+  room_kicked_out:
+    "ZEGO removed you from the room (the same user id joined elsewhere?) (code " +
+    "{code})",
+  room_connection_lost: "the connection to ZEGO was lost and could not be restored (code {code})",
+  control_unknown_action: "unknown control action \"{action}\"",
+  control_no_text: "{action}: type the text for the agent first",
+  control_text_too_long:
+    "{action}: the text has {count} characters; ZEGO takes at most {max}: shorten " +
+    "it",
+  control_join_first: "{action}: not sent: join the call first",
+  control_no_agent_user_id: "{action}: not sent: the widget has no agent_user_id",
+  control_no_answer:
+    "{action}: sent, but the agent did not answer within {seconds} s (is the agent " +
+    "instance still in this room?)",
+  control_not_sent: "{action}: the SDK could not send it ({detail}): try again",
+  control_done: "{action}: done",
+  control_failed: "{action}: failed with code {code}: {message}",
+  request_id: " (RequestId {request_id})",
+  control_left: "{action}: no answer (you left the call)",
+  control_done_by_sandbox: "{action}: done by the sandbox",
+  control_failed_in_sandbox: "{action}: failed: {detail}",
+  speech_failed: "speech recognition failed ({error}): type your turn instead",
 };
 
 /** The text for `key` in the learner's language, with each `{name}` replaced by `values[name]`. */
 export function tx(model, key, values = {}) {
-  const texts = model.get("texts") || {};
-  const text = typeof texts[key] === "string" ? texts[key] : TEXTS[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  return translator(model.get("texts") || {})(key, values);
 }
 
 /** The state line in the learner's language; `widget.state` itself stays the English value. */
 function stateText(model, state) {
-  const texts = model.get("texts") || {};
-  const shown = texts[`state_${String(state).replace(/ /g, "_")}`];
-  return typeof shown === "string" ? shown : state;
+  const key = `state_${String(state).replace(/ /g, "_")}`;
+  return key in TEXTS || key in (model.get("texts") || {}) ? tx(model, key) : String(state);
 }
 
 function addStyle(doc) {
@@ -1533,7 +1640,8 @@ function render({ model, el: root }, { win = window, importModule } = {}) {
     view.mic.textContent = tx(model, listening ? "listening" : "speak");
     const canControl = inCall && Boolean(call?.canControl);
     view.controls.hidden = !canControl;
-    view.sdk.textContent = sandbox ? "" : model.get("sdk_info") ? `SDK: ${model.get("sdk_info")}` : "";
+    const info = model.get("sdk_info");
+    view.sdk.textContent = sandbox || !info ? "" : tx(model, "sdk_line", { info });
     view.controlStatus.textContent = model.get("control_status");
   }
 

@@ -151,9 +151,14 @@ def token_provider_for(
 def call_widget_texts() -> dict[str, str]:
     """The words the browser half shows, in the learner's language (the ``texts`` trait).
 
-    ``call_widget.js`` has the English of each as its fallback; the keys are
-    the same there. Codes, Actions and ids are filled in by the browser as
-    they are. The SDK's own error texts stay as the browser reports them.
+    Every word of the panel, its states, and each error and outcome the browser
+    puts into words (a login refused, no microphone, an SDK that does not load,
+    a control command's answer). ``call_widget.js`` has the English of each in
+    its ``TEXTS`` table, under the same key, as its fallback
+    (``tests/test_call_widget.py`` keeps the two tables equal). The browser
+    fills in the ``{fields}``: codes, Actions, ids, RequestIds and the SDK's own
+    error text stay as they are, in every language (they are what one searches
+    for).
     """
     return {
         "title": _("ZEGO call"),
@@ -199,6 +204,202 @@ def call_widget_texts() -> dict[str, str]:
         "state_in_the_simulated_call": _("in the simulated call"),
         "state_left": _("left"),
         "state_failed": _("failed"),
+        # What the browser puts into words: errors and outcomes. Codes, ids, RequestIds
+        # and the SDK's own text are the {fields}: they stay as they are.
+        "sdk_line": _("SDK: {info}"),
+        "unknown_error": _("unknown error"),
+        "code_without_message": _("code {code}, no message"),
+        "error_without_message": _("an error without a message"),
+        "sdk_code_and_text": _("code {code}: {detail}"),
+        "no_message": _("no message"),
+        "insecure_context": _(
+            "this page ({origin}) is not a secure context, and browsers only give the microphone "
+            "to https:// pages and to http://localhost or 127.0.0.1. Open JupyterLab over https, "
+            "or at http://localhost (an SSH tunnel works), and join again."
+        ),
+        "sdk_fix": _(
+            "Run `zego-kit web-sdk bundle` in a terminal (the kernel then serves the SDK itself),"
+            " or set ZEGO_WEB_SDK_URL to a copy that is one ES module; then restart the kernel."
+        ),
+        "sdk_none_from_kernel": _("the kernel sent no SDK file. {fix}"),
+        "sdk_exports_no_engine": _("it exports no ZegoExpressEngine"),
+        "sdk_kernel_copy_failed": _(
+            "the kit's SDK copy ({description}) did not load: {detail}. {fix}"
+        ),
+        "sdk_load_failed": _("could not load the ZEGO Web SDK from {url}: {reason}. {fix}"),
+        "sdk_not_a_script_either": _("{reason}, and it failed as a plain <script> too"),
+        "sdk_exports_only": _(
+            "not an ES module that exports ZegoExpressEngine: it loaded, but exports only {names}"
+            " and defines no window.ZegoExpressEngine"
+        ),
+        "sdk_exports_nothing": _(
+            "not an ES module that exports ZegoExpressEngine: it loaded, but exports nothing and "
+            "defines no window.ZegoExpressEngine"
+        ),
+        "sdk_bare_import": _(
+            'dependency imports missing: it imports "{name}" by bare name, which a browser cannot'
+            " resolve (it is not a bundle)"
+        ),
+        "sdk_unreachable": _(
+            "unreachable: no answer from {host} (offline? a firewall, proxy or blocker?)"
+        ),
+        "sdk_cors": _(
+            "CORS blocked: {origin} answered, but does not allow pages of {page} to load it (no "
+            "Access-Control-Allow-Origin header)"
+        ),
+        "sdk_http_error": _("HTTP {status}: the server has no SDK file at that address"),
+        "sdk_no_content_type": _("no Content-Type"),
+        "sdk_not_javascript": _(
+            'not JavaScript: the server sent it as "{type}" (browsers run module scripts only '
+            "when served as JavaScript)"
+        ),
+        "sdk_umd": _(
+            "not an ES module: it is a UMD/CommonJS build that require()s {names} (dependency "
+            "imports missing: the npm package's own files are such builds)"
+        ),
+        "sdk_commonjs": _("not an ES module: it is a CommonJS file (module.exports)"),
+        "sdk_not_a_module": _("it is not an ES module ({detail})"),
+        "sdk_failed_while_loading": _("it failed while loading: {detail}"),
+        "sdk_info": _("ZEGO Express Web SDK {version} ({where})"),
+        "sdk_version_unknown": _("version unknown"),
+        "sdk_from_kernel": _("{build}, sha256 {sha256}, from the kernel"),
+        "sdk_installed_as": _("; installed as {version}"),
+        "sdk_from_url": _("from {url}"),
+        "kernel_no_answer": _(
+            'the Python kernel did not answer "{request}" within {seconds} s: is it still '
+            "running, or busy with another cell?"
+        ),
+        "engine_failed": _(
+            'new ZegoExpressEngine({app_id}, "{server}") failed ({detail}): check ZEGO_APP_ID (a '
+            "number) and ZEGO_WEB_SERVER, and join again"
+        ),
+        "sdk_unknown_event": _(
+            'this SDK build does not know the event "{event}": use the version the kit pins '
+            "(`zego-kit web-sdk bundle`) and join again"
+        ),
+        "login_failed_with_code": _("login failed with code {code}: {meaning} (SDK: {detail})"),
+        "login_failed": _("login failed: {meaning} (SDK: {detail})"),
+        "login_look_up_code": _(
+            "look the code up in ZEGO's Web SDK error codes ({url}) and join again"
+        ),
+        "login_no_answer": _(
+            "ZEGO's servers did not answer within {seconds} s: is this computer online? A "
+            "firewall or proxy may block the SDK's secure WebSocket (wss://) connections to ZEGO."
+            " Check the network (or try another one) and join again."
+        ),
+        "login_token_expired": _(
+            "the token has expired: make a fresh one (re-run the token cell) and join again"
+        ),
+        "login_token_format": _(
+            "the token's format is wrong: it must be a Token04 made with the ServerSecret of this"
+            " AppID, for this user id (zego-kit token --user-id ...); fix it and join again"
+        ),
+        "login_token_user": _(
+            "the token was made for another user id: make it for this widget's user id and join "
+            "again"
+        ),
+        "login_authentication": _(
+            "ZEGO rejected the AppID and token (authentication failed): check ZEGO_APP_ID and "
+            "ZEGO_SERVER_SECRET belong to the same project and join again"
+        ),
+        "login_dispatch": _(
+            "ZEGO found no service for this AppID (dispatch failed): check ZEGO_APP_ID (and "
+            "ZEGO_WEB_SERVER, if you set one) and join again"
+        ),
+        "login_arguments": _(
+            "the SDK refused loginRoom's arguments (an empty token, or an AppID that is not a "
+            "number): check the token cell ran and ZEGO_APP_ID and join again"
+        ),
+        "login_user_id_empty": _("the user id is empty: give the widget a user id and join again"),
+        "login_user_id_characters": _(
+            "the user id contains characters ZEGO does not allow (use letters, digits and _ - ~ !"
+            " @ # $ ^ & * ( ) + = ; , .): change it and join again"
+        ),
+        "login_room_id_empty": _("the room id is empty: give the widget a room id and join again"),
+        "login_room_id_characters": _(
+            "the room id contains characters ZEGO does not allow (use letters, digits and _ - and"
+            " the like, no spaces): change it and join again"
+        ),
+        "login_room_id_too_long": _(
+            "the room id is too long (ZEGO allows fewer than 128 bytes): shorten it and join again"
+        ),
+        "login_timed_out": _(
+            "login timed out (a firewall or proxy may block ZEGO's servers): check the network "
+            "and join again"
+        ),
+        "login_network_down": _(
+            "the network is down and the SDK gave up retrying: check the connection and join again"
+        ),
+        "login_room_full": _(
+            "the room is full (a test project allows 50 users per room): use another room"
+        ),
+        "login_repeated": _(
+            "this page is already logged in to the room (a repeated login): press Leave, then Join"
+        ),
+        "login_elsewhere": _(
+            "this user id is already logged in elsewhere (another tab or device): leave the call "
+            "there, or use another user id, and join again"
+        ),
+        "microphone_denied": _(
+            "microphone permission denied: allow the microphone for this page (the icon at the "
+            "left of the address bar, or the browser's site settings) and join again (SDK: "
+            "{detail})"
+        ),
+        "microphone_missing": _(
+            "no microphone found: connect one (or enable it in the system settings) and join "
+            "again (SDK: {detail})"
+        ),
+        "microphone_busy": _(
+            "the microphone is busy or unavailable (another application may be using it): close "
+            "that application and join again (SDK: {detail})"
+        ),
+        "microphone_failed": _(
+            "could not open the microphone (SDK: {detail}): check the browser's microphone "
+            "settings and join again"
+        ),
+        "sdk_returned_false": _("returned false"),
+        "publish_not_logged_in": _(
+            'the SDK refused to publish your microphone on stream "{stream}": the SDK is not '
+            "logged in to the room (the login was lost or never finished): join again (SDK: "
+            "{detail})"
+        ),
+        "publish_refused": _(
+            'the SDK refused to publish your microphone on stream "{stream}": join again; if it '
+            "happens again, check that the token allows publishing this stream id (a privilege "
+            "token lists the stream ids it may publish) (SDK: {detail})"
+        ),
+        "publish_stopped": _('publishing "{stream}" stopped with code {code}'),
+        "play_failed": _(
+            'could not play the agent\'s stream "{stream}" (SDK: {detail}): check that the token '
+            "allows playing streams (a privilege token), then leave and join again"
+        ),
+        "token_refused": _("the SDK refused the renewed token"),
+        "token_not_renewed": _("could not renew the token: {detail}"),
+        "room_kicked_out": _(
+            "ZEGO removed you from the room (the same user id joined elsewhere?) (code {code})"
+        ),
+        "room_connection_lost": _(
+            "the connection to ZEGO was lost and could not be restored (code {code})"
+        ),
+        "control_unknown_action": _('unknown control action "{action}"'),
+        "control_no_text": _("{action}: type the text for the agent first"),
+        "control_text_too_long": _(
+            "{action}: the text has {count} characters; ZEGO takes at most {max}: shorten it"
+        ),
+        "control_join_first": _("{action}: not sent: join the call first"),
+        "control_no_agent_user_id": _("{action}: not sent: the widget has no agent_user_id"),
+        "control_no_answer": _(
+            "{action}: sent, but the agent did not answer within {seconds} s (is the agent "
+            "instance still in this room?)"
+        ),
+        "control_not_sent": _("{action}: the SDK could not send it ({detail}): try again"),
+        "control_done": _("{action}: done"),
+        "control_failed": _("{action}: failed with code {code}: {message}"),
+        "request_id": _(" (RequestId {request_id})"),
+        "control_left": _("{action}: no answer (you left the call)"),
+        "control_done_by_sandbox": _("{action}: done by the sandbox"),
+        "control_failed_in_sandbox": _("{action}: failed: {detail}"),
+        "speech_failed": _("speech recognition failed ({error}): type your turn instead"),
     }
 
 
