@@ -29,6 +29,7 @@ from widget_page import (
     USER_NAME,
     USER_STREAM,
     WidgetPage,
+    assert_chinese,
     assert_failed,
     harness_server,
     save_screenshot,
@@ -703,3 +704,79 @@ def test_a_widget_made_in_chinese_shows_its_words_in_chinese(open_widget, monkey
     session.wait_for("window.__spoken.length === 1")
     assert session.page.inner_text(".zego-call-transcript").split("\n")[0] == "您：你好"
     assert session.js_errors == []
+
+
+# ----- errors and outcomes in Chinese (ZEGO_LANG=zh) ------------------------------
+
+
+def test_a_refused_login_is_put_in_chinese_with_its_code(open_widget, monkeypatch):
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    session = open_widget()
+    session.page.evaluate(
+        "window.__zegoStubConfig = {loginError: {code: 1102017, msg: 'dispatch error'}}"
+    )
+
+    session.click("join")
+
+    assert_failed(
+        session, "login", "登录房间失败，错误码 1102017：ZEGO 没有找到", shown_state="失败"
+    )
+    shown = session.error()
+    assert shown.endswith("（SDK：dispatch error）")  # the SDK's own words, as it said them
+    assert_chinese(
+        shown, "1102017", "ZEGO", "AppID", "ZEGO_APP_ID", "ZEGO_WEB_SERVER", "SDK", "dispatch error"
+    )
+    assert session.widget.errors[-1].code == 1102017
+
+
+def test_an_insecure_page_is_refused_in_chinese(open_widget, monkeypatch):
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    session = open_widget(host=INSECURE_HOST)
+
+    session.click("join")
+
+    assert_failed(session, "insecure-context", "不是安全上下文", shown_state="失败")
+    origin = session.page.evaluate("location.origin")
+    assert_chinese(
+        session.error(),
+        origin,
+        "https://",
+        "http://localhost",
+        "127.0.0.1",
+        "JupyterLab",
+        "https",
+        "SSH",
+    )
+
+
+def test_control_outcomes_in_chinese(open_widget, monkeypatch):
+    """The control buttons' outcomes are Chinese; the Action, the agent's code, its
+    Message and the RequestId stay as they are."""
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    session = open_widget()
+    session.click("join")
+    session.wait_for_state("已在房间中")
+    session.page.clock.install()
+
+    session.click("say")  # no text typed
+    session.wait_for(py=lambda: len(session.widget.control_results) == 1)
+    assert session.page.text_content(".zego-call-control-status") == (
+        "SendAgentInstanceTTS：请先输入要发给智能体的文本"
+    )
+    session.page.fill(".zego-call-control-text", "x" * 301)
+    session.click("say")
+    session.wait_for(py=lambda: len(session.widget.control_results) == 2)
+    assert session.widget.control_results[1]["text"] == (
+        "SendAgentInstanceTTS：文本有 301 个字符，ZEGO 最多接受 300 个：请缩短"
+    )
+    session.click("interrupt")
+    session.wait_for(py=lambda: len(sent_commands(session)) == 1)
+    session.page.clock.fast_forward(5_100)
+    session.wait_for(py=lambda: len(session.widget.control_results) == 3)
+    no_answer = session.widget.control_results[2]["text"]
+    assert no_answer == (
+        "InterruptAgentInstance：已发送，但智能体在 5 秒内没有响应"
+        "（智能体实例是否仍在这个房间中？）"
+    )
+    for result in session.widget.control_results:
+        assert_chinese(result["text"], result["action"])

@@ -37,9 +37,11 @@ from widget_page import (
     USER_STREAM,
     WIDGET_JS,
     WidgetPage,
+    assert_chinese,
     assert_failed,
     harness_server,
     save_screenshot,
+    sdk_words,
     widget_opener,
 )
 
@@ -329,6 +331,101 @@ def test_microphone_denied(open_widget, server_url):
         "NotAllowedError",
     )
     save_screenshot(session, "call-widget-denied.png", docs_name="call-widget-denied.png")
+
+
+# ----- the same failures for a learner who reads Chinese -----------------------
+# A widget made while the kit speaks Chinese (ZEGO_LANG=zh) gets every text from the
+# kernel in Chinese: the sentence around the real SDK's failure is Chinese, and the code,
+# the stream id and the SDK's own words stay as they are (they are what one searches for).
+FAILED_ZH = "失败"
+
+
+def test_offline_join_gives_up_in_chinese(open_widget, kit_homes, monkeypatch):
+    with_kit_home(monkeypatch, kit_homes[PINNED])
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    session = open_widget(join_timeout=2, context_options=ALLOW_MICROPHONE)
+
+    session.click("join")
+
+    assert_failed(
+        session,
+        "login",
+        "ZEGO 服务器在 2 秒内没有响应：这台电脑是否已联网？",
+        "防火墙或代理",
+        "然后重新加入",
+        shown_state=FAILED_ZH,
+    )
+    assert_chinese(session.error(), "ZEGO", "SDK", "WebSocket", "wss://")
+    assert session.page.text_content(".zego-call-sdk").startswith("SDK：ZEGO Express Web SDK ")
+    assert session.widget.sdk_info.endswith("，由内核提供）")
+    save_screenshot(session, "call-widget-offline-zh.png", docs_name="zh/call-widget-offline.png")
+
+
+def test_publish_before_login_is_refused_in_chinese(open_widget, server_url, monkeypatch):
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    session = open_widget(
+        sdk_url=f"{server_url}/sdk/login-stand-in-{PINNED}.mjs", context_options=ALLOW_MICROPHONE
+    )
+
+    session.click("join")
+
+    assert_failed(
+        session, "publish", f'SDK 拒绝以流 ID "{USER_STREAM}" 推送', shown_state=FAILED_ZH
+    )
+    # The SDK's error carries a code and no text: "错误码 1000002，无错误信息".
+    assert_chinese(session.error(), USER_STREAM, "SDK", "（SDK：错误码 1000002，无错误信息）")
+    assert session.widget.errors[-1].code == 1000002
+
+
+def test_no_microphone_in_chinese(no_microphone_browser, server_url, monkeypatch):
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    with widget_opener(no_microphone_browser, server_url) as open_:
+        session = open_(sdk_url=f"{server_url}/sdk/login-stand-in-{PINNED}.mjs")
+
+        session.click("join")
+
+        assert_failed(session, "no-microphone", "未找到麦克风", shown_state=FAILED_ZH)
+        shown = session.error()
+        assert sdk_words(shown).startswith("get media fail NotFoundError")  # as the SDK says it
+        assert_chinese(shown, "SDK", "错误码 1103061", sdk_words(shown))
+        assert session.widget.errors[-1].code == 1103061
+        save_screenshot(
+            session,
+            "call-widget-no-microphone-zh.png",
+            docs_name="zh/call-widget-no-microphone.png",
+        )
+
+
+def test_microphone_denied_in_chinese(open_widget, server_url, monkeypatch):
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    session = open_widget(sdk_url=f"{server_url}/sdk/login-stand-in-{PINNED}.mjs")
+
+    session.click("join")
+
+    assert_failed(session, "microphone-denied", "麦克风权限被拒绝", shown_state=FAILED_ZH)
+    shown = session.error()
+    assert "NotAllowedError" in sdk_words(shown)
+    assert_chinese(shown, "SDK", sdk_words(shown))
+
+
+def test_a_404_sdk_url_is_named_in_chinese(open_widget, server_url, monkeypatch):
+    monkeypatch.setenv("ZEGO_LANG", "zh")
+    url = f"{server_url}/sdk/missing.mjs"
+    session = open_widget(sdk_url=url)
+
+    session.click("join")
+
+    assert_failed(session, "sdk-load", f"无法从 {url} 加载", shown_state=FAILED_ZH)
+    assert_chinese(
+        session.error(),
+        url,
+        "ZEGO Web SDK",
+        "HTTP 404 Not Found",
+        "SDK",
+        "`zego-kit web-sdk bundle`",
+        "ZEGO_WEB_SDK_URL",
+        "ES",
+    )
 
 
 # ----- the real SDK's rejections, read by the widget's own functions ----------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import os
 import queue
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -204,9 +205,13 @@ def widget_opener(
             widget.close()
 
 
-def assert_failed(session: WidgetPage, kind: str, *phrases: str) -> None:
-    """The join failed with an error of ``kind`` that shows every phrase, in words."""
-    session.wait_for_state("failed")
+def assert_failed(
+    session: WidgetPage, kind: str, *phrases: str, shown_state: str = "failed"
+) -> None:
+    """The join failed with an error of ``kind`` that shows every phrase, in words.
+    ``shown_state`` is the state line's text (``"失败"`` for a widget made in Chinese)."""
+    session.wait_for_state(shown_state)
+    assert session.widget.state == "failed"  # the English value, whatever the language
     session.wait_for(py=lambda: bool(session.widget.errors))
     shown = session.error()
     for phrase in phrases:
@@ -219,6 +224,30 @@ def assert_failed(session: WidgetPage, kind: str, *phrases: str) -> None:
     assert session.page.is_enabled(".zego-call-join")  # the user can try again
     assert "[object Object]" not in shown
     assert "undefined" not in shown
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def assert_chinese(text: str, *kept: str) -> None:
+    """``text`` is a sentence of the kit in Chinese that keeps each of ``kept`` (codes, ids,
+    the SDK's own words) as it is: most of its letters are Chinese characters once those
+    are taken out, and it is never an object or ``undefined`` put into words."""
+    rest = text
+    for value in kept:
+        assert value in text, f"{value!r} is not in {text!r}"
+        rest = rest.replace(value, " ")
+    assert "[object Object]" not in text and "undefined" not in text
+    chinese, latin = len(CJK.findall(rest)), len(re.findall(r"[A-Za-z]", rest))
+    assert chinese >= 2 * latin, f"{text!r}: {chinese} Chinese characters, {latin} Latin letters"
+    assert not re.search(r"\b(join again|the|and|could not|failed)\b", rest), text
+
+
+def sdk_words(text: str) -> str:
+    """The SDK's own words at the end of a message: ``（SDK：错误码 N：<these>）``."""
+    found = re.search(r"（SDK：错误码 \d+：(.+)）$", text)
+    assert found, f"no SDK words in {text!r}"
+    return found.group(1)
 
 
 def save_screenshot(session: WidgetPage, name: str, docs_name: str | None = None) -> None:
