@@ -727,6 +727,9 @@ def test_a_refused_login_is_put_in_chinese_with_its_code(open_widget, monkeypatc
         shown, "1102017", "ZEGO", "AppID", "ZEGO_APP_ID", "ZEGO_WEB_SERVER", "SDK", "dispatch error"
     )
     assert session.widget.errors[-1].code == 1102017
+    save_screenshot(
+        session, "call-widget-wrong-appid-zh.png", docs_name="zh/call-widget-wrong-appid.png"
+    )
 
 
 def test_an_insecure_page_is_refused_in_chinese(open_widget, monkeypatch):

@@ -406,6 +406,7 @@ def test_microphone_denied_in_chinese(open_widget, server_url, monkeypatch):
     shown = session.error()
     assert "NotAllowedError" in sdk_words(shown)
     assert_chinese(shown, "SDK", sdk_words(shown))
+    save_screenshot(session, "call-widget-denied-zh.png", docs_name="zh/call-widget-denied.png")
 
 
 def test_a_404_sdk_url_is_named_in_chinese(open_widget, server_url, monkeypatch):
