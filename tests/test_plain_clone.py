@@ -11,8 +11,8 @@ Every Python process of that run (pytest, nbval's, the notebook kernel) starts w
 audit hook (a ``sitecustomize`` module on ``PYTHONPATH``) that records each file it opens
 outside the allowed places: the clone, this test's temporary folder (the fresh ``HOME``
 and ``TMPDIR``), the venv, the Python installation and the operating system's own folders.
-So a test that read ``../shared``, or anything of the checkout the clone came from, fails
-here, even if the file happened to exist.
+So a test that read the team's reference folder beside the checkout, or anything of the
+checkout the clone came from, fails here, even if the file happened to exist.
 """
 
 from __future__ import annotations
