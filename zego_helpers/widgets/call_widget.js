@@ -221,7 +221,7 @@ export function errorCode(err) {
 }
 
 /** "code 1103061: " and the SDK's text, for messages. */
-function sdkSays(err, t = ENGLISH) {
+function sdkSays(err, t) {
   const code = errorCode(err);
   const text = errorText(err, t);
   if (code == null || text === t("code_without_message", { code })) return text;
@@ -658,7 +658,7 @@ function makeHost(model) {
       host.kernel.notify("control-result", result);
     },
   };
-  host.kernel = connectKernel(model, { onKernelError: (error) => host.report(error), t: host.t });
+  host.kernel = connectKernel(model, { onKernelError: (error) => host.report(error) });
   return host;
 }
 
@@ -1250,41 +1250,41 @@ const STYLE = `
 
 const TEMPLATE = `
 <div class="zego-call-head">
-  <strong class="zego-call-title">ZEGO call</strong><span class="zego-call-mode"></span>
+  <strong class="zego-call-title"></strong><span class="zego-call-mode"></span>
 </div>
 <div class="zego-call-ids"></div>
 <div class="zego-call-note" hidden></div>
 <div class="zego-call-row">
-  <button class="zego-call-join">Join</button>
-  <button class="zego-call-mute">Mute</button>
-  <button class="zego-call-leave">Leave</button>
-  <span><span class="zego-call-state-label">State:</span> <b class="zego-call-state"></b></span>
+  <button class="zego-call-join"></button>
+  <button class="zego-call-mute"></button>
+  <button class="zego-call-leave"></button>
+  <span><span class="zego-call-state-label"></span> <b class="zego-call-state"></b></span>
 </div>
 <div class="zego-call-sdk zego-call-mode"></div>
 <div class="zego-call-error" role="alert"></div>
 <div class="zego-call-controls" hidden>
   <div class="zego-call-row">
-    <button class="zego-call-interrupt" title="">Interrupt</button>
+    <button class="zego-call-interrupt"></button>
     <span class="zego-call-api" data-action="InterruptAgentInstance"></span>
   </div>
   <div class="zego-call-row">
-    <input class="zego-call-control-text" placeholder="Text for the agent">
+    <input class="zego-call-control-text">
   </div>
   <div class="zego-call-row">
-    <button class="zego-call-say">Say this</button>
+    <button class="zego-call-say"></button>
     <span class="zego-call-api" data-action="SendAgentInstanceTTS"></span>
   </div>
   <div class="zego-call-row">
-    <button class="zego-call-ask">Ask this</button>
+    <button class="zego-call-ask"></button>
     <span class="zego-call-api" data-action="SendAgentInstanceLLM"></span>
   </div>
   <div class="zego-call-control-status" role="status"></div>
 </div>
 <div class="zego-call-transcript"></div>
 <div class="zego-call-row zego-call-typed" hidden>
-  <input class="zego-call-input" placeholder="Type what you would say, then Enter">
-  <button class="zego-call-send">Send</button>
-  <button class="zego-call-mic">Speak</button>
+  <input class="zego-call-input">
+  <button class="zego-call-send"></button>
+  <button class="zego-call-mic"></button>
   <span class="zego-call-speech-note zego-call-mode"></span>
 </div>
 <div class="zego-call-audio"></div>
@@ -1507,7 +1507,8 @@ export function tx(model, key, values = {}) {
 /** The state line in the learner's language; `widget.state` itself stays the English value. */
 function stateText(model, state) {
   const key = `state_${String(state).replace(/ /g, "_")}`;
-  return key in TEXTS || key in (model.get("texts") || {}) ? tx(model, key) : String(state);
+  const text = tx(model, key);
+  return text === key ? String(state) : text; // no words for it: the state as it is
 }
 
 function addStyle(doc) {
@@ -1524,11 +1525,12 @@ function buildView(el, model) {
   el.classList.add("zego-call");
   el.innerHTML = TEMPLATE; // static markup; everything dynamic goes in via textContent
   const $ = (name) => el.querySelector(`.zego-call-${name}`);
-  // The static words, in the learner's language (textContent: never parsed as HTML).
+  // The static words, in the learner's language (textContent: never parsed as HTML); the
+  // markup holds none, so there is one English copy (TEXTS). Mute and Speak change with
+  // the call: refresh() words them.
   for (const [name, key] of [
-    ["title", "title"], ["join", "join"], ["mute", "mute"], ["leave", "leave"],
-    ["state-label", "state"], ["interrupt", "interrupt"], ["say", "say_this"],
-    ["ask", "ask_this"], ["send", "send"], ["mic", "speak"],
+    ["title", "title"], ["join", "join"], ["leave", "leave"], ["state-label", "state"],
+    ["interrupt", "interrupt"], ["say", "say_this"], ["ask", "ask_this"], ["send", "send"],
   ]) {
     $(name).textContent = tx(model, key);
   }
@@ -1579,11 +1581,12 @@ function buildView(el, model) {
 }
 
 function showTranscript(view, lines, model) {
+  const who = { user: tx(model, "you"), agent: tx(model, "agent") };
   view.transcript.replaceChildren(
     ...lines.map((line) => {
       const row = make("div", `zego-call-line${line.final ? "" : " partial"}`);
       row.append(
-        make("span", "zego-call-who", tx(model, line.speaker === "user" ? "you" : "agent")),
+        make("span", "zego-call-who", line.speaker === "user" ? who.user : who.agent),
         line.text,
       );
       return row;
