@@ -37,6 +37,7 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler, stream_request_body
 
 from ..i18n import _
+from ..local_url import local_url
 from .body import BodyError, decode_body
 from .event_log import EventLog
 from .events import parse_callback
@@ -147,10 +148,7 @@ class CallbackReceiver:
     @property
     def url(self) -> str:
         """Where to POST callbacks on this machine (a tunnel forwards the public URL here)."""
-        host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(self.host, self.host)
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}{self.path}"
+        return local_url(self.host, self.port) + self.path
 
     def __enter__(self) -> CallbackReceiver:
         return self.start()

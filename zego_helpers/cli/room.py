@@ -30,6 +30,7 @@ from typing import Any
 from ..errors import ConfigError, ZegoError
 from ..i18n import _
 from ..ids import namespace_prefix
+from ..local_url import local_url
 from ..sandbox.room_file import TOKEN_VARIABLE
 
 TIMEOUT_SECONDS = 15.0
@@ -136,9 +137,7 @@ def endpoint(url: str | None, room_file: Path | None) -> RoomEndpoint:
                 "--url and set {variable}"
             ).format(command="`zego-kit sandbox`", variable=TOKEN_VARIABLE),
         )
-    host = room.host if room.host not in ("", "0.0.0.0", "::") else "127.0.0.1"
-    host = f"[{host}]" if ":" in host else host
-    return RoomEndpoint(f"http://{host}:{room.port}", room.trainer_token)
+    return RoomEndpoint(local_url(room.host, room.port), room.trainer_token)
 
 
 # --- the commands ---------------------------------------------------------------------------

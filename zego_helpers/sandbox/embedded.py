@@ -35,6 +35,7 @@ from tornado.netutil import bind_sockets
 from ..errors import ConfigError
 from ..i18n import _
 from ..kit_home import ensure_kit_home
+from ..local_url import local_url
 from .config import MAX_APP_ID, SandboxConfig, random_app_id, random_secret
 from .room import RoomTracker
 from .server import MAX_BODY_BYTES, SandboxServer
@@ -67,14 +68,7 @@ class RunningSandbox:
     @property
     def base_url(self) -> str:
         """Where to send requests, e.g. ``http://127.0.0.1:54321`` (no trailing slash)."""
-        host = self.config.host
-        if host in ("", "0.0.0.0"):
-            host = "127.0.0.1"
-        elif host == "::":
-            host = "::1"
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}"
+        return local_url(self.config.host, self.port)
 
     @property
     def app_id(self) -> int:
