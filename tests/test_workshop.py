@@ -139,6 +139,8 @@ def test_the_room_plan_follows_the_service(room, tmp_path):
     )
     explicit = room_plan(settings, 30, limit=10)  # --limit: the trainer's number, ZEGO's rules
     assert explicit.service == "the account" and explicit.waves == 3
+    none_allowed = room_plan(settings, 30, limit=0)  # --limit 0 is 0, not ZEGO's default
+    assert none_allowed.limit == 0 and not none_allowed.fits
 
 
 def test_against_zego_the_plan_uses_the_accounts_limits(tmp_path):

@@ -99,7 +99,9 @@ def room_plan(
                 info = None
         if info is not None:
             return plan_for_sandbox(info, attendees, instances_each)
-    return capacity_plan(attendees, instances_each, limit or DEFAULT_INSTANCE_LIMIT)
+    return capacity_plan(
+        attendees, instances_each, DEFAULT_INSTANCE_LIMIT if limit is None else limit
+    )
 
 
 def run_preflight(

@@ -831,7 +831,11 @@ class SandboxState:
         ]
 
     def events_since(self, sequence: int) -> list[dict[str, Any]]:
-        """Event records (``{"callback", "body"}``) emitted after ``sequence``."""
+        """Event records (``{"callback", "body"}``) emitted after ``sequence``.
+
+        Asked after each transaction for the few events it just added: walking back from
+        the end reads those and one more, fewer than a bisection (event_bodies bisects:
+        a poller's ``since`` may lie anywhere in the log)."""
         new = []
         for record in reversed(self.events):
             if record["body"]["Sequence"] <= sequence:
