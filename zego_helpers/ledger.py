@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import ledger_file
+from .atomic_file import leftover_temporary_files
 from .constants import (
     DEFAULT_LIVE_MAX_IDLE_TIME,
     DEFAULT_MAX_IDLE_TIME,
@@ -508,7 +509,8 @@ class Ledger:
                 found.lost + unusable,
                 what,
             )
-        leftovers = [*ledger_file.temp_files(self.path), *self._legacy_files()]
+        # A live writer holds the lock while it has a temporary file: these are leftovers.
+        leftovers = [*leftover_temporary_files(self.path), *self._legacy_files()]
         for leftover in leftovers:
             rewrite |= self._merge(entries, leftover)
         if rewrite:

@@ -11,8 +11,8 @@ moves them between memory and the file, and has three rules:
   the ledger (``.ledger.jsonl.<random>.tmp``), flushed to disk, and renamed over
   the old one: a reader sees the old file or the new one, never half of one.
   A writer killed before its rename leaves its temporary file behind; the
-  next writer finds it with :func:`temp_files` (see the ledger for what it
-  does with it).
+  next writer finds it with :func:`..atomic_file.leftover_temporary_files` (see the
+  ledger for what it does with it).
 * **Damage is kept.** :func:`set_aside` keeps the damaged file under a name of
   its own (``ledger.jsonl.damaged-<UTC time>-<random>``), never overwriting an
   earlier copy, before the ledger is rewritten with what could be read.
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic_file import leftover_temporary_files, replace_file
+from .atomic_file import replace_file
 
 #: A line longer than this is not an entry (one is about 500 bytes): it is skipped
 #: without reading it into memory whole.
@@ -168,11 +168,6 @@ def write_lines(path: Path, objects: Iterable[dict[str, Any]]) -> None:
     """Replace ``path`` with one JSON line per object, all at once (:mod:`..atomic_file`)."""
     payload = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects).encode("utf-8")
     replace_file(path, payload)
-
-
-def temp_files(path: Path) -> list[Path]:
-    """Temporary files of writers of ``path`` (a live writer holds the lock while it has one)."""
-    return leftover_temporary_files(path)
 
 
 def set_aside(path: Path) -> Path:

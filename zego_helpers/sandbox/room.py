@@ -61,6 +61,7 @@ from ..codes import describe_exception_code, describe_return_code
 from ..ids import agent_owner, instance_owner, namespace_prefix
 from ..secrets_mask import is_secret_key, mask_text
 from .envelope import SandboxError
+from .room_file import MIN_TOKEN_CHARS
 from .state import SandboxState
 
 log = logging.getLogger("zego_helpers.sandbox")
@@ -150,8 +151,10 @@ class RoomTracker:
     """
 
     def __init__(self, trainer_token: str, server_secret: str = "") -> None:
-        if not isinstance(trainer_token, str) or len(trainer_token) < 16:
-            raise ValueError("trainer_token must be a string of at least 16 characters")
+        if not isinstance(trainer_token, str) or len(trainer_token) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"trainer_token must be a string of at least {MIN_TOKEN_CHARS} characters"
+            )
         self.trainer_token = trainer_token
         self._server_secret = server_secret
         self.attendees: dict[str, Attendee] = {}

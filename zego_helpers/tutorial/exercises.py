@@ -44,7 +44,7 @@ from ..models import to_api_value
 from ..sandbox_control import SandboxControl
 from ..settings import Settings, load_settings
 from ..workflows import AgentSession, ask
-from .marks import badge_html
+from .marks import badge_html, tone_colour
 from .progress import tracker_for
 
 #: The sandbox's ``Interrupted`` reason for "a TTS line interrupted the agent".
@@ -65,7 +65,8 @@ class Hint:
     def _repr_html_(self) -> str:
         badge = badge_html(_("hint"), "warn")
         return (
-            '<div style="border-left:4px solid #ef6c00;padding:4px 10px;text-align:left">'
+            f'<div style="border-left:4px solid {tone_colour("warn")};padding:4px 10px;'
+            'text-align:left">'
             f"{badge}{html.escape(self.text)}</div>"
         )
 
@@ -99,7 +100,7 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         mark = badge_html(_mark_word(self.passed), "good" if self.passed else "bad")
-        color = "#2e7d32" if self.passed else "#c62828"
+        color = tone_colour("good" if self.passed else "bad")
         stuck = (
             '<br><small style="color:#555">'
             + html.escape(_("Stuck? {call} tells you the next step.")).format(

@@ -44,6 +44,12 @@ def badge_html(word: str, tone: Tone) -> str:
     )
 
 
+def tone_colour(tone: str) -> str:
+    """The colour of ``tone`` (``"good"``, ``"bad"``, ``"warn"``), e.g. for a border beside
+    its badge."""
+    return _TONES[tone][2]
+
+
 def done_mark_html(done: bool) -> str:
     """``done`` (green) or ``to do`` (grey outline), for a checklist line."""
     # TRANSLATORS: the badges of the progress checklist (a step done / still to do).
