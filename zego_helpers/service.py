@@ -7,7 +7,8 @@ which is not ZEGO: it has its own limits, no RTC room, and it is shared by
 everyone in the room. :func:`which_service` tells the three apart:
 
 * sandbox mode: the embedded sandbox, without asking anything;
-* one of ZEGO's own endpoints (``*.zegotech.cn``): ZEGO, without asking;
+* one of ZEGO's own endpoints (``*.zegotech.cn``, :attr:`AIAgentClient.talks_to_zego`):
+  ZEGO, without asking;
 * any other URL: asked once with ``SandboxInfo``
   (:class:`~zego_helpers.sandbox_control.SandboxControl`): a sandbox started
   as the room's (``Room: true``) is the room sandbox; anything else plays ZEGO.
@@ -21,10 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlparse
 
 from .client import AIAgentClient
-from .constants import DEFAULT_API_BASE_URL, REGION_API_BASE_URL, REGIONS
 from .errors import ZegoError
 from .i18n import _
 from .sandbox_control import SandboxControl, SandboxInfo
@@ -32,11 +31,6 @@ from .secrets_mask import mask_url
 from .settings import Settings
 
 ServiceKind = Literal["sandbox", "room", "zego"]
-
-#: ZEGO's own endpoints: asking them ``SandboxInfo`` would only cost a request.
-ZEGO_BASE_URLS = frozenset(
-    [DEFAULT_API_BASE_URL] + [REGION_API_BASE_URL.format(region=r) for r in REGIONS]
-)
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,7 @@ def which_service(settings: Settings, client: AIAgentClient) -> Service:
     """Tell the embedded sandbox, a room sandbox and ZEGO apart (see the module docstring)."""
     if settings.is_sandbox:
         return Service("sandbox", client.base_url)
-    if _is_zego_url(client.base_url):
+    if client.talks_to_zego:
         return Service("zego", client.base_url)
     try:
         info = SandboxControl(client).info()
@@ -91,8 +85,3 @@ def which_service(settings: Settings, client: AIAgentClient) -> Service:
     if info is not None and info.room:
         return Service("room", client.base_url, info)
     return Service("zego", client.base_url)
-
-
-def _is_zego_url(base_url: str) -> bool:
-    parsed = urlparse(base_url)
-    return f"{parsed.scheme}://{parsed.netloc}" in ZEGO_BASE_URLS
