@@ -111,6 +111,16 @@ class CallIds:
         return self
 
 
+def require_call_ids(ids: object) -> CallIds:
+    """``ids`` itself if it is a :class:`CallIds`; else the error a wrong argument gets."""
+    if not isinstance(ids, CallIds):
+        raise ValidationError(
+            "ids",
+            _("must be CallIds (from make_call_ids()), not {type}").format(type=type(ids).__name__),
+        )
+    return ids
+
+
 def make_call_ids(prefix: str | None = None) -> CallIds:
     """New ids for one call, all starting with ``namespace_prefix(prefix)`` when given.
 

@@ -20,7 +20,7 @@ from . import request_bodies
 from .client import AIAgentClient
 from .errors import AlreadyExistsError, ValidationError, ZegoError
 from .i18n import _
-from .ids import CallIds
+from .ids import CallIds, require_call_ids
 from .models import MessageHistory
 from .request_bodies import ParamObject
 from .validation import check_agent_id, check_number_range
@@ -143,14 +143,7 @@ class AgentSession:
     ) -> None:
         self.client = _check_client(client)
         self.agent_id = request_bodies.agent_id_body(agent_id)["AgentId"]
-        if not isinstance(ids, CallIds):
-            raise ValidationError(
-                "ids",
-                _("must be CallIds (from make_call_ids()), not {type}").format(
-                    type=type(ids).__name__
-                ),
-            )
-        self.ids = ids.validate()
+        self.ids = require_call_ids(ids).validate()
         self.message_history = message_history if message_history is not None else MessageHistory()
         _check_options(AIAgentClient.create_agent_instance, create_options, skip=4)
         self.create_options = create_options

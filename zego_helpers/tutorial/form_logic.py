@@ -52,7 +52,7 @@ from ..form_specs import (  # noqa: F401 - parse_hot_words is re-exported for th
     tts_from_fields,
 )
 from ..i18n import N_, _
-from ..ids import CallIds
+from ..ids import CallIds, require_call_ids
 from ..models import (
     ASR,
     LLM,
@@ -276,11 +276,7 @@ def build_create_body(
     Built by :func:`zego_helpers.request_bodies.create_agent_instance_body`, the
     function ``client.create_agent_instance`` sends with.
     """
-    if not isinstance(ids, CallIds):
-        raise ValidationError(
-            "ids",
-            _("must be CallIds (make_call_ids()), not {type}").format(type=type(ids).__name__),
-        )
+    require_call_ids(ids)
     return request_bodies.create_agent_instance_body(
         agent_id,
         ids.validate().user_id,

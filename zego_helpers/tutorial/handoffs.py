@@ -41,7 +41,7 @@ from ..client import AIAgentClient
 from ..connect import signing_credentials
 from ..errors import NotFoundError, ValidationError
 from ..i18n import _
-from ..ids import CallIds, make_agent_id, make_call_ids, namespace_prefix
+from ..ids import CallIds, make_agent_id, make_call_ids, namespace_prefix, require_call_ids
 from ..kit_home import ensure_kit_home
 from ..settings import Secret, Settings
 from ..workflows import ensure_agent
@@ -195,11 +195,7 @@ def hand_off(
     the exercise cell calls it with ``role="exercise"``.
     """
     _check_role(role)
-    if not isinstance(ids, CallIds):
-        raise ValidationError(
-            "ids",
-            _("must be CallIds (from make_call_ids()), not {type}").format(type=type(ids).__name__),
-        )
+    require_call_ids(ids)
     record = HandedOff(
         role=role,
         agent_instance_id=str(agent_instance_id),
