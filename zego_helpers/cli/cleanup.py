@@ -101,7 +101,9 @@ def _delete(
     client: AIAgentClient, instance_id: str, room_id: str, delete: bool, owner: str = ""
 ) -> CleanupResult:
     if not delete:
-        return CleanupResult(instance_id, room_id, True, WOULD_DELETE, owner=owner)
+        return CleanupResult(
+            instance_id, room_id, True, _(WOULD_DELETE), mark="found", owner=owner
+        )
     try:
         client.delete_agent_instance(instance_id)
         return CleanupResult(instance_id, room_id, True, _("deleted"), owner=owner)

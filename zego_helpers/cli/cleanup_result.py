@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..i18n import N_, _
 
-#: The detail of an instance a dry run found (English, the marker; shown through ``_()``).
+#: The detail of an instance a dry run found (marked ``found``).
 WOULD_DELETE = N_("would be deleted (dry run)")
 
 
@@ -38,8 +38,6 @@ class CleanupResult:
 
     def line(self) -> str:
         mark = self.mark or ("deleted" if self.ok else "FAILED")
-        if self.detail == WOULD_DELETE:
-            mark = "found"
         if self.agent_instance_id and self.owner:
             what = _("{instance_id} ({owner}, room {room_id})").format(
                 instance_id=self.agent_instance_id, owner=self.owner, room_id=self.room_id
@@ -52,8 +50,7 @@ class CleanupResult:
             what = _("create in room {room_id} (agent user {agent_user_id})").format(
                 room_id=self.room_id, agent_user_id=self.agent_user_id
             )
-        detail = _(self.detail) if self.detail == WOULD_DELETE else self.detail
-        return _("{mark} {what}: {detail}").format(mark=f"{mark:<7}", what=what, detail=detail)
+        return _("{mark} {what}: {detail}").format(mark=f"{mark:<7}", what=what, detail=self.detail)
 
 
 def clock_time(timestamp: float) -> str:
