@@ -91,10 +91,33 @@ def agent_names(client: AIAgentClient, agent_ids: Iterable[str]) -> dict[str, st
 
 def owner_label(name: str, room_id: str = "", user_id: str = "", agent_user_id: str = "") -> str:
     """``张伟 (u3a0ba)``: the agent's Name beside the id prefix; either alone if that is all."""
-    prefix = instance_owner(room_id, user_id, agent_user_id) or ""
+    return name_with_prefix(name, instance_owner(room_id, user_id, agent_user_id) or "")
+
+
+def name_with_prefix(name: str, prefix: str) -> str:
+    """``张伟 (u3a0ba)``; just one of them when the other is empty or the same."""
     if name and prefix and name != prefix:
         return f"{name} ({prefix})"
     return name or prefix
+
+
+def _delete_each(
+    client: AIAgentClient, instances: list[tuple[str, str, str, str, str]], delete: bool
+) -> list[CleanupResult]:
+    """Delete (or, ``delete=False``, only find) each of ``instances``, given as (instance id,
+    AgentId, RoomId, UserId, AgentUserId); each result names its owner (:func:`owner_label`),
+    the agents' names asked once for all."""
+    names = agent_names(client, (instance[1] for instance in instances))
+    return [
+        _delete(
+            client,
+            instance_id,
+            room_id,
+            delete,
+            owner_label(names.get(agent_id, ""), room_id, user_id, agent_user_id),
+        )
+        for instance_id, agent_id, room_id, user_id, agent_user_id in instances
+    ]
 
 
 def _delete(
@@ -136,17 +159,11 @@ def cleanup_ledger(
         return []
     url = None if any_url else client.base_url
     live = _mine(client.ledger.entries(app_id=client.app_id, api_base_url=url), prefix)
-    names = agent_names(client, (e.agent_id for e in live)) if live else {}
-    results = [
-        _delete(
-            client,
-            e.agent_instance_id,
-            e.room_id,
-            delete,
-            owner_label(names.get(e.agent_id, ""), e.room_id, e.user_id, e.agent_user_id),
-        )
-        for e in live
-    ]
+    results = _delete_each(
+        client,
+        [(e.agent_instance_id, e.agent_id, e.room_id, e.user_id, e.agent_user_id) for e in live],
+        delete,
+    )
     pending = _mine(client.ledger.pending_creates(app_id=client.app_id, api_base_url=url), prefix)
     if pending:
         in_sandbox = SandboxControl(client).is_sandbox()
@@ -343,22 +360,20 @@ def cleanup_sandbox(
                 prefix, r.get("RoomId", ""), r.get("UserId", ""), r.get("AgentUserId", "")
             )
         ]
-    names = agent_names(client, (str(r.get("AgentId", "")) for r in rows)) if rows else {}
-    return [
-        _delete(
-            client,
-            str(r["AgentInstanceId"]),
-            r.get("RoomId", ""),
-            delete,
-            owner_label(
-                names.get(str(r.get("AgentId", "")), ""),
+    return _delete_each(
+        client,
+        [
+            (
+                str(r["AgentInstanceId"]),
+                str(r.get("AgentId", "")),
                 r.get("RoomId", ""),
                 r.get("UserId", ""),
                 r.get("AgentUserId", ""),
-            ),
-        )
-        for r in rows
-    ]
+            )
+            for r in rows
+        ],
+        delete,
+    )
 
 
 @dataclass(frozen=True)

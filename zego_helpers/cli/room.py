@@ -32,6 +32,7 @@ from ..i18n import _
 from ..ids import namespace_prefix
 from ..local_url import local_url
 from ..sandbox.room_file import TOKEN_VARIABLE
+from .cleanup import name_with_prefix
 
 TIMEOUT_SECONDS = 15.0
 
@@ -276,7 +277,7 @@ def _who(attendee: dict[str, Any]) -> str:
     namespace, name = attendee["Namespace"], attendee["Name"]
     if not namespace:
         return _("(no name)")
-    return f"{name} ({namespace})" if name and name != namespace else namespace
+    return name_with_prefix(name, namespace)
 
 
 def _clock(ms: int | None) -> str:
