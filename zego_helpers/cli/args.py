@@ -20,6 +20,8 @@ from ..settings import SERVER_SECRET_LENGTH, _parse_app_id, _parse_server_secret
 MAX_PORT = 65535
 #: ASCII digits only: int() also reads "١٢٣" (Arabic-Indic digits) as 123.
 _ASCII_DIGITS = re.compile(r"[0-9]{1,5}", re.ASCII)
+#: The same for a count (up to 9 digits).
+_COUNT_DIGITS = re.compile(r"[0-9]{1,9}", re.ASCII)
 
 
 def port(text: str) -> int:
@@ -35,9 +37,11 @@ def port(text: str) -> int:
 
 def count(text: str) -> int:
     """A whole number from 0 up (a limit; 0 often means "off"), in ASCII digits."""
-    if re.fullmatch(r"[0-9]{1,9}", text.strip(), re.ASCII) is None:
+    if _COUNT_DIGITS.fullmatch(text.strip()) is None:
         raise argparse.ArgumentTypeError(
-            f"{text[:20]!r} is not a whole number: use digits 0-9, e.g. 100 (0 = off)"
+            _("{value} is not a whole number: use digits 0-9, e.g. 100 (0 = off)").format(
+                value=repr(text[:20])
+            )
         )
     return int(text)
 
