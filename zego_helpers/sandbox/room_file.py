@@ -119,7 +119,8 @@ def save_room(path: Path, room: Room) -> None:
 def _keep_private(path: Path) -> None:
     """Tighten a room file others may read (it holds the secret and the trainer token)."""
     with contextlib.suppress(OSError):
-        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        found = path.stat()
+        if found.st_mode & 0o077 and found.st_uid == os.getuid():
             path.chmod(0o600)
 
 
